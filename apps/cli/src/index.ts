@@ -1,1 +1,59 @@
-export async function main(_argv: string[]): Promise<number> { return 0; }
+import { registerPolicyGradientAlgorithms } from '@tfrl/policy-gradient';
+import { registerValueBasedAlgorithms } from '@tfrl/value-based';
+import { evalCommand } from './commands/eval';
+import { listCommand } from './commands/list';
+import { trainCommand } from './commands/train';
+
+export { trainCommand } from './commands/train';
+export { evalCommand } from './commands/eval';
+export { listCommand, installedBackends } from './commands/list';
+export { defaultConfig, configsDir } from './config';
+
+export const HELP = `tfrl — deep reinforcement learning and generative models on TensorFlow.js
+
+Usage:
+  tfrl train <algo> <env> [--config file.yml] [--set key=value ...] [--seed N] [--steps N]
+                          [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--logdir dir]
+  tfrl eval <run-dir> [--episodes N] [--gif out.gif]
+  tfrl list [algorithms|envs|backends]
+  tfrl <command> --help
+
+Examples:
+  tfrl train ppo CartPole-v1                      train PPO with the RL-Zoo defaults, print the score
+  tfrl train dqn CartPole-v1 --steps 50000 --seed 1
+  tfrl train ppo CartPole-v1 --set learning_rate=3e-4 --backend cpu
+  tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
+  tfrl list algorithms
+`;
+
+let registered = false;
+export function registerAll(): void {
+  if (registered) return;
+  registered = true;
+  registerPolicyGradientAlgorithms();
+  registerValueBasedAlgorithms();
+}
+
+export async function main(argv: string[]): Promise<number> {
+  registerAll();
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return 0;
+    case 'train':
+      await trainCommand(rest);
+      return 0;
+    case 'eval':
+      await evalCommand(rest);
+      return 0;
+    case 'list':
+      listCommand(rest);
+      return 0;
+    default:
+      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, help\n\n${HELP}`);
+  }
+}
