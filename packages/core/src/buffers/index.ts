@@ -1,0 +1,15 @@
+export {
+  ReplayBuffer,
+  cloneBatch,
+  type ActionDtype,
+  type ObsDtype,
+  type ReplayBatch,
+  type ReplayBufferOptions,
+  type ReplayBufferState,
+  type TransitionSink,
+} from './replay';
+export * from './sum-tree';
+export * from './prioritized';
+export * from './nstep';
+export * from './rollout';
+export * from './gae';

@@ -1,0 +1,241 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../rng';
+import { type Activation, assertActivation, dense } from './dense';
+import { type Initializer, initWeight, zeros } from './init';
+
+export interface MlpOptions {
+  inputDim: number;
+  hiddenSizes: number[];
+  outputDim: number;
+  activation?: Activation;
+  outputActivation?: Activation;
+  init?: Initializer;
+  /** Gain of the hidden layers' init (default √2 for orthogonal, as SB3; 1 for glorot). */
+  gain?: number;
+  /** Gain of the output layer's init (default 1). */
+  outputGain?: number;
+  rng: Rng;
+  name?: string;
+}
+
+export interface ApplyOptions {
+  /** Propagate gradients into the input (default true). False saves work when x is data. */
+  inputGrad?: boolean;
+}
+
+function checkDim(field: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new RangeError(`${field} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+interface Layer {
+  w: tf.Variable;
+  b: tf.Variable;
+  activation: Activation;
+}
+
+/** A stack of `dense` layers with named, seeded variables. */
+export class Mlp {
+  readonly name: string;
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly hiddenSizes: number[];
+  private readonly layers: Layer[];
+
+  constructor(options: MlpOptions) {
+    const name = options.name ?? 'mlp';
+    this.name = name;
+    this.inputDim = checkDim(`${name}: inputDim`, options.inputDim);
+    this.outputDim = checkDim(`${name}: outputDim`, options.outputDim);
+    if (!Array.isArray(options.hiddenSizes)) throw new TypeError(`${name}: hiddenSizes must be an array of positive integers`);
+    this.hiddenSizes = options.hiddenSizes.map((h, i) => checkDim(`${name}: hiddenSizes[${i}]`, h));
+    const activation = options.activation ?? 'tanh';
+    assertActivation(activation, `${name}: activation`);
+    const outputActivation = options.outputActivation ?? 'identity';
+    assertActivation(outputActivation, `${name}: outputActivation`);
+    const init = options.init ?? 'orthogonal';
+    if (!options.rng) throw new TypeError(`${name}: rng (an Rng) is required`);
+    const gain = options.gain ?? (init === 'orthogonal' ? Math.SQRT2 : 1);
+    const outputGain = options.outputGain ?? 1;
+    const dims = [this.inputDim, ...this.hiddenSizes, this.outputDim];
+    this.layers = [];
+    for (let i = 0; i + 1 < dims.length; i++) {
+      const last = i + 2 === dims.length;
+      this.layers.push({
+        w: initWeight(init, [dims[i] as number, dims[i + 1] as number], options.rng, last ? outputGain : gain, `${name}/l${i}/w`),
+        b: zeros([dims[i + 1] as number], `${name}/l${i}/b`),
+        activation: last ? outputActivation : activation,
+      });
+    }
+  }
+
+  /** Forward pass. x: [batch, inputDim] → [batch, outputDim]. */
+  apply(x: tf.Tensor2D, options: ApplyOptions = {}): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
+      throw new RangeError(`${this.name}.apply: expected input [batch, ${this.inputDim}], got [${x.shape}]`);
+    }
+    return tf.tidy(() => {
+      let h = x;
+      this.layers.forEach((l, i) => {
+        h = dense(h, l.w as tf.Tensor2D, l.b as tf.Tensor1D, l.activation, {
+          inputGrad: i > 0 || options.inputGrad !== false,
+        });
+      });
+      return h;
+    });
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.layers.flatMap((l) => [l.w, l.b]);
+  }
+
+  /** Stable names, `${name}/l${i}/w` and `${name}/l${i}/b`, in the order of trainableVariables. */
+  get weightNames(): string[] {
+    return this.layers.flatMap((_, i) => [`${this.name}/l${i}/w`, `${this.name}/l${i}/b`]);
+  }
+
+  /** Copies of the weights by stable name; the caller disposes them. */
+  getWeights(): Record<string, tf.Tensor> {
+    const out: Record<string, tf.Tensor> = {};
+    const vars = this.trainableVariables;
+    this.weightNames.forEach((n, i) => {
+      out[n] = (vars[i] as tf.Variable).clone();
+    });
+    return out;
+  }
+
+  /** Assign weights by stable name; every name must be present with the right shape. */
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    const vars = this.trainableVariables;
+    const names = this.weightNames;
+    names.forEach((n, i) => {
+      const t = weights[n];
+      const v = vars[i] as tf.Variable;
+      if (!t) throw new RangeError(`${this.name}.setWeights: missing weight ${n}`);
+      if (t.shape.join(',') !== v.shape.join(',')) {
+        throw new RangeError(`${this.name}.setWeights: ${n} has shape [${t.shape}], expected [${v.shape}]`);
+      }
+    });
+    names.forEach((n, i) => {
+      (vars[i] as tf.Variable).assign(weights[n] as tf.Tensor);
+    });
+  }
+
+  /** Copy the weights of a network with the same architecture (names may differ). */
+  copyFrom(other: Mlp): void {
+    const src = other.trainableVariables;
+    const dst = this.trainableVariables;
+    if (src.length !== dst.length || src.some((v, i) => v.shape.join(',') !== (dst[i] as tf.Variable).shape.join(','))) {
+      throw new RangeError(`${this.name}.copyFrom(${other.name}): architectures differ`);
+    }
+    dst.forEach((v, i) => v.assign(src[i] as tf.Variable));
+  }
+
+  dispose(): void {
+    for (const l of this.layers) {
+      l.w.dispose();
+      l.b.dispose();
+    }
+  }
+}
+
+export interface ActorCriticMlpOptions {
+  inputDim: number;
+  /** Size of the policy head: action logits (discrete) or the mean (continuous). */
+  actionDim: number;
+  /** Share one trunk between policy and value (two heads) or use two separate MLPs. */
+  shared: boolean;
+  hiddenSizes: number[];
+  activation?: Activation;
+  init?: Initializer;
+  gain?: number;
+  /** Init gain of the policy head (SB3: 0.01) and of the value head (SB3: 1). */
+  actorGain?: number;
+  criticGain?: number;
+  rng: Rng;
+  name?: string;
+}
+
+/** Policy and value networks, shared trunk or separate, with one `forward`. */
+export class ActorCriticMlp {
+  readonly name: string;
+  readonly shared: boolean;
+  /** Shared trunk (shared = true) or undefined. */
+  readonly trunk: Mlp | undefined;
+  readonly actor: Mlp;
+  readonly critic: Mlp;
+
+  constructor(options: ActorCriticMlpOptions) {
+    const name = options.name ?? 'ac';
+    this.name = name;
+    this.shared = Boolean(options.shared);
+    const activation = options.activation ?? 'tanh';
+    const common = { activation, init: options.init, gain: options.gain, rng: options.rng };
+    const actorGain = options.actorGain ?? 0.01;
+    const criticGain = options.criticGain ?? 1;
+    if (this.shared) {
+      const hs = options.hiddenSizes;
+      if (!Array.isArray(hs) || hs.length === 0) throw new RangeError(`${name}: a shared trunk needs at least one hidden size`);
+      const last = hs[hs.length - 1] as number;
+      this.trunk = new Mlp({
+        ...common,
+        inputDim: options.inputDim,
+        hiddenSizes: hs.slice(0, -1),
+        outputDim: last,
+        outputActivation: activation,
+        outputGain: options.gain,
+        name: `${name}/trunk`,
+      });
+      this.actor = new Mlp({ ...common, inputDim: last, hiddenSizes: [], outputDim: options.actionDim, outputGain: actorGain, name: `${name}/pi` });
+      this.critic = new Mlp({ ...common, inputDim: last, hiddenSizes: [], outputDim: 1, outputGain: criticGain, name: `${name}/vf` });
+    } else {
+      this.trunk = undefined;
+      const base = { ...common, inputDim: options.inputDim, hiddenSizes: options.hiddenSizes };
+      this.actor = new Mlp({ ...base, outputDim: options.actionDim, outputGain: actorGain, name: `${name}/pi` });
+      this.critic = new Mlp({ ...base, outputDim: 1, outputGain: criticGain, name: `${name}/vf` });
+    }
+  }
+
+  /** x: [batch, inputDim] → logitsOrMean [batch, actionDim], value [batch]. */
+  forward(x: tf.Tensor2D, options: ApplyOptions = {}): { logitsOrMean: tf.Tensor2D; value: tf.Tensor1D } {
+    return tf.tidy(() => {
+      if (this.trunk) {
+        const h = this.trunk.apply(x, options);
+        return { logitsOrMean: this.actor.apply(h), value: tf.reshape(this.critic.apply(h), [-1]) as tf.Tensor1D };
+      }
+      return {
+        logitsOrMean: this.actor.apply(x, options),
+        value: tf.reshape(this.critic.apply(x, options), [-1]) as tf.Tensor1D,
+      };
+    });
+  }
+
+  private parts(): Mlp[] {
+    return this.trunk ? [this.trunk, this.actor, this.critic] : [this.actor, this.critic];
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.parts().flatMap((p) => p.trainableVariables);
+  }
+
+  getWeights(): Record<string, tf.Tensor> {
+    return Object.assign({}, ...this.parts().map((p) => p.getWeights()));
+  }
+
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    for (const p of this.parts()) p.setWeights(weights);
+  }
+
+  copyFrom(other: ActorCriticMlp): void {
+    const a = this.parts();
+    const b = other.parts();
+    if (a.length !== b.length) throw new RangeError(`${this.name}.copyFrom: one network is shared, the other is not`);
+    a.forEach((p, i) => p.copyFrom(b[i] as Mlp));
+  }
+
+  dispose(): void {
+    for (const p of this.parts()) p.dispose();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The env registry: `make('CartPole-v1')` builds a registered env with its TimeLimit, as
+ * `gymnasium.make` does; `makeVec` builds a SyncVecEnv of them with episode statistics.
+ */
+
+import { type Env, type EnvSpec, RecordEpisodeStatistics, SyncVecEnv, TimeLimit } from '@tfrl/core';
+import { CartPoleEnv } from './classic/cartpole';
+
+export interface EnvRegistration {
+  id: string;
+  /** Builds the bare env from the merged kwargs (registered defaults overridden by `make`'s). */
+  entryPoint: (kwargs: Record<string, unknown>) => Env<any, any>;
+  /** Applies `TimeLimit` when set. */
+  maxEpisodeSteps?: number;
+  rewardThreshold?: number;
+  /** Default kwargs; their keys are also the kwargs `make` accepts. */
+  kwargs?: Record<string, unknown>;
+}
+
+const registry = new Map<string, EnvRegistration>();
+
+/** Register an env id; registering an id twice is an error unless `override` is true. */
+export function register(reg: EnvRegistration, opts: { override?: boolean } = {}): void {
+  if (!reg || typeof reg.id !== 'string' || reg.id.length === 0) throw new TypeError('register: id must be a non-empty string');
+  if (typeof reg.entryPoint !== 'function') throw new TypeError(`register: ${reg.id}: entryPoint must be a function (kwargs) => Env`);
+  if (reg.maxEpisodeSteps !== undefined && (!Number.isInteger(reg.maxEpisodeSteps) || reg.maxEpisodeSteps <= 0)) {
+    throw new RangeError(`register: ${reg.id}: maxEpisodeSteps must be a positive integer, got ${reg.maxEpisodeSteps}`);
+  }
+  if (registry.has(reg.id) && !opts.override) {
+    throw new Error(`register: ${reg.id} is already registered (pass {override: true} to replace it)`);
+  }
+  registry.set(reg.id, { ...reg, kwargs: { ...(reg.kwargs ?? {}) } });
+}
+
+/** Registered ids, sorted. */
+export function listEnvs(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** The registration of `id` (a copy), or undefined. */
+export function envSpec(id: string): EnvSpec | undefined {
+  const r = registry.get(id);
+  if (!r) return undefined;
+  return { id: r.id, maxEpisodeSteps: r.maxEpisodeSteps, rewardThreshold: r.rewardThreshold, kwargs: { ...r.kwargs } };
+}
+
+export interface MakeOptions {
+  /** Replace the registered time limit (`0` or a negative value: no TimeLimit). */
+  maxEpisodeSteps?: number;
+}
+
+/**
+ * Build the env registered as `id`, with `kwargs` merged over its defaults and wrapped in
+ * `TimeLimit(maxEpisodeSteps)` from the registration. Unknown ids and unknown kwargs are errors.
+ */
+export function make(id: string, kwargs: Record<string, unknown> = {}, opts: MakeOptions = {}): Env<any, any> {
+  const reg = registry.get(id);
+  if (!reg) throw new Error(`make: unknown env id '${id}'; registered ids: ${listEnvs().join(', ')}`);
+  const defaults = reg.kwargs ?? {};
+  for (const k of Object.keys(kwargs)) {
+    if (!(k in defaults)) {
+      const allowed = Object.keys(defaults);
+      throw new Error(`make: ${id} has no kwarg '${k}'; ${allowed.length ? `accepted kwargs: ${allowed.join(', ')}` : 'it accepts none'}`);
+    }
+  }
+  const merged = { ...defaults, ...kwargs };
+  let env: Env<any, any> = reg.entryPoint(merged);
+  const maxSteps = opts.maxEpisodeSteps ?? reg.maxEpisodeSteps;
+  const spec: EnvSpec = { id, maxEpisodeSteps: maxSteps, rewardThreshold: reg.rewardThreshold, kwargs: merged };
+  env.unwrapped.spec = spec;
+  if (maxSteps !== undefined && maxSteps > 0) env = new TimeLimit(env, maxSteps);
+  return env;
+}
+
+export interface MakeVecOptions {
+  /** Seed of the first reset: env i gets `seed + i`. */
+  seed?: number;
+  kwargs?: Record<string, unknown>;
+  /** Applied to every env, innermost first, outside RecordEpisodeStatistics (so stats see raw rewards). */
+  wrappers?: Array<(env: Env<any, any>) => Env<any, any>>;
+}
+
+/** `numEnvs` copies of `make(id, kwargs)`, each in RecordEpisodeStatistics, as a SyncVecEnv. */
+export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}): SyncVecEnv {
+  if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new RangeError(`makeVec: numEnvs must be a positive integer, got ${numEnvs}`);
+  // Fail on a bad id / kwarg here rather than inside the factory.
+  make(id, opts.kwargs).close();
+  const factory = () => {
+    let env: Env<any, any> = new RecordEpisodeStatistics(make(id, opts.kwargs));
+    for (const w of opts.wrappers ?? []) env = w(env);
+    return env;
+  };
+  return new SyncVecEnv(
+    Array.from({ length: numEnvs }, () => factory),
+    { seed: opts.seed },
+  );
+}
+
+register({
+  id: 'CartPole-v1',
+  entryPoint: (kw) => new CartPoleEnv({ suttonBartoReward: kw.suttonBartoReward as boolean }),
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+  kwargs: { suttonBartoReward: false },
+});

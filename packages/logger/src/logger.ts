@@ -1,0 +1,200 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConsoleLogger, type ConsoleLoggerOptions } from './console';
+import { CsvLogger } from './csv';
+import { JsonlLogger } from './jsonl';
+import type { Image } from './png';
+import { TensorBoardWriter, type TensorBoardWriterOptions } from './tensorboard';
+
+/** What every sink implements; algorithms log through this and never know which sinks exist. */
+export interface Logger {
+  scalar(tag: string, value: number, step: number): void;
+  histogram(tag: string, values: ArrayLike<number>, step: number): void;
+  image(tag: string, img: Image, step: number): void;
+  text(tag: string, text: string, step: number): void;
+  /** Ends one reporting period (a CSV row, a console table). */
+  dump?(step?: number): void;
+  flush(): void;
+  close(): void;
+}
+
+/** Forwards every call to each sink. A failing sink does not stop the others; the first error is rethrown after. */
+export class MultiLogger implements Logger {
+  readonly sinks: readonly Logger[];
+
+  constructor(sinks: readonly Logger[]) {
+    this.sinks = [...sinks];
+  }
+
+  scalar(tag: string, value: number, step: number): void {
+    this.each((s) => s.scalar(tag, value, step));
+  }
+
+  histogram(tag: string, values: ArrayLike<number>, step: number): void {
+    this.each((s) => s.histogram(tag, values, step));
+  }
+
+  image(tag: string, img: Image, step: number): void {
+    this.each((s) => s.image(tag, img, step));
+  }
+
+  text(tag: string, text: string, step: number): void {
+    this.each((s) => s.text(tag, text, step));
+  }
+
+  dump(step?: number): void {
+    this.each((s) => s.dump?.(step));
+  }
+
+  flush(): void {
+    this.each((s) => s.flush());
+  }
+
+  close(): void {
+    this.each((s) => s.close());
+  }
+
+  private each(fn: (sink: Logger) => void): void {
+    let error: unknown;
+    let failed = false;
+    for (const sink of this.sinks) {
+      try {
+        fn(sink);
+      } catch (e) {
+        if (!failed) error = e;
+        failed = true;
+      }
+    }
+    if (failed) throw error;
+  }
+}
+
+/** A logger that drops everything (for evaluation runs or tests). */
+export class NullLogger implements Logger {
+  scalar(): void {}
+  histogram(): void {}
+  image(): void {}
+  text(): void {}
+  dump(): void {}
+  flush(): void {}
+  close(): void {}
+}
+
+export type SinkName = 'tensorboard' | 'csv' | 'jsonl' | 'console';
+
+export interface RunLoggerOptions {
+  /** Root of all runs (default `'runs'`). */
+  rootDir?: string;
+  /** Environment id, e.g. `'CartPole-v1'`. */
+  env: string;
+  /** Algorithm name, e.g. `'ppo'`. */
+  algo: string;
+  seed: number;
+  /** The resolved configuration of the run, saved as `config.json`. */
+  config?: unknown;
+  /** Which sinks to create (default all four). */
+  sinks?: readonly SinkName[];
+  /** Run time stamp: a Date (formatted `YYYYMMDD-HHMMSS`, local time) or a ready string. Default: now. */
+  timestamp?: Date | string;
+  /** Options for the console sink (e.g. `totalSteps`). */
+  console?: ConsoleLoggerOptions;
+  /** Options for the TensorBoard sink. */
+  tensorboard?: TensorBoardWriterOptions;
+}
+
+export interface RunLogger {
+  logger: MultiLogger;
+  /** The directory this run writes to. */
+  runDir: string;
+}
+
+/**
+ * Creates `<rootDir>/<env>/<algo>-<seed>-<timestamp>/` (suffix `_1`, `_2`, … if it exists, so a run
+ * never overwrites another), saves `config.json` there, and opens the requested sinks in it:
+ * TensorBoard event file, `progress.csv`, `progress.jsonl` (images under `images/`), console.
+ */
+export function createRunLogger(options: RunLoggerOptions): RunLogger {
+  const rootDir = options.rootDir ?? 'runs';
+  if (!Number.isInteger(options.seed)) throw new Error(`createRunLogger: seed must be an integer, got ${options.seed}`);
+  const stamp =
+    typeof options.timestamp === 'string'
+      ? sanitizeName(options.timestamp)
+      : formatTimestamp(options.timestamp ?? new Date());
+  const parent = join(rootDir, sanitizeName(options.env));
+  const runDir = makeUniqueDir(parent, `${sanitizeName(options.algo)}-${options.seed}-${stamp}`);
+  writeFileSync(join(runDir, 'config.json'), `${toJson(options.config ?? {})}\n`);
+
+  const names = options.sinks ?? ['tensorboard', 'csv', 'jsonl', 'console'];
+  const sinks: Logger[] = [];
+  try {
+    for (const name of new Set(names)) {
+      switch (name) {
+        case 'tensorboard':
+          sinks.push(new TensorBoardWriter(runDir, options.tensorboard));
+          break;
+        case 'csv':
+          sinks.push(new CsvLogger(join(runDir, 'progress.csv')));
+          break;
+        case 'jsonl':
+          sinks.push(new JsonlLogger(join(runDir, 'progress.jsonl'), { imageDir: join(runDir, 'images') }));
+          break;
+        case 'console':
+          sinks.push(new ConsoleLogger(options.console));
+          break;
+        default:
+          throw new Error(
+            `createRunLogger: unknown sink '${name as string}' (expected tensorboard, csv, jsonl or console)`,
+          );
+      }
+    }
+  } catch (e) {
+    for (const s of sinks) s.close();
+    throw e;
+  }
+  return { logger: new MultiLogger(sinks), runDir };
+}
+
+/** Keeps letters, digits, `.`, `_` and `-`; everything else becomes `_` (so `ALE/Pong-v5` → `ALE_Pong-v5`). */
+export function sanitizeName(name: string): string {
+  const s = String(name)
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '_');
+  return s === '' ? '_' : s;
+}
+
+/** `YYYYMMDD-HHMMSS` in local time. */
+export function formatTimestamp(d: Date): string {
+  if (Number.isNaN(d.getTime())) throw new Error('formatTimestamp: invalid Date');
+  const p = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-` + `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
+  );
+}
+
+/** Creates `parent/name`, or `parent/name_1`, `_2`, … — whichever does not exist yet — atomically. */
+function makeUniqueDir(parent: string, name: string): string {
+  mkdirSync(parent, { recursive: true });
+  for (let i = 0; ; i++) {
+    const dir = join(parent, i === 0 ? name : `${name}_${i}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** JSON with typed arrays as arrays, bigints and non-finite numbers as strings. */
+function toJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+      return v;
+    },
+    2,
+  );
+}

@@ -1,0 +1,586 @@
+/**
+ * Proximal Policy Optimization (Schulman et al. 2017, https://arxiv.org/abs/1707.06347).
+ *
+ * Clipped surrogate objective (or the adaptive KL-penalty variant of the paper's section 4),
+ * GAE(λ) advantages, minibatch epochs over each rollout, optional value clipping, per-minibatch
+ * advantage normalisation, observation / reward normalisation (VecNormalize semantics), linear
+ * schedules for the learning rate and the clip range, and early stop of an update at a target KL.
+ * Hyperparameter names and defaults follow Stable-Baselines3.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ActorCriticMlp,
+  Adam,
+  Algorithm,
+  type AlgorithmOptions,
+  type AnyEnv,
+  type BaseCallback,
+  Box,
+  Categorical,
+  type CheckpointTensor,
+  DiagGaussian,
+  Discrete,
+  type EnvSpecifier,
+  RolloutBuffer,
+  RunningMeanStd,
+  type StateTensor,
+  SyncVecEnv,
+  type VecEnv,
+  bootstrapTruncated,
+  checkpointTensorToTf,
+  computeGradients,
+  defineHyperparameters,
+  explainedVariance,
+  isVecEnv,
+} from '@tfrl/core';
+
+export const ppoHyperparameters = defineHyperparameters({
+  learningRate: { type: 'schedule', default: 3e-4, exclusiveMin: 0, doc: 'Adam step size: a number or a schedule such as "lin_0.001"' },
+  nSteps: { type: 'integer', default: 2048, min: 1, doc: 'steps per env in each rollout' },
+  batchSize: { type: 'integer', default: 64, min: 1, doc: 'minibatch size' },
+  nEpochs: { type: 'integer', default: 10, min: 1, doc: 'passes over each rollout' },
+  gamma: { type: 'number', default: 0.99, min: 0, max: 1, doc: 'discount factor' },
+  gaeLambda: { type: 'number', default: 0.95, min: 0, max: 1, doc: 'GAE λ (1 = Monte-Carlo returns, 0 = TD(0))' },
+  lossType: { type: 'enum', values: ['clip', 'adaptive_kl'], default: 'clip', doc: 'clipped surrogate, or the KL-penalty variant with an adaptive coefficient' },
+  clipRange: { type: 'schedule', default: 0.2, exclusiveMin: 0, doc: 'ε of the clipped surrogate (number or schedule)' },
+  clipRangeVf: { type: 'number', default: null, exclusiveMin: 0, doc: 'clip the value update around the old value (null = off)' },
+  klTarget: { type: 'number', default: 0.01, exclusiveMin: 0, doc: 'adaptive_kl: target KL per update' },
+  klCoefInit: { type: 'number', default: 1, min: 0, doc: 'adaptive_kl: initial penalty coefficient β' },
+  normalizeAdvantage: { type: 'boolean', default: true, doc: 'normalise advantages in each minibatch' },
+  entCoef: { type: 'number', default: 0, doc: 'entropy bonus coefficient' },
+  vfCoef: { type: 'number', default: 0.5, min: 0, doc: 'value loss coefficient' },
+  maxGradNorm: { type: 'number', default: 0.5, exclusiveMin: 0, nullable: true, doc: 'global gradient-norm clip (null = off)' },
+  targetKl: { type: 'number', default: null, exclusiveMin: 0, doc: 'stop the epochs of an update when the approximate KL exceeds 1.5 × this (null = off)' },
+  netArch: { type: 'number[]', default: [64, 64], min: 1, doc: 'hidden layer sizes of the policy and value networks' },
+  activation: { type: 'enum', values: ['tanh', 'relu', 'elu', 'leaky_relu'], default: 'tanh', doc: 'hidden activation' },
+  sharedNetwork: { type: 'boolean', default: false, doc: 'one trunk with two heads instead of separate networks' },
+  orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (gains √2, policy head 0.01, value head 1) instead of Glorot' },
+  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation of a Gaussian policy' },
+  adamEps: { type: 'number', default: 1e-5, exclusiveMin: 0, doc: 'Adam ε (SB3 PPO uses 1e-5)' },
+  normalize: { type: 'boolean', default: false, doc: 'normalise observations and rewards with running statistics (VecNormalize)' },
+  normalizeObs: { type: 'boolean', default: null, nullable: true, doc: 'override `normalize` for observations' },
+  normalizeReward: { type: 'boolean', default: null, nullable: true, doc: 'override `normalize` for rewards' },
+  clipObs: { type: 'number', default: 10, exclusiveMin: 0, doc: 'clip normalised observations to ±clipObs' },
+  clipReward: { type: 'number', default: 10, exclusiveMin: 0, doc: 'clip normalised rewards to ±clipReward' },
+});
+
+type PpoHp = {
+  learningRate: number | string | ((p: number) => number);
+  nSteps: number;
+  batchSize: number;
+  nEpochs: number;
+  gamma: number;
+  gaeLambda: number;
+  lossType: 'clip' | 'adaptive_kl';
+  clipRange: number | string | ((p: number) => number);
+  clipRangeVf: number | null;
+  klTarget: number;
+  klCoefInit: number;
+  normalizeAdvantage: boolean;
+  entCoef: number;
+  vfCoef: number;
+  maxGradNorm: number | null;
+  targetKl: number | null;
+  netArch: number[];
+  activation: 'tanh' | 'relu' | 'elu' | 'leaky_relu';
+  sharedNetwork: boolean;
+  orthoInit: boolean;
+  logStdInit: number;
+  adamEps: number;
+  normalize: boolean;
+  normalizeObs: boolean | null;
+  normalizeReward: boolean | null;
+  clipObs: number;
+  clipReward: number;
+};
+
+export type PPOOptions = AlgorithmOptions & Partial<PpoHp> & { env: EnvSpecifier };
+
+/** Scalars from one update, averaged over minibatches. */
+export interface PpoTrainStats {
+  policyGradientLoss: number;
+  valueLoss: number;
+  entropyLoss: number;
+  approxKl: number;
+  clipFraction: number;
+  loss: number;
+  explainedVariance: number;
+  epochs: number;
+  klCoef?: number;
+}
+
+const STAT_COUNT = 6; // pg, value, entropy, approxKl, clipFraction, loss
+
+export class PPO extends Algorithm<PpoHp> {
+  static override readonly algorithmName = 'PPO';
+  static override readonly hyperparameterSchema = ppoHyperparameters;
+
+  declare readonly env: VecEnv;
+  readonly discrete: boolean;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly policy: ActorCriticMlp;
+  /** State-independent log std of a Gaussian policy ([actDim]); undefined for discrete actions. */
+  readonly logStd: tf.Variable | undefined;
+  readonly optimizer: Adam;
+  readonly buffer: RolloutBuffer;
+  /** Running observation statistics when observations are normalised. */
+  readonly obsRms: RunningMeanStd | undefined;
+  /** Running statistics of the discounted return when rewards are normalised. */
+  readonly retRms: RunningMeanStd | undefined;
+  /** Adaptive KL-penalty coefficient β (lossType 'adaptive_kl'). */
+  klCoef: number;
+  lastTrainStats: PpoTrainStats | undefined;
+
+  private readonly variables: tf.Variable[];
+  private readonly lowArr: Float32Array | undefined;
+  private readonly highArr: Float32Array | undefined;
+  private lastObs: Float32Array | undefined;
+  private lastEpisodeStarts: Float32Array;
+  private discountedReturns: Float64Array;
+  private readonly envActions: Int32Array | Float32Array;
+  private readonly rolloutActions: Float32Array;
+
+  constructor(options: PPOOptions) {
+    super(options);
+    const hp = this.hyperparameters;
+    const env = this.env;
+    const obsSpace = env.singleObservationSpace;
+    const actSpace = env.singleActionSpace;
+    if (!(obsSpace instanceof Box)) {
+      throw new Error(`PPO: observation space must be a Box (flat vector), got ${String(obsSpace)}`);
+    }
+    if (actSpace instanceof Discrete) {
+      this.discrete = true;
+      this.actDim = 1;
+    } else if (actSpace instanceof Box) {
+      this.discrete = false;
+      this.actDim = actSpace.compactDim;
+      this.lowArr = Float32Array.from(actSpace.low);
+      this.highArr = Float32Array.from(actSpace.high);
+    } else {
+      throw new Error(`PPO: action space must be Discrete or Box, got ${String(actSpace)}`);
+    }
+    this.obsDim = env.obsDim;
+    const n = env.numEnvs;
+    if (hp.batchSize > hp.nSteps * n) {
+      throw new RangeError(`PPO: batchSize (${hp.batchSize}) is larger than a rollout (nSteps × numEnvs = ${hp.nSteps * n})`);
+    }
+    const nActionOutputs = this.discrete ? (actSpace as Discrete).n : this.actDim;
+    this.policy = new ActorCriticMlp({
+      inputDim: this.obsDim,
+      actionDim: nActionOutputs,
+      shared: hp.sharedNetwork,
+      hiddenSizes: hp.netArch,
+      activation: hp.activation,
+      init: hp.orthoInit ? 'orthogonal' : 'glorot',
+      actorGain: hp.orthoInit ? 0.01 : 1,
+      criticGain: 1,
+      rng: this.rng,
+      name: 'ppo',
+    });
+    this.logStd = this.discrete ? undefined : tf.variable(tf.fill([this.actDim], hp.logStdInit), true, 'ppo/log_std');
+    this.variables = [...this.policy.trainableVariables, ...(this.logStd ? [this.logStd] : [])];
+    this.optimizer = new Adam(this.variables, {
+      lr: this.scheduleValue('learningRate'),
+      eps: hp.adamEps,
+      maxGradNorm: hp.maxGradNorm ?? undefined,
+    });
+    this.buffer = new RolloutBuffer({
+      nSteps: hp.nSteps,
+      numEnvs: n,
+      obsDim: this.obsDim,
+      actionDim: this.actDim,
+      actionDtype: this.discrete ? 'int32' : 'float32',
+    });
+    const normObs = hp.normalizeObs ?? hp.normalize;
+    const normRew = hp.normalizeReward ?? hp.normalize;
+    this.obsRms = normObs ? new RunningMeanStd(this.obsDim) : undefined;
+    this.retRms = normRew ? new RunningMeanStd(1) : undefined;
+    this.klCoef = hp.klCoefInit;
+    this.lastEpisodeStarts = new Float32Array(n).fill(1);
+    this.discountedReturns = new Float64Array(n);
+    this.envActions = this.discrete ? new Int32Array(n) : new Float32Array(n * this.actDim);
+    this.rolloutActions = new Float32Array(n * this.actDim);
+  }
+
+  /** PPO always works on a VecEnv: a single Env is wrapped in a one-env SyncVecEnv. */
+  protected override resolveEnv(spec: EnvSpecifier): AnyEnv {
+    const env = super.resolveEnv(spec);
+    if (isVecEnv(env)) return env;
+    return new SyncVecEnv([() => env]);
+  }
+
+  // ------------------------------------------------------------------ observation normalisation
+
+  /** Normalised copy of `obs` (rows of obsDim) with the current statistics, or `obs` itself. */
+  normalizeObservation(obs: Float32Array, out?: Float32Array): Float32Array {
+    const rms = this.obsRms;
+    if (!rms) return obs;
+    const d = this.obsDim;
+    const res = out ?? new Float32Array(obs.length);
+    const clip = this.hyperparameters.clipObs;
+    for (let i = 0; i < obs.length; i++) {
+      const j = i % d;
+      const v = ((obs[i] as number) - (rms.mean[j] as number)) / Math.sqrt((rms.var[j] as number) + 1e-8);
+      res[i] = v > clip ? clip : v < -clip ? -clip : v;
+    }
+    return res;
+  }
+
+  private normalizeRewards(rewards: Float32Array, dones: Uint8Array | Float32Array): Float32Array {
+    const rms = this.retRms;
+    if (!rms) return rewards;
+    const n = rewards.length;
+    const g = this.hyperparameters.gamma;
+    for (let i = 0; i < n; i++) this.discountedReturns[i] = (this.discountedReturns[i] as number) * g + (rewards[i] as number);
+    rms.update(this.discountedReturns);
+    const scale = Math.sqrt((rms.var[0] as number) + 1e-8);
+    const clip = this.hyperparameters.clipReward;
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = (rewards[i] as number) / scale;
+      out[i] = v > clip ? clip : v < -clip ? -clip : v;
+      if (dones[i]) this.discountedReturns[i] = 0;
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ acting
+
+  private distribution(out: tf.Tensor2D): Categorical | DiagGaussian {
+    return this.discrete ? new Categorical(out) : new DiagGaussian(out, this.logStd as tf.Tensor1D);
+  }
+
+  /**
+   * One forward pass for a batch of (already normalised) observations: sampled (or mode)
+   * actions, values and log-probabilities, read back with a single `dataSync`.
+   */
+  private act(obs: Float32Array, deterministic: boolean): { actions: Float32Array; values: Float32Array; logProbs: Float32Array } {
+    const b = obs.length / this.obsDim;
+    const seed = deterministic ? 0 : this.rng.tfSeed();
+    const packed = tf.tidy(() => {
+      const x = tf.tensor2d(obs, [b, this.obsDim]);
+      const { logitsOrMean, value } = this.policy.forward(x, { inputGrad: false });
+      const dist = this.distribution(logitsOrMean);
+      const a = deterministic ? dist.mode() : dist.sample(seed);
+      const logp = dist.logProb(a as never);
+      const aCols = this.discrete ? tf.reshape(tf.cast(a, 'float32'), [b, 1]) : (a as tf.Tensor2D);
+      return tf.concat([aCols, tf.reshape(value, [b, 1]), tf.reshape(logp, [b, 1])], 1);
+    });
+    const data = packed.dataSync() as Float32Array;
+    packed.dispose();
+    const k = this.actDim + 2;
+    const actions = new Float32Array(b * this.actDim);
+    const values = new Float32Array(b);
+    const logProbs = new Float32Array(b);
+    for (let i = 0; i < b; i++) {
+      for (let j = 0; j < this.actDim; j++) actions[i * this.actDim + j] = data[i * k + j] as number;
+      values[i] = data[i * k + this.actDim] as number;
+      logProbs[i] = data[i * k + this.actDim + 1] as number;
+    }
+    return { actions, values, logProbs };
+  }
+
+  /** Value estimates of a batch of (already normalised) observations. */
+  private values(obs: Float32Array): Float32Array {
+    const b = obs.length / this.obsDim;
+    const v = tf.tidy(() => this.policy.forward(tf.tensor2d(obs, [b, this.obsDim]), { inputGrad: false }).value);
+    const out = v.dataSync() as Float32Array;
+    v.dispose();
+    return out;
+  }
+
+  /** Actions in env format: integers for Discrete, clipped to the bounds for Box. */
+  private toEnvActions(actions: Float32Array, out: Int32Array | Float32Array): Int32Array | Float32Array {
+    if (this.discrete) {
+      for (let i = 0; i < actions.length; i++) out[i] = actions[i] as number;
+      return out;
+    }
+    const low = this.lowArr as Float32Array;
+    const high = this.highArr as Float32Array;
+    const d = this.actDim;
+    for (let i = 0; i < actions.length; i++) {
+      const j = i % d;
+      const v = actions[i] as number;
+      out[i] = v < (low[j] as number) ? (low[j] as number) : v > (high[j] as number) ? (high[j] as number) : v;
+    }
+    return out;
+  }
+
+  predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array | Float32Array {
+    if (obs.length % this.obsDim !== 0) {
+      throw new RangeError(`PPO.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
+    }
+    const x = this.normalizeObservation(obs);
+    const { actions } = this.act(x, options.deterministic ?? false);
+    return this.toEnvActions(actions, this.discrete ? new Int32Array(actions.length) : new Float32Array(actions.length));
+  }
+
+  // ------------------------------------------------------------------ training
+
+  protected async trainLoop(totalTimesteps: number, callback: BaseCallback): Promise<void> {
+    if (!this.lastObs) {
+      const obs = this.env.reset(this.seed);
+      this.lastObs = Float32Array.from(obs);
+      this.obsRms?.update(this.lastObs);
+      this.lastEpisodeStarts.fill(1);
+    }
+    let iteration = 0;
+    while (this.numTimesteps < totalTimesteps) {
+      const cont = await this.collectRollout(callback);
+      if (!cont) break;
+      iteration++;
+      this.updateProgressRemaining();
+      const stats = this.train();
+      if (this.shouldLog(iteration)) this.logTrainingStats(this.statsScalars(stats));
+    }
+  }
+
+  private statsScalars(s: PpoTrainStats): Record<string, number> {
+    const out: Record<string, number> = {
+      'train/policy_gradient_loss': s.policyGradientLoss,
+      'train/value_loss': s.valueLoss,
+      'train/entropy_loss': s.entropyLoss,
+      'train/approx_kl': s.approxKl,
+      'train/clip_fraction': s.clipFraction,
+      'train/loss': s.loss,
+      'train/explained_variance': s.explainedVariance,
+      'train/learning_rate': this.optimizer.lr,
+      'train/clip_range': this.scheduleValue('clipRange'),
+      'train/n_updates': this.numUpdates,
+    };
+    if (!this.discrete && this.logStd) {
+      const std = tf.tidy(() => tf.mean(tf.exp(this.logStd as tf.Variable)));
+      out['train/std'] = std.dataSync()[0] as number;
+      std.dispose();
+    }
+    if (s.klCoef !== undefined) out['train/kl_coef'] = s.klCoef;
+    return out;
+  }
+
+  /** Fill the rollout buffer with nSteps vector steps. Returns false when a callback stopped training. */
+  private async collectRollout(callback: BaseCallback): Promise<boolean> {
+    const hp = this.hyperparameters;
+    const n = this.env.numEnvs;
+    this.buffer.reset();
+    await callback.rolloutStart(this.callbackContext());
+    let obsNorm = this.normalizeObservation(this.lastObs as Float32Array);
+    for (let step = 0; step < hp.nSteps; step++) {
+      const { actions, values, logProbs } = this.act(obsNorm, false);
+      this.rolloutActions.set(actions);
+      const res = this.env.step(this.toEnvActions(actions, this.envActions));
+      this.numTimesteps += n;
+      this.recordEpisodeInfos(res.infos);
+      if (!(await callback.step(this.callbackContext({ infos: res.infos, rewards: res.rewards })))) return false;
+
+      const dones = new Uint8Array(n);
+      for (let i = 0; i < n; i++) dones[i] = (res.terminated[i] as number) | (res.truncated[i] as number);
+      let rewards = Float32Array.from(res.rewards);
+      // Time-limit truncation: bootstrap with the value of the final observation (as SB3).
+      let anyTrunc = false;
+      for (let i = 0; i < n; i++) if (res.truncated[i] && !res.terminated[i]) anyTrunc = true;
+      if (this.obsRms) this.obsRms.update(res.obs);
+      rewards = this.normalizeRewards(rewards, dones);
+      if (anyTrunc) {
+        const finalValues = this.values(this.normalizeObservation(res.finalObs));
+        bootstrapTruncated(rewards, res.truncated, res.terminated, finalValues, hp.gamma);
+      }
+      this.buffer.add(obsNorm, this.rolloutActions, rewards, this.lastEpisodeStarts, values, logProbs, res.terminated, res.truncated);
+      (this.lastObs as Float32Array).set(res.obs);
+      for (let i = 0; i < n; i++) this.lastEpisodeStarts[i] = dones[i] as number;
+      obsNorm = this.normalizeObservation(this.lastObs as Float32Array);
+    }
+    const lastValues = this.values(obsNorm);
+    this.buffer.computeReturnsAndAdvantage(lastValues, this.lastEpisodeStarts, hp.gamma, hp.gaeLambda);
+    await callback.rolloutEnd(this.callbackContext());
+    return true;
+  }
+
+  /** The PPO loss on one minibatch; also returns [pg, vf, entropy, approxKl, clipFrac, loss] (kept). */
+  private minibatchLoss(
+    obs: tf.Tensor2D,
+    actions: tf.Tensor,
+    oldLogProbs: tf.Tensor1D,
+    advantages: tf.Tensor1D,
+    returns: tf.Tensor1D,
+    oldValues: tf.Tensor1D,
+    clipRange: number,
+    statsOut: tf.Tensor[],
+  ): tf.Scalar {
+    const hp = this.hyperparameters;
+    const { logitsOrMean, value } = this.policy.forward(obs, { inputGrad: false });
+    const dist = this.distribution(logitsOrMean);
+    const logp = dist.logProb(actions as never);
+    const logRatio = tf.sub(logp, oldLogProbs);
+    const ratio = tf.exp(logRatio);
+    // k3 estimator of KL(old ‖ new): E[(r - 1) - log r] (Schulman 2020), ≥ 0 and unbiased.
+    const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+    let pgLoss: tf.Scalar;
+    let clipFrac: tf.Scalar;
+    if (hp.lossType === 'clip') {
+      const s1 = tf.mul(advantages, ratio);
+      const s2 = tf.mul(advantages, tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange));
+      pgLoss = tf.neg(tf.mean(tf.minimum(s1, s2)));
+      clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), 'float32'));
+    } else {
+      pgLoss = tf.add(tf.neg(tf.mean(tf.mul(advantages, ratio))), tf.mul(this.klCoef, approxKl));
+      clipFrac = tf.scalar(0);
+    }
+    let vPred: tf.Tensor1D = value;
+    if (hp.clipRangeVf !== null) {
+      vPred = tf.add(oldValues, tf.clipByValue(tf.sub(value, oldValues), -hp.clipRangeVf, hp.clipRangeVf));
+    }
+    const vfLoss = tf.mean(tf.square(tf.sub(returns, vPred)));
+    const entropy = dist.entropy();
+    const entLoss = tf.neg(tf.mean(entropy));
+    const loss = tf.addN([pgLoss, tf.mul(hp.entCoef, entLoss), tf.mul(hp.vfCoef, vfLoss)]) as tf.Scalar;
+    statsOut.push(tf.keep(tf.stack([pgLoss, vfLoss, entLoss, approxKl, clipFrac, loss])));
+    return loss;
+  }
+
+  /** One PPO update over the current rollout. */
+  train(): PpoTrainStats {
+    const hp = this.hyperparameters;
+    const lr = this.scheduleValue('learningRate');
+    this.optimizer.lr = lr;
+    const clipRange = this.scheduleValue('clipRange');
+    const stats: tf.Tensor[] = [];
+    let epochsDone = 0;
+    let stop = false;
+    for (let epoch = 0; epoch < hp.nEpochs && !stop; epoch++) {
+      const epochStart = stats.length;
+      for (const mb of this.buffer.minibatches(hp.batchSize, this.rng)) {
+        const b = mb.batchSize;
+        const adv = mb.advantages.subarray(0, b);
+        let advN: Float32Array = adv;
+        if (hp.normalizeAdvantage && b > 1) {
+          let mean = 0;
+          for (let i = 0; i < b; i++) mean += adv[i] as number;
+          mean /= b;
+          let v = 0;
+          for (let i = 0; i < b; i++) v += ((adv[i] as number) - mean) ** 2;
+          const std = Math.sqrt(v / (b - 1));
+          advN = new Float32Array(b);
+          for (let i = 0; i < b; i++) advN[i] = ((adv[i] as number) - mean) / (std + 1e-8);
+        }
+        const obsT = tf.tensor2d(mb.obs.subarray(0, b * this.obsDim), [b, this.obsDim]);
+        const actT = this.discrete
+          ? tf.tensor1d(mb.actions.subarray(0, b) as Int32Array, 'int32')
+          : tf.tensor2d(mb.actions.subarray(0, b * this.actDim) as Float32Array, [b, this.actDim]);
+        const oldLogT = tf.tensor1d(mb.oldLogProbs.subarray(0, b));
+        const advT = tf.tensor1d(advN);
+        const retT = tf.tensor1d(mb.returns.subarray(0, b));
+        const oldVT = tf.tensor1d(mb.oldValues.subarray(0, b));
+        const { grads } = computeGradients(
+          () => this.minibatchLoss(obsT, actT, oldLogT, advT, retT, oldVT, clipRange, stats),
+          this.variables,
+          { readLoss: false },
+        );
+        this.optimizer.step(grads);
+        tf.dispose(grads);
+        tf.dispose([obsT, actT, oldLogT, advT, retT, oldVT]);
+        this.numUpdates++;
+        if (hp.targetKl !== null) {
+          // SB3 checks after every minibatch; that needs one read per minibatch.
+          const kl = (stats[stats.length - 1] as tf.Tensor).dataSync()[3] as number;
+          if (kl > 1.5 * hp.targetKl) {
+            stop = true;
+            break;
+          }
+        }
+      }
+      if (stats.length > epochStart) epochsDone++;
+    }
+    // One read for every statistic of the update.
+    const all = tf.tidy(() => tf.mean(tf.stack(stats), 0));
+    const means = all.dataSync() as Float32Array;
+    all.dispose();
+    tf.dispose(stats);
+    if (hp.lossType === 'adaptive_kl') {
+      const d = means[3] as number;
+      if (d < hp.klTarget / 1.5) this.klCoef /= 2;
+      else if (d > hp.klTarget * 1.5) this.klCoef *= 2;
+    }
+    const total = this.buffer.nSteps * this.buffer.numEnvs;
+    const ev = explainedVariance(this.buffer.values.subarray(0, total), this.buffer.returns.subarray(0, total));
+    const result: PpoTrainStats = {
+      policyGradientLoss: means[0] as number,
+      valueLoss: means[1] as number,
+      entropyLoss: means[2] as number,
+      approxKl: means[3] as number,
+      clipFraction: means[4] as number,
+      loss: means[5] as number,
+      explainedVariance: ev,
+      epochs: epochsDone,
+      klCoef: hp.lossType === 'adaptive_kl' ? this.klCoef : undefined,
+    };
+    this.lastTrainStats = result;
+    return result;
+  }
+
+  // ------------------------------------------------------------------ checkpoints
+
+  protected stateTensors(): Record<string, StateTensor> {
+    const s = this.optimizer.getState();
+    const out: Record<string, StateTensor> = { ...this.policy.getWeights() };
+    if (this.logStd) out['ppo/log_std'] = this.logStd;
+    out['adam/m'] = { dtype: 'float32', shape: [s.m.length], data: s.m };
+    out['adam/v'] = { dtype: 'float32', shape: [s.v.length], data: s.v };
+    return out;
+  }
+
+  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
+    const weights: Record<string, tf.Tensor> = {};
+    for (const name of Object.keys(this.policy.getWeights())) {
+      weights[name] = checkpointTensorToTf(this.requireTensor(tensors, name));
+    }
+    this.policy.setWeights(weights);
+    tf.dispose(Object.values(weights));
+    if (this.logStd) {
+      const t = checkpointTensorToTf(this.requireTensor(tensors, 'ppo/log_std', [this.actDim]));
+      this.logStd.assign(t as tf.Tensor1D);
+      t.dispose();
+    }
+    const m = this.requireTensor(tensors, 'adam/m');
+    const v = this.requireTensor(tensors, 'adam/v');
+    this.optimizerStepToRestore = { m: m.data as Float32Array, v: v.data as Float32Array };
+  }
+
+  private optimizerStepToRestore: { m: Float32Array; v: Float32Array } | undefined;
+
+  protected override stateExtra(): Record<string, unknown> {
+    return {
+      adamStep: this.optimizer.stepCount,
+      klCoef: this.klCoef,
+      obsRms: this.obsRms ? { mean: Array.from(this.obsRms.mean), var: Array.from(this.obsRms.var), count: this.obsRms.count } : null,
+      retRms: this.retRms ? { mean: Array.from(this.retRms.mean), var: Array.from(this.retRms.var), count: this.retRms.count } : null,
+    };
+  }
+
+  protected override loadStateExtra(extra: Record<string, unknown>): void {
+    const restore = this.optimizerStepToRestore;
+    if (restore) {
+      this.optimizer.setState({ step: Number(extra.adamStep ?? 0), m: restore.m, v: restore.v, sizes: this.variables.map((v) => v.size) });
+      this.optimizerStepToRestore = undefined;
+    }
+    if (typeof extra.klCoef === 'number') this.klCoef = extra.klCoef;
+    for (const [key, rms] of [
+      ['obsRms', this.obsRms],
+      ['retRms', this.retRms],
+    ] as const) {
+      const saved = extra[key] as { mean: number[]; var: number[]; count: number } | null | undefined;
+      if (rms && saved) {
+        rms.mean.set(saved.mean);
+        rms.var.set(saved.var);
+        rms.count = saved.count;
+      }
+    }
+  }
+
+  override dispose(): void {
+    this.policy.dispose();
+    this.logStd?.dispose();
+    this.optimizer.dispose();
+  }
+}
