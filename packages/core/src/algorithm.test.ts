@@ -15,10 +15,11 @@ import {
 import { type CheckpointTensor, loadCheckpoint } from './checkpoint';
 import { BaseEnv, type ResetResult, type RgbFrame, type StepResult } from './env';
 import { evaluatePolicy } from './evaluation';
-import { type HyperparameterInput, defineHyperparameters } from './hyperparams';
+import { type HyperparameterInput, type ResolvedHyperparameters, defineHyperparameters } from './hyperparams';
 import { MemoryLogger } from './logging';
 import { getAlgorithm, listAlgorithms, loadAgent, registerAlgorithm, unregisterAlgorithm } from './registry';
 import { Box, Discrete } from './spaces';
+import { SyncVecEnv } from './vec-env';
 import { expectNoTensorLeak } from './testing';
 
 /** A deterministic 2-armed bandit: arm 0 pays 0.2, arm 1 pays 1; episodes are 4 steps (truncated). */
@@ -50,7 +51,7 @@ const schema = defineHyperparameters({
 });
 
 /** ε-greedy action-value learner: one tf.Variable `q`, an int32 visit count kept as raw data. */
-class BanditLearner extends Algorithm<{ learningRate: number | string | ((p: number) => number); epsilon: number; nSteps: number }> {
+class BanditLearner extends Algorithm<ResolvedHyperparameters<typeof schema>> {
   static override readonly algorithmName: string = 'Bandit';
   static override readonly hyperparameterSchema = schema;
   q: tf.Variable;
@@ -248,6 +249,10 @@ describe('Algorithm', () => {
     expect(a.numTimesteps).toBe(8);
     expect(a.numUpdates).toBe(6);
     await expect(a.learn({ totalTimesteps: -1 })).rejects.toThrow(/totalTimesteps must be a non-negative integer, got -1/);
+    const p = a.learn({ totalTimesteps: 8 });
+    await expect(a.learn({ totalTimesteps: 8 })).rejects.toThrow(/Bandit\.learn: already learning/);
+    await p;
+    expect(a.numTimesteps).toBe(8);
   });
 
   it('schedules follow progressRemaining over totalTimesteps', async () => {
@@ -316,6 +321,19 @@ describe('Algorithm', () => {
     expect(logger.scalars('time/fps')).toHaveLength(4);
     expect(logger.scalars('train/q1')).toHaveLength(4);
     expect(logger.dumps).toEqual([8, 16, 24, 32]);
+  });
+
+  it('accepts a VecEnv and reports its single-env spaces', async () => {
+    const vec = new SyncVecEnv([() => new Bandit(), () => new Bandit()]);
+    const a = track(new BanditLearner({ env: vec, seed: 1 }));
+    expect(a.isVecEnv).toBe(true);
+    expect(a.numEnvs).toBe(2);
+    expect(String(a.actionSpace)).toBe('Discrete(2)');
+    const dir = path.join(root, 'vec');
+    await a.save(dir);
+    const m = (await loadCheckpoint(dir)).manifest;
+    expect(m.actionSpace).toEqual(new Discrete(2).toJSON());
+    expect(m.observationSpace).toEqual(new Bandit().observationSpace.toJSON());
   });
 
   it('keeps a rolling window of the last 100 episodes from VecEnv infos', () => {

@@ -30,6 +30,8 @@ export interface AlgorithmOptions {
   /** Seed of the algorithm's RNG; omitted → fresh entropy (recorded in `this.seed`). */
   seed?: number;
   logger?: Logger;
+  /** 0 silent (default), 1 info, 2 debug; subclasses decide what they print. */
+  verbose?: number;
   /** Every other field is a hyperparameter, validated against the subclass's schema. */
   [hyperparameter: string]: unknown;
 }
@@ -112,6 +114,7 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
   readonly seed: number;
   rng: Rng;
   logger: Logger;
+  verbose: number;
 
   numTimesteps = 0;
   numUpdates = 0;
@@ -123,6 +126,7 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
   /** The last 100 finished episodes. */
   epInfoBuffer: EpisodeInfo[] = [];
 
+  private learning = false;
   private learnStartTime = 0;
   private learnStartTimesteps = 0;
   protected logInterval = 1;
@@ -131,7 +135,8 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
     if (!options || typeof options !== 'object') {
       throw new TypeError(`${this.algorithmName}: constructor needs an options object {env, ...hyperparameters}`);
     }
-    const { env, seed, logger, ...hp } = options;
+    const { env, seed, logger, verbose, ...hp } = options;
+    this.verbose = verbose ?? 0;
     const statics = this.statics;
     this.hyperparameters = resolveHyperparameters(statics.hyperparameterSchema, hp, statics.algorithmName) as H;
     if (seed !== undefined && !Number.isInteger(seed)) {
@@ -223,6 +228,7 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
     if (!Number.isInteger(logInterval) || logInterval < 1) {
       throw new RangeError(`${this.algorithmName}.learn: logInterval must be a positive integer, got ${logInterval}`);
     }
+    if (this.learning) throw new Error(`${this.algorithmName}.learn: already learning (await the previous learn() first)`);
     if (logger) this.logger = logger;
     if (resetNumTimesteps) {
       this.numTimesteps = 0;
@@ -235,14 +241,19 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
     this.learnStartTimesteps = this.numTimesteps;
     this.updateProgressRemaining();
     const callback = toCallback(callbacks);
-    await callback.trainingStart(this.callbackContext());
+    this.learning = true;
     try {
-      if (this.numTimesteps < this.totalTimesteps) {
-        await this.trainLoop(this.totalTimesteps, callback, { resetNumTimesteps, logInterval });
+      await callback.trainingStart(this.callbackContext());
+      try {
+        if (this.numTimesteps < this.totalTimesteps) {
+          await this.trainLoop(this.totalTimesteps, callback, { resetNumTimesteps, logInterval });
+        }
+      } finally {
+        await callback.trainingEnd(this.callbackContext());
+        await this.logger.flush();
       }
     } finally {
-      await callback.trainingEnd(this.callbackContext());
-      await this.logger.flush();
+      this.learning = false;
     }
     return this;
   }
@@ -382,6 +393,7 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
    */
   static async load<T extends Algorithm<any>>(this: AlgorithmClass<T>, dir: string, options: LoadOptions): Promise<T> {
     const ckpt = await loadCheckpoint(dir);
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass (PPO.load builds a PPO)
     return restoreAlgorithm(this, dir, ckpt, options);
   }
 
@@ -408,6 +420,7 @@ export function restoreAlgorithm<T extends Algorithm<any>>(
   ckpt: LoadedCheckpoint,
   options: LoadOptions,
 ): T {
+  if (!options || options.env === undefined) throw new TypeError(`${cls.algorithmName}.load: options.env is required`);
   const m = ckpt.manifest;
   if (m.algorithm !== cls.algorithmName) {
     throw new Error(
@@ -426,7 +439,6 @@ export function restoreAlgorithm<T extends Algorithm<any>>(
   }
   Object.assign(hp, overrides);
   const seed = typeof m.extra?.seed === 'number' ? m.extra.seed : undefined;
-  if (!options || options.env === undefined) throw new TypeError(`${cls.algorithmName}.load: options.env is required`);
   const agent = new cls({ ...hp, env: options.env, seed, logger: options.logger });
   for (const [what, saved, now] of [
     ['observation', m.observationSpace, agent.observationSpace],

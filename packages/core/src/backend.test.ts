@@ -138,6 +138,13 @@ describe('initBackend', () => {
     const a = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync());
     expect(a).toEqual([[17], [39]]);
 
+    // The extra gradient kernels from nn/wasm-kernels are registered: d Σ gather(x, [0, 0, 2]) / dx.
+    expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
+    const x = tf.tensor1d([1, 2, 3]);
+    const gx = tf.grad((v: tf.Tensor) => tf.sum(tf.gather(v, tf.tensor1d([0, 0, 2], 'int32'))))(x);
+    expect(Array.from(gx.dataSync())).toEqual([2, 0, 1]);
+    tf.dispose([x, gx]);
+
     const c = await initBackend('cpu', { quiet: true });
     expect(c).toEqual({ name: 'cpu', tfBackend: 'cpu', fallbacks: [] });
     expect(tf.getBackend()).toBe('cpu');

@@ -8,6 +8,7 @@
  * missing one is skipped with its reason recorded.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './nn/wasm-kernels';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
@@ -133,15 +134,9 @@ async function tryBackend(
       notInstalled: false,
     };
   }
-  if (spec.name === 'wasm') await registerWasmKernelsIfAvailable();
+  // Gradient kernels the wasm backend lacks (UnsortedSegmentSum, Conv2DBackpropFilter).
+  if (spec.name === 'wasm') registerWasmKernels();
   return null;
-}
-
-/**
- * Hook for extra wasm kernels. `./nn/wasm-kernels` (if it exists) is wired in here.
- */
-async function registerWasmKernelsIfAvailable(): Promise<void> {
-  // Filled in once `./nn/wasm-kernels` exists; see the report.
 }
 
 /**

@@ -8,7 +8,6 @@
  * each time `numTimesteps` crosses a multiple of the frequency, so with a VecEnv of N copies
  * it fires as often as with one env (SB3 counts calls instead, i.e. N times less often).
  */
-import * as path from 'node:path';
 import type { Algorithm } from './algorithm';
 import type { Env } from './env';
 import { type EvaluationResult, evaluatePolicy } from './evaluation';
@@ -33,6 +32,7 @@ export abstract class BaseCallback {
   onTrainingStart(_ctx: CallbackContext): MaybePromise<void> {}
   onRolloutStart(_ctx: CallbackContext): MaybePromise<void> {}
   /** Return `false` to stop training. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: overrides may return nothing (continue)
   onStep(_ctx: CallbackContext): MaybePromise<boolean | void> {}
   onRolloutEnd(_ctx: CallbackContext): MaybePromise<void> {}
   onTrainingEnd(_ctx: CallbackContext): MaybePromise<void> {}
@@ -97,6 +97,12 @@ export function toCallback(callbacks?: BaseCallback | BaseCallback[] | null): Ba
   return callbacks;
 }
 
+/** `a/b` without importing node:path (keeps core importable in browsers). */
+function joinPath(dir: string, name: string): string {
+  if (dir === '') return name;
+  return `${dir.replace(/[\\/]+$/, '')}/${name}`;
+}
+
 /** Fires when `numTimesteps` crosses a multiple of `freq` since the last check. */
 class FrequencyGate {
   private last = 0;
@@ -145,7 +151,7 @@ export class CheckpointCallback extends BaseCallback {
   }
 
   checkpointPath(numTimesteps: number): string {
-    return path.join(this.saveDir, `${this.namePrefix}_${numTimesteps}_steps`);
+    return joinPath(this.saveDir, `${this.namePrefix}_${numTimesteps}_steps`);
   }
 
   override onTrainingStart(ctx: CallbackContext): void {
@@ -242,7 +248,7 @@ export class EvalCallback extends BaseCallback {
     if (result.meanReward > this.bestMeanReward) {
       this.bestMeanReward = result.meanReward;
       if (this.bestModelSavePath !== undefined) {
-        await algo.save(path.join(this.bestModelSavePath, 'best_model'));
+        await algo.save(joinPath(this.bestModelSavePath, 'best_model'));
         if (this.options.verbose) console.log('New best mean reward!');
       }
     }

@@ -122,6 +122,14 @@ describe('checkpoint', () => {
     await expect(loadCheckpoint(path.join(root, 'nope'))).rejects.toThrow(`checkpoint ${path.join(root, 'nope')}: directory not found`);
   });
 
+  it('points at the previous checkpoint left by a save interrupted between its renames', async () => {
+    const dir = path.join(root, 'model');
+    await saveCheckpoint(dir, sample());
+    await fsp.rename(dir, `${dir}.old-123-abcd`);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(`directory not found (an interrupted save left ${dir}.old-123-abcd)`);
+    expect((await loadCheckpoint(`${dir}.old-123-abcd`)).manifest.algorithm).toBe('PPO');
+  });
+
   it('rejects invalid tensors before touching the previous checkpoint', async () => {
     const dir = path.join(root, 'model');
     await saveCheckpoint(dir, sample(1));

@@ -10,11 +10,27 @@
  * or a failed write never leaves a half-written checkpoint in place of a good one.
  * Plain Node `fs` only: readable on every TensorFlow.js backend.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { RngState } from './rng';
+
+// Node built-ins are loaded on first use, so importing @tfrl/core stays possible in a browser
+// bundle (where saving/loading checkpoints is simply unavailable).
+type NodeMods = {
+  fsp: typeof import('node:fs').promises;
+  path: typeof import('node:path');
+  crypto: typeof import('node:crypto');
+};
+let nodeMods: NodeMods | null = null;
+async function node(): Promise<NodeMods> {
+  if (!nodeMods) {
+    try {
+      const [fs, path, crypto] = await Promise.all([import('node:fs'), import('node:path'), import('node:crypto')]);
+      nodeMods = { fsp: fs.promises, path, crypto };
+    } catch (e) {
+      throw new Error(`tfrl checkpoints need Node.js file system access: ${(e as Error).message}`);
+    }
+  }
+  return nodeMods;
+}
 
 export const CHECKPOINT_FORMAT = 'tfrl-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -105,11 +121,11 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+function sha256(crypto: NodeMods['crypto'], data: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The tensor's bytes in little-endian order. */
 function tensorBytes(t: CheckpointTensor): Uint8Array {
@@ -165,7 +181,7 @@ function checkTensor(where: string, name: string, t: CheckpointTensor): void {
   }
 }
 
-async function writeFileSynced(file: string, data: Uint8Array | string): Promise<void> {
+async function writeFileSynced(fsp: NodeMods['fsp'], file: string, data: Uint8Array | string): Promise<void> {
   const fh = await fsp.open(file, 'wx');
   try {
     await fh.writeFile(data);
@@ -176,8 +192,8 @@ async function writeFileSynced(file: string, data: Uint8Array | string): Promise
 }
 
 /** fsync a directory so renames inside it are durable (a no-op where unsupported). */
-async function syncDir(dir: string): Promise<void> {
-  let fh: fsp.FileHandle | undefined;
+async function syncDir(fsp: NodeMods['fsp'], dir: string): Promise<void> {
+  let fh: import('node:fs/promises').FileHandle | undefined;
   try {
     fh = await fsp.open(dir, 'r');
     await fh.sync();
@@ -188,7 +204,7 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-async function statOrNull(p: string) {
+async function statOrNull(fsp: NodeMods['fsp'], p: string) {
   try {
     return await fsp.stat(p);
   } catch (e) {
@@ -204,6 +220,7 @@ async function statOrNull(p: string) {
  */
 export async function saveCheckpoint(dir: string, data: CheckpointData): Promise<CheckpointManifest> {
   const where = `saveCheckpoint ${dir}`;
+  const { fsp, path, crypto } = await node();
   if (typeof data.algorithm !== 'string' || data.algorithm === '') {
     throw new Error(`${where}: "algorithm" must be a non-empty string`);
   }
@@ -239,7 +256,7 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
     rngState: data.rngState ?? null,
     extra: data.extra ?? {},
     tensors: entries,
-    weights: { file: WEIGHTS, byteLength: weights.byteLength, sha256: sha256(weights) },
+    weights: { file: WEIGHTS, byteLength: weights.byteLength, sha256: sha256(crypto, weights) },
   };
   // Round-trip through JSON so what we hash is exactly what a reader will see.
   let plainBody: Record<string, unknown>;
@@ -248,9 +265,9 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
   } catch (e) {
     throw new Error(`${where}: manifest is not JSON-serialisable: ${(e as Error).message}`);
   }
-  const manifest = { ...plainBody, manifestSha256: sha256(canonicalJson(plainBody)) } as CheckpointManifest;
+  const manifest = { ...plainBody, manifestSha256: sha256(crypto, canonicalJson(plainBody)) } as CheckpointManifest;
 
-  const existing = await statOrNull(target);
+  const existing = await statOrNull(fsp, target);
   if (existing) {
     if (!existing.isDirectory()) throw new Error(`${where}: ${dir} exists and is not a directory`);
     const names = await fsp.readdir(target);
@@ -261,13 +278,13 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
 
   const parent = path.dirname(target);
   await fsp.mkdir(parent, { recursive: true });
-  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const suffix = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const tmp = `${target}.tmp-${suffix}`;
   try {
     await fsp.mkdir(tmp);
-    await writeFileSynced(path.join(tmp, WEIGHTS), weights);
-    await writeFileSynced(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    await syncDir(tmp);
+    await writeFileSynced(fsp, path.join(tmp, WEIGHTS), weights);
+    await writeFileSynced(fsp, path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    await syncDir(fsp, tmp);
   } catch (e) {
     await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
     throw new Error(`${where}: writing failed, previous checkpoint (if any) left intact: ${(e as Error).message}`);
@@ -286,7 +303,7 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
     await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
     throw new Error(`${where}: could not move the new checkpoint into place: ${(e as Error).message}`);
   }
-  await syncDir(parent);
+  await syncDir(fsp, parent);
   if (movedOld) await fsp.rm(old, { recursive: true, force: true }).catch(() => {});
   return manifest;
 }
@@ -296,8 +313,9 @@ function fail(dir: string, msg: string): never {
 }
 
 async function readManifestFile(dir: string): Promise<CheckpointManifest> {
+  const { fsp, path, crypto } = await node();
   const target = path.resolve(dir);
-  const st = await statOrNull(target);
+  const st = await statOrNull(fsp, target);
   if (!st) {
     // A crash between the two renames of a save leaves the previous checkpoint at <dir>.old-*.
     let hint = '';
@@ -338,7 +356,7 @@ async function readManifestFile(dir: string): Promise<CheckpointManifest> {
     );
   }
   const { manifestSha256, ...body } = m;
-  if (typeof manifestSha256 !== 'string' || sha256(canonicalJson(body)) !== manifestSha256) {
+  if (typeof manifestSha256 !== 'string' || sha256(crypto, canonicalJson(body)) !== manifestSha256) {
     fail(dir, `${MANIFEST} SHA-256 mismatch (file altered)`);
   }
   if (typeof m.algorithm !== 'string') fail(dir, `${MANIFEST} has no algorithm name`);
@@ -361,6 +379,7 @@ export async function readCheckpointManifest(dir: string): Promise<CheckpointMan
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const manifest = await readManifestFile(dir);
+  const { fsp, path, crypto } = await node();
   const file = manifest.weights.file ?? WEIGHTS;
   if (file !== path.basename(file)) fail(dir, `${MANIFEST} names a weights file outside the checkpoint: ${file}`);
   let bytes: Buffer;
@@ -376,7 +395,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
       `${file} is ${bytes.byteLength} bytes but ${MANIFEST} says ${manifest.weights.byteLength} (file ${bytes.byteLength < manifest.weights.byteLength ? 'truncated' : 'altered'})`,
     );
   }
-  if (sha256(bytes) !== manifest.weights.sha256) fail(dir, `${file} SHA-256 mismatch (file altered or truncated)`);
+  if (sha256(crypto, bytes) !== manifest.weights.sha256) fail(dir, `${file} SHA-256 mismatch (file altered or truncated)`);
 
   const tensors: Record<string, CheckpointTensor> = {};
   for (const e of manifest.tensors) {

@@ -39,6 +39,20 @@ describe('resolveHyperparameters', () => {
     expect(resolveHyperparameters(schema, {}, 'PPO').netArch).toEqual([64, 64]);
   });
 
+  it('types the resolved object from the schema', () => {
+    const hp = resolveHyperparameters(schema, {}, 'PPO');
+    const n: number = hp.nSteps;
+    const act: 'tanh' | 'relu' = hp.activation;
+    const kl: number | null = hp.targetKl;
+    const arch: number[] = hp.netArch;
+    const b: boolean = hp.normalizeAdvantage;
+    // @ts-expect-error an enum value outside the declared values
+    const bad: 'gelu' = hp.activation;
+    // @ts-expect-error nullable fields are not plain numbers
+    const notNull: number = hp.targetKl;
+    expect([n, act, kl, arch, b, bad, notNull]).toEqual([2048, 'tanh', null, [64, 64], true, 'tanh', null]);
+  });
+
   it('rejects unknown fields with a suggestion and the valid list', () => {
     expect(() => resolveHyperparameters(schema, { lerning_rate: 1e-3 }, 'PPO')).toThrow(
       /^PPO: unknown hyperparameter "lerning_rate" \(did you mean "learningRate"\? valid: learningRate, nSteps, gamma/,

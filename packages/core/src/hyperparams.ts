@@ -64,9 +64,7 @@ type BaseValue<S extends HyperparameterSpec> = S['type'] extends 'number' | 'int
           : S['type'] extends 'schedule'
             ? ScheduleSpec
             : S['type'] extends 'object'
-              ? S['default'] extends null
-                ? Record<string, unknown>
-                : S['default']
+              ? Record<string, unknown>
               : unknown;
 
 export type HyperparameterValue<S extends HyperparameterSpec> = S['nullable'] extends true

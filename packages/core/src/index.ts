@@ -15,3 +15,4 @@ export * from './callbacks';
 export * from './algorithm';
 export * from './evaluation';
 export * from './registry';
+export * from './nn';

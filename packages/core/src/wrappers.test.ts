@@ -78,7 +78,7 @@ describe('TimeLimit', () => {
     expect(env.step(0).truncated).toBe(false);
     const r = env.step(0);
     expect([r.terminated, r.truncated]).toEqual([false, true]);
-    expect(() => env.step(0)).toThrow(/truncated at 3 steps; call reset\(\) first/);
+    expect(() => env.step(0)).toThrow('ScriptEnv: step() called after the episode ended (truncated at 3 of 3 steps); call reset() first');
     env.reset();
     expect(env.elapsedSteps).toBe(0);
     expect(env.step(0).truncated).toBe(false);

@@ -80,7 +80,7 @@ export class Wrapper<O = Float32Array, A = number | Float32Array, InnerO = O, In
 export class TimeLimit<O = Float32Array, A = number | Float32Array> extends Wrapper<O, A> {
   readonly maxEpisodeSteps: number;
   private elapsed = 0;
-  private ended = false;
+  private ended: 'terminated' | 'truncated' | null = null;
 
   constructor(env: Env<O, A>, maxEpisodeSteps: number) {
     super(env);
@@ -98,13 +98,14 @@ export class TimeLimit<O = Float32Array, A = number | Float32Array> extends Wrap
   override reset(opts?: ResetOptions): ResetResult<O> {
     const r = super.reset(opts);
     this.elapsed = 0;
-    this.ended = false;
+    this.ended = null;
     return r;
   }
 
   override step(action: A): StepResult<O> {
-    if (this.ended) {
-      throw new Error(`${this.id}: step() called after the episode was truncated at ${this.maxEpisodeSteps} steps; call reset() first`);
+    if (this.ended !== null) {
+      const how = this.ended === 'truncated' ? `truncated at ${this.elapsed} of ${this.maxEpisodeSteps} steps` : 'terminated';
+      throw new Error(`${this.id}: step() called after the episode ended (${how}); call reset() first`);
     }
     const r = super.step(action);
     this.elapsed += 1;
@@ -113,7 +114,7 @@ export class TimeLimit<O = Float32Array, A = number | Float32Array> extends Wrap
     } else if (this.elapsed >= this.maxEpisodeSteps) {
       r.truncated = true;
     }
-    if (r.terminated || r.truncated) this.ended = true;
+    if (r.terminated || r.truncated) this.ended = r.terminated ? 'terminated' : 'truncated';
     return r;
   }
 }

@@ -102,11 +102,10 @@ export class ConsoleLogger implements Logger {
     const table = formatTable(this.latest);
     this.latest = new Map();
     if (this.bar) {
-      // Stop the bar (which returns the cursor to its line), print the table over that line, and
-      // start a new bar below it. Writing between start and stop would break cli-progress's
-      // saved cursor position.
+      // Stop the bar (it clears its line), print the table there and start a new bar below it.
+      // Writing while the bar runs would break cli-progress's saved cursor position.
       this.bar.stop();
-      this.stream.write(`\r\x1b[2K${table}`);
+      this.stream.write(table);
       this.bar.start(this.totalSteps ?? 0, this.step ?? 0, this.payload());
     } else {
       this.stream.write(table);
@@ -119,10 +118,10 @@ export class ConsoleLogger implements Logger {
     if (this.closed) return;
     this.closed = true;
     if (this.bar) {
-      this.bar.update(this.step ?? 0, this.payload());
+      // The bar clears itself on stop; leave the final status as a plain line.
       this.bar.stop();
-      this.stream.write('\n');
       this.bar = undefined;
+      this.stream.write(`${this.statusLine()}\n`);
     } else if (this.mode === 'lines' && this.step !== undefined) {
       this.stream.write(`${this.statusLine()}\n`);
     }
@@ -172,6 +171,7 @@ export class ConsoleLogger implements Logger {
         : '{value} steps | {sps} steps/s | return {ret}',
       hideCursor: false,
       gracefulExit: false,
+      clearOnComplete: true,
       barsize: 30,
     });
     this.bar.start(this.totalSteps ?? 0, this.step ?? 0, this.payload());

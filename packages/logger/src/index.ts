@@ -40,3 +40,4 @@ export {
   imageFromFloats,
   validateImage,
 } from './png';
+export { encodeGif, writeGif, type GifFrame, type GifOptions } from './gif';

@@ -109,7 +109,34 @@ export interface PpoTrainStats {
   klCoef?: number;
 }
 
-const STAT_COUNT = 6; // pg, value, entropy, approxKl, clipFraction, loss
+/**
+ * The policy part of the PPO loss on a minibatch (tensors are not disposed; call inside a tidy).
+ * - `clip`: -E[min(r·A, clip(r, 1-ε, 1+ε)·A)] with r = exp(logπ - logπ_old);
+ * - `adaptive_kl`: -E[r·A] + β·KL, KL estimated by E[(r - 1) - log r] (the "k3" estimator of
+ *   KL(π_old ‖ π), non-negative and unbiased under samples of π_old).
+ * Also returns that KL estimate and the fraction of samples whose ratio left [1-ε, 1+ε].
+ */
+export function ppoPolicyLoss(args: {
+  logProbs: tf.Tensor1D;
+  oldLogProbs: tf.Tensor1D;
+  advantages: tf.Tensor1D;
+  lossType?: 'clip' | 'adaptive_kl';
+  clipRange: number;
+  klCoef?: number;
+}): { policyLoss: tf.Scalar; approxKl: tf.Scalar; clipFraction: tf.Scalar } {
+  const { logProbs, oldLogProbs, advantages, lossType = 'clip', clipRange, klCoef = 1 } = args;
+  const logRatio = tf.sub(logProbs, oldLogProbs);
+  const ratio = tf.exp(logRatio);
+  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio)) as tf.Scalar;
+  const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), 'float32')) as tf.Scalar;
+  if (lossType === 'clip') {
+    const s1 = tf.mul(advantages, ratio);
+    const s2 = tf.mul(advantages, tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange));
+    return { policyLoss: tf.neg(tf.mean(tf.minimum(s1, s2))) as tf.Scalar, approxKl, clipFraction };
+  }
+  const policyLoss = tf.add(tf.neg(tf.mean(tf.mul(advantages, ratio))), tf.mul(klCoef, approxKl)) as tf.Scalar;
+  return { policyLoss, approxKl, clipFraction };
+}
 
 export class PPO extends Algorithm<PpoHp> {
   static override readonly algorithmName = 'PPO';
@@ -376,12 +403,12 @@ export class PPO extends Algorithm<PpoHp> {
 
       const dones = new Uint8Array(n);
       for (let i = 0; i < n; i++) dones[i] = (res.terminated[i] as number) | (res.truncated[i] as number);
-      let rewards = Float32Array.from(res.rewards);
+      const rawRewards = Float32Array.from(res.rewards);
       // Time-limit truncation: bootstrap with the value of the final observation (as SB3).
       let anyTrunc = false;
       for (let i = 0; i < n; i++) if (res.truncated[i] && !res.terminated[i]) anyTrunc = true;
       if (this.obsRms) this.obsRms.update(res.obs);
-      rewards = this.normalizeRewards(rewards, dones);
+      const rewards = this.normalizeRewards(rawRewards, dones);
       if (anyTrunc) {
         const finalValues = this.values(this.normalizeObservation(res.finalObs));
         bootstrapTruncated(rewards, res.truncated, res.terminated, finalValues, hp.gamma);
@@ -412,21 +439,14 @@ export class PPO extends Algorithm<PpoHp> {
     const { logitsOrMean, value } = this.policy.forward(obs, { inputGrad: false });
     const dist = this.distribution(logitsOrMean);
     const logp = dist.logProb(actions as never);
-    const logRatio = tf.sub(logp, oldLogProbs);
-    const ratio = tf.exp(logRatio);
-    // k3 estimator of KL(old ‖ new): E[(r - 1) - log r] (Schulman 2020), ≥ 0 and unbiased.
-    const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-    let pgLoss: tf.Scalar;
-    let clipFrac: tf.Scalar;
-    if (hp.lossType === 'clip') {
-      const s1 = tf.mul(advantages, ratio);
-      const s2 = tf.mul(advantages, tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange));
-      pgLoss = tf.neg(tf.mean(tf.minimum(s1, s2)));
-      clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), 'float32'));
-    } else {
-      pgLoss = tf.add(tf.neg(tf.mean(tf.mul(advantages, ratio))), tf.mul(this.klCoef, approxKl));
-      clipFrac = tf.scalar(0);
-    }
+    const { policyLoss: pgLoss, approxKl, clipFraction: clipFrac } = ppoPolicyLoss({
+      logProbs: logp,
+      oldLogProbs,
+      advantages,
+      lossType: hp.lossType,
+      clipRange,
+      klCoef: this.klCoef,
+    });
     let vPred: tf.Tensor1D = value;
     if (hp.clipRangeVf !== null) {
       vPred = tf.add(oldValues, tf.clipByValue(tf.sub(value, oldValues), -hp.clipRangeVf, hp.clipRangeVf));
@@ -453,15 +473,15 @@ export class PPO extends Algorithm<PpoHp> {
       for (const mb of this.buffer.minibatches(hp.batchSize, this.rng)) {
         const b = mb.batchSize;
         const adv = mb.advantages.subarray(0, b);
-        let advN: Float32Array = adv;
-        if (hp.normalizeAdvantage && b > 1) {
+        const advN = new Float32Array(b);
+        if (!(hp.normalizeAdvantage && b > 1)) advN.set(adv);
+        else {
           let mean = 0;
           for (let i = 0; i < b; i++) mean += adv[i] as number;
           mean /= b;
           let v = 0;
           for (let i = 0; i < b; i++) v += ((adv[i] as number) - mean) ** 2;
           const std = Math.sqrt(v / (b - 1));
-          advN = new Float32Array(b);
           for (let i = 0; i < b; i++) advN[i] = ((adv[i] as number) - mean) / (std + 1e-8);
         }
         const obsT = tf.tensor2d(mb.obs.subarray(0, b * this.obsDim), [b, this.obsDim]);

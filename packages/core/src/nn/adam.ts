@@ -112,9 +112,10 @@ export class Adam {
         grads.length === 1 ? tf.reshape(grads[0] as tf.Tensor, [-1]) : tf.concat(grads.map((x) => tf.reshape(x, [-1])));
       let norm: tf.Scalar | undefined;
       if (this.maxGradNorm !== undefined) {
-        norm = tf.sqrt(tf.sum(tf.square(g)));
+        const n = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
+        norm = n;
         // scale = min(1, maxNorm / (norm + 1e-6)), as torch.nn.utils.clip_grad_norm_.
-        g = tf.mul(g, tf.minimum(tf.div(this.maxGradNorm, tf.add(norm, 1e-6)), 1));
+        g = tf.mul(g, tf.minimum(tf.div(this.maxGradNorm, tf.add(n, 1e-6)), 1));
       }
       if (wd > 0 && !this.decoupledWeightDecay) {
         const p = tf.concat(this.variables.map((x) => tf.reshape(x, [-1])));

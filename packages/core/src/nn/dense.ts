@@ -87,9 +87,9 @@ const FUSED_NAME: Partial<Record<Activation, tf.fused.Activation>> = {
 export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
   const fusedAct = FUSED_NAME[activation];
   if (fusedAct !== undefined) {
-    return tf.fused.matMul({ a: x, b: w, bias: b, activation: fusedAct });
+    return tf.fused.matMul({ a: x, b: w, bias: b, activation: fusedAct }) as tf.Tensor2D;
   }
-  return activate(tf.add(tf.matMul(x, w), b), activation);
+  return activate(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, activation);
 }
 
 export interface DenseOptions {
@@ -123,34 +123,34 @@ export function dense(
     throw new RangeError(`dense: shapes do not match: x ${x.shape}, w ${w.shape}, b ${b.shape}`);
   }
   if (options.inputGrad === false) {
-    const f = tf.customGrad((wIn, bIn, save) => {
+    const f = tf.customGrad(((wIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
       const y = denseForward(x, wIn as tf.Tensor2D, bIn as tf.Tensor1D, activation);
       save([y]);
       return {
         value: y,
-        gradFunc: (dy, saved) => {
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const dz = activationGradFromOutput(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, activation);
           return [matMulTA(x, dz), tf.sum(dz, 0)];
         },
       };
-    });
-    return f(w, b) as tf.Tensor2D;
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return (f as (...args: tf.Tensor[]) => tf.Tensor)(w, b) as tf.Tensor2D;
   }
-  const f = tf.customGrad((xIn, wIn, bIn, save) => {
+  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const xx = xIn as tf.Tensor2D;
     const ww = wIn as tf.Tensor2D;
     const y = denseForward(xx, ww, bIn as tf.Tensor1D, activation);
     save([xx, ww, y]);
     return {
       value: y,
-      gradFunc: (dy, saved) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const dz = activationGradFromOutput(dy as tf.Tensor2D, sy, activation);
         return [matMulTB(dz, sw), matMulTA(sx, dz), tf.sum(dz, 0)];
       },
     };
-  });
-  return f(x, w, b) as tf.Tensor2D;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as (...args: tf.Tensor[]) => tf.Tensor)(x, w, b) as tf.Tensor2D;
 }
 
 /** The same layer with tfjs's default gradients (reference for tests and benchmarks). */
@@ -160,5 +160,5 @@ export function denseDefaultGrad(
   b: tf.Tensor1D,
   activation: Activation = 'identity',
 ): tf.Tensor2D {
-  return activate(tf.add(tf.matMul(x, w), b), activation);
+  return activate(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, activation);
 }

@@ -239,3 +239,84 @@ export class ActorCriticMlp {
     for (const p of this.parts()) p.dispose();
   }
 }
+
+export interface TwinQOptions {
+  /** Width of the critic input (observation and action concatenated by the caller). */
+  inputDim: number;
+  hiddenSizes: number[];
+  activation?: Activation;
+  init?: Initializer;
+  gain?: number;
+  outputGain?: number;
+  rng: Rng;
+  name?: string;
+}
+
+/**
+ * Two Q-networks for TD3/SAC over the same input. Evaluated as two chains of `dense` layers:
+ * on wasm a batched matMul ([2, B, in] × [2, in, out]) and a block-diagonal matMul were both
+ * measured several times slower than two plain matMuls (XNNPACK's fast path only covers 2-D
+ * non-transposed products), so the "stacking" is in the interface — one call, one variable list,
+ * `q1`/`q2` together and `min` — not in the kernels.
+ */
+export class TwinQ {
+  readonly name: string;
+  readonly q1: Mlp;
+  readonly q2: Mlp;
+
+  constructor(options: TwinQOptions) {
+    const name = options.name ?? 'twinq';
+    this.name = name;
+    const base = {
+      inputDim: options.inputDim,
+      hiddenSizes: options.hiddenSizes,
+      outputDim: 1,
+      activation: options.activation ?? 'relu',
+      init: options.init,
+      gain: options.gain,
+      outputGain: options.outputGain,
+      rng: options.rng,
+    };
+    this.q1 = new Mlp({ ...base, name: `${name}/q1` });
+    this.q2 = new Mlp({ ...base, name: `${name}/q2` });
+  }
+
+  /** obsAct: [batch, inputDim] → q1, q2: [batch]. */
+  apply(obsAct: tf.Tensor2D, options: ApplyOptions = {}): { q1: tf.Tensor1D; q2: tf.Tensor1D } {
+    return tf.tidy(() => ({
+      q1: tf.reshape(this.q1.apply(obsAct, options), [-1]) as tf.Tensor1D,
+      q2: tf.reshape(this.q2.apply(obsAct, options), [-1]) as tf.Tensor1D,
+    }));
+  }
+
+  /** min(q1, q2): [batch] (the clipped double-Q target). */
+  minQ(obsAct: tf.Tensor2D, options: ApplyOptions = {}): tf.Tensor1D {
+    return tf.tidy(() => {
+      const { q1, q2 } = this.apply(obsAct, options);
+      return tf.minimum(q1, q2);
+    });
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return [...this.q1.trainableVariables, ...this.q2.trainableVariables];
+  }
+
+  getWeights(): Record<string, tf.Tensor> {
+    return { ...this.q1.getWeights(), ...this.q2.getWeights() };
+  }
+
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    this.q1.setWeights(weights);
+    this.q2.setWeights(weights);
+  }
+
+  copyFrom(other: TwinQ): void {
+    this.q1.copyFrom(other.q1);
+    this.q2.copyFrom(other.q2);
+  }
+
+  dispose(): void {
+    this.q1.dispose();
+    this.q2.dispose();
+  }
+}

@@ -12,8 +12,19 @@ interface Case {
   reward: number[];
   terminated: boolean[];
   truncated: boolean[];
+  /** Gymnasium's float64 state after each step. */
+  state64: number[][];
   finalState: number[];
 }
+
+/**
+ * NumPy's float64 sin/cos (SIMD) and V8's differ in the last ulp, and the bang-bang "balanced"
+ * trajectory amplifies such a difference about 20× per 50 steps (1e-16 at step 0, 4e-6 at 350).
+ * So each trajectory is compared free-running for its first FREE_STEPS steps; after that the
+ * state is re-synced to Gymnasium's before every step, which still checks every step's dynamics
+ * (and the TimeLimit truncation at 500) against Gymnasium.
+ */
+const FREE_STEPS = 300;
 
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/cartpole-v1.json', import.meta.url), 'utf8')) as {
   meta: Record<string, string>;
@@ -32,8 +43,17 @@ describe('CartPole-v1 against Gymnasium', () => {
       const env = make('CartPole-v1');
       env.reset({ seed: 0 });
       (env.unwrapped as CartPoleEnv).state = c.state;
+      const cart = env.unwrapped as CartPoleEnv;
       c.actions.forEach((a, t) => {
+        if (t >= FREE_STEPS) cart.state = c.state64[t - 1] as number[];
         const r = env.step(a);
+        const s64 = c.state64[t] as number[];
+        for (let j = 0; j < 4; j++) {
+          const tol = t >= FREE_STEPS ? 1e-12 : 1e-5;
+          if (Math.abs((cart.state[j] as number) - (s64[j] as number)) > tol) {
+            throw new Error(`${c.name}: step ${t} state[${j}] = ${cart.state[j]}, Gymnasium ${s64[j]}`);
+          }
+        }
         const ref = c.obs[t] as number[];
         for (let j = 0; j < 4; j++) {
           if (Math.abs((r.obs[j] as number) - (ref[j] as number)) > 1e-5) {
@@ -116,7 +136,9 @@ describe('CartPoleEnv', () => {
     expect(px(280, 310)).toEqual([0, 0, 0]); // cart body: x 275..325, rows 285..315
     expect(px(300, 293)).toEqual([129, 132, 203]); // axle
     expect(px(300, 250)).toEqual([202, 152, 101]); // upright pole
-    expect(px(300, 190)).toEqual([255, 255, 255]); // above the pole's top (row 197.5)
+    // pole length 2·0.5·125 = 125 px: from world y 102.5 to 227.5 → rows 172.5 … 297.5
+    expect(px(300, 180)).toEqual([202, 152, 101]);
+    expect(px(300, 165)).toEqual([255, 255, 255]); // just above the pole's top
     env.state = [1, 0, 0.2, 0];
     const g = env.render();
     const gx = (x: number, y: number) => Array.from(g.data.subarray((y * 600 + x) * 3, (y * 600 + x) * 3 + 3));

@@ -73,7 +73,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
     const cosT = Math.cos(theta);
     const sinT = Math.sin(theta);
-    // Same operation order as Gymnasium, so float64 results agree to the last bits.
+    // Same operation order as Gymnasium; results agree to the last ulp of sin/cos (NumPy vs V8).
     const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinT) / TOTAL_MASS;
     const thetaAcc = (GRAVITY * sinT - cosT * temp) / (LENGTH * (4.0 / 3.0 - (MASS_POLE * (cosT * cosT)) / TOTAL_MASS));
     const xAcc = temp - (POLE_MASS_LENGTH * thetaAcc * cosT) / TOTAL_MASS;

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import { ACTIVATIONS, type Activation, dense, denseDefaultGrad } from './dense';
+
+function randn(rng: Rng, shape: number[]): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(rng.fillNormal(new Float32Array(n)), shape);
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`dense on ${backend}`, () => {
+    let prev: string;
+    beforeAll(async () => {
+      prev = tf.getBackend();
+      await tf.setBackend(backend);
+      await tf.ready();
+    });
+    afterAll(async () => {
+      if (prev) await tf.setBackend(prev);
+    });
+
+    for (const act of ACTIVATIONS) {
+      it(`gradients match tfjs's default gradient (${act})`, () => {
+        const rng = new Rng(7);
+        const x = randn(rng, [13, 5]) as tf.Tensor2D;
+        const w = randn(rng, [5, 7]) as tf.Tensor2D;
+        const b = randn(rng, [7]) as tf.Tensor1D;
+        const up = randn(rng, [13, 7]); // random cotangent so every output element matters
+        const loss = (f: typeof dense) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.mul(f(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act as Activation), up)) as tf.Scalar;
+        const before = tf.memory().numTensors;
+        const yFast = dense(x, w, b, act);
+        const yRef = denseDefaultGrad(x, w, b, act);
+        expect(maxAbsDiff(yFast, yRef)).toBeLessThan(1e-5);
+        const gFast = tf.grads(loss(dense))([x, w, b]);
+        const gRef = tf.grads(loss(denseDefaultGrad))([x, w, b]);
+        for (let i = 0; i < 3; i++) {
+          expect(gFast[i]?.shape).toEqual(gRef[i]?.shape);
+          expect(maxAbsDiff(gFast[i] as tf.Tensor, gRef[i] as tf.Tensor)).toBeLessThan(1e-4);
+        }
+        // inputGrad: false gives the same weight gradients.
+        const gNoX = tf.grads((ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.mul(dense(x, ww as tf.Tensor2D, bb as tf.Tensor1D, act, { inputGrad: false }), up)) as tf.Scalar,
+        )([w, b]);
+        expect(maxAbsDiff(gNoX[0] as tf.Tensor, gRef[1] as tf.Tensor)).toBeLessThan(1e-4);
+        expect(maxAbsDiff(gNoX[1] as tf.Tensor, gRef[2] as tf.Tensor)).toBeLessThan(1e-4);
+        tf.dispose([yFast, yRef, ...gFast, ...gRef, ...gNoX]);
+        expect(tf.memory().numTensors).toBe(before);
+        tf.dispose([x, w, b, up]);
+      });
+    }
+
+    it('rejects mismatched shapes with a message naming them', () => {
+      const x = tf.zeros([2, 3]) as tf.Tensor2D;
+      const w = tf.zeros([4, 2]) as tf.Tensor2D;
+      const b = tf.zeros([2]) as tf.Tensor1D;
+      expect(() => dense(x, w, b)).toThrow(/shapes do not match/);
+      tf.dispose([x, w, b]);
+    });
+  });
+}

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Gradient kernels the tfjs wasm backend (4.22) lacks, registered for backendName 'wasm':
+ *
+ * - `Conv2DBackpropFilter` (gradient of a conv's filter) — composed from the backend's own
+ *   kernels: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh, ow·s + kw, ci] · dy[n, oh, ow, co]
+ *   is itself a stride-1 convolution of xᵀ ([ci, H, W, n], the batch as channels) with dyᵀ
+ *   ([oh, ow, n, co]) dilated by the stride. So it runs on XNNPACK, not a JS loop.
+ * - `UnsortedSegmentSum` (gradient of `tf.gather`) — a JS loop over the wasm heap.
+ *
+ * Idempotent; registers nothing that the backend already has. Call it once after importing
+ * `@tensorflow/tfjs-backend-wasm` (the kernels only run when the wasm backend is active, so it
+ * is harmless on other backends).
+ */
+export function registerWasmKernels(): void {
+  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc });
+  }
+  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
+    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
+  }
+}
+
+/** The subset of BackendWasm these kernels use. */
+interface WasmBackendLike {
+  disposeData(dataId: tf.DataId): boolean;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo>;
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+}
+
+function run(name: string, backend: WasmBackendLike, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>): tf.TensorInfo {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`registerWasmKernels: the wasm backend has no ${name} kernel`);
+  return k.kernelFunc({ inputs, backend, attrs } as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+}
+
+function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const strides = attrs.strides as number | [number, number];
+  const pad = attrs.pad as 'valid' | 'same' | number;
+  const dataFormat = (attrs.dataFormat as string | undefined) ?? 'NHWC';
+  const dimRoundingMode = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
+  const filterShape = attrs.filterShape as [number, number, number, number];
+  if (dataFormat !== 'NHWC') throw new Error(`wasm Conv2DBackpropFilter: only NHWC is supported, got ${dataFormat}`);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  const [kh, kw, ci, co] = filterShape;
+  const temps: tf.TensorInfo[] = [];
+  try {
+    let xp = x;
+    if (top || bottom || left || right) {
+      xp = run('PadV2', backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+      temps.push(xp);
+    }
+    const xt = run('Transpose', backend, { x: xp }, { perm: [3, 1, 2, 0] }); // [ci, Hp, Wp, n]
+    temps.push(xt);
+    const ft = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, n, co]
+    temps.push(ft);
+    let g = run('Conv2D', backend, { x: xt, filter: ft }, {
+      strides: [1, 1],
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth],
+      dimRoundingMode: undefined,
+    }); // [ci, >=kh, >=kw, co]
+    temps.push(g);
+    if (g.shape[1] !== kh || g.shape[2] !== kw) {
+      g = run('Slice', backend, { x: g }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
+      temps.push(g);
+    }
+    return run('Transpose', backend, { x: g }, { perm: [1, 2, 0, 3] }); // [kh, kw, ci, co]
+  } finally {
+    for (const t of temps) if (t !== x) backend.disposeData(t.dataId);
+  }
+}
+
+function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const x = inputs.x as tf.TensorInfo;
+  const ids = inputs.segmentIds as tf.TensorInfo;
+  const numSegments = attrs.numSegments as number;
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') {
+    throw new Error(`wasm UnsortedSegmentSum: dtype ${x.dtype} is not supported`);
+  }
+  const nIds = ids.shape.reduce((a, b) => a * b, 1);
+  const inner = ids.shape.length === 0 ? 1 : x.shape.slice(ids.shape.length).reduce((a, b) => a * b, 1);
+  const out = backend.makeOutput([numSegments, ...x.shape.slice(ids.shape.length)], x.dtype);
+  // Take heap views only after allocating: the heap may have grown (and moved).
+  const o = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  const xv = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+  const idv = backend.typedArrayFromHeap(ids) as Int32Array;
+  o.fill(0);
+  for (let i = 0; i < nIds; i++) {
+    const s = idv[i] as number;
+    if (s < 0 || s >= numSegments) continue; // as TensorFlow: out-of-range ids are dropped
+    const src = i * inner;
+    const dst = s * inner;
+    for (let j = 0; j < inner; j++) o[dst + j] = (o[dst + j] as number) + (xv[src + j] as number);
+  }
+  return out;
+}
