@@ -3,19 +3,11 @@
  * `gymnasium.make` does; `makeVec` builds a SyncVecEnv of them with episode statistics.
  */
 
-import { type Env, type EnvSpec, RecordEpisodeStatistics, SyncVecEnv, TimeLimit } from '@tfrl/core';
-import { CartPoleEnv } from './classic/cartpole';
+import { type Env, type EnvSpec, RecordEpisodeStatistics, SyncVecEnv, TimeLimit, setEnvResolver } from '@tfrl/core';
+import { BUILTIN_ENVS } from './builtin';
+import type { EnvRegistration } from './types';
 
-export interface EnvRegistration {
-  id: string;
-  /** Builds the bare env from the merged kwargs (registered defaults overridden by `make`'s). */
-  entryPoint: (kwargs: Record<string, unknown>) => Env<any, any>;
-  /** Applies `TimeLimit` when set. */
-  maxEpisodeSteps?: number;
-  rewardThreshold?: number;
-  /** Default kwargs; their keys are also the kwargs `make` accepts. */
-  kwargs?: Record<string, unknown>;
-}
+export type { EnvRegistration } from './types';
 
 const registry = new Map<string, EnvRegistration>();
 
@@ -96,10 +88,6 @@ export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}):
   );
 }
 
-register({
-  id: 'CartPole-v1',
-  entryPoint: (kw) => new CartPoleEnv({ suttonBartoReward: kw.suttonBartoReward as boolean }),
-  maxEpisodeSteps: 500,
-  rewardThreshold: 475,
-  kwargs: { suttonBartoReward: false },
-});
+for (const reg of BUILTIN_ENVS) register(reg);
+// Algorithms accept an env id (`new PPO({env: 'CartPole-v1'})`) once this package is loaded.
+setEnvResolver((id) => make(id));

@@ -83,8 +83,8 @@ const FUSED_NAME: Partial<Record<Activation, tf.fused.Activation>> = {
   sigmoid: 'sigmoid',
 };
 
-/** Forward of a dense layer without gradient bookkeeping (used inside custom gradients). */
-export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+/** Forward of a dense layer; called inside the custom gradient's (tidied) forward. */
+function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
   const fusedAct = FUSED_NAME[activation];
   if (fusedAct !== undefined) {
     return tf.fused.matMul({ a: x, b: w, bias: b, activation: fusedAct }) as tf.Tensor2D;
@@ -160,5 +160,5 @@ export function denseDefaultGrad(
   b: tf.Tensor1D,
   activation: Activation = 'identity',
 ): tf.Tensor2D {
-  return activate(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, activation);
+  return tf.tidy(() => activate(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, activation));
 }
