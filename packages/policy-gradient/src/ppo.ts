@@ -358,6 +358,8 @@ export class PPO extends Algorithm<PpoHp> {
       const cont = await this.collectRollout(callback);
       if (!cont) break;
       iteration++;
+      // Let timers and I/O run between rollouts (progress output, test runners' heartbeats).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       this.updateProgressRemaining();
       const stats = this.train();
       if (this.shouldLog(iteration)) this.logTrainingStats(this.statsScalars(stats));

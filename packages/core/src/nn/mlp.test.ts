@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import { Adam, computeGradients } from './adam';
+import { ActorCriticMlp, Mlp, TwinQ } from './mlp';
+import { selectByAction } from './select';
+import { hardUpdate, polyakUpdate } from './target';
+
+const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`networks on ${backend}`, () => {
+    let prev: string;
+    beforeAll(async () => {
+      prev = tf.getBackend();
+      await tf.setBackend(backend);
+    });
+    afterAll(async () => {
+      if (prev) await tf.setBackend(prev);
+    });
+
+    it('Mlp: shapes, stable names, get/setWeights, copyFrom, deterministic init', () => {
+      const before = tf.memory().numTensors;
+      const a = new Mlp({ inputDim: 4, hiddenSizes: [8, 6], outputDim: 2, activation: 'relu', rng: new Rng(1), name: 'pi' });
+      const b = new Mlp({ inputDim: 4, hiddenSizes: [8, 6], outputDim: 2, activation: 'relu', rng: new Rng(1), name: 'pi' });
+      const c = new Mlp({ inputDim: 4, hiddenSizes: [8, 6], outputDim: 2, activation: 'relu', rng: new Rng(2), name: 'other' });
+      expect(a.weightNames).toEqual(['pi/l0/w', 'pi/l0/b', 'pi/l1/w', 'pi/l1/b', 'pi/l2/w', 'pi/l2/b']);
+      expect(a.trainableVariables.map((v) => v.shape)).toEqual([[4, 8], [8], [8, 6], [6], [6, 2], [2]]);
+      const x = tf.tensor2d(new Rng(3).fillNormal(new Float32Array(20)), [5, 4]);
+      const ya = a.apply(x);
+      const yb = b.apply(x);
+      const yc = c.apply(x);
+      expect(ya.shape).toEqual([5, 2]);
+      expect(maxDiff(ya, yb)).toBe(0);
+      expect(maxDiff(ya, yc)).toBeGreaterThan(1e-3);
+      const w = a.getWeights();
+      expect(Object.keys(w)).toEqual(a.weightNames);
+      const renamed = Object.fromEntries(Object.entries(w).map(([k, v]) => [k.replace('pi/', 'other/'), v]));
+      c.setWeights(renamed);
+      const yc2 = c.apply(x);
+      expect(maxDiff(ya, yc2)).toBe(0);
+      expect(() => c.setWeights(w)).toThrow(/missing weight other\/l0\/w/);
+      c.copyFrom(new Mlp({ inputDim: 4, hiddenSizes: [8, 6], outputDim: 2, rng: new Rng(4), name: 'tmp' }));
+      expect(() => a.apply(tf.zeros([2, 3]) as tf.Tensor2D)).toThrow(/expected input \[batch, 4\]/);
+      expect(() => new Mlp({ inputDim: 4, hiddenSizes: [0], outputDim: 1, rng: new Rng(0) })).toThrow(/hiddenSizes\[0\]/);
+      expect(() => new Mlp({ inputDim: 4, hiddenSizes: [], outputDim: 1, activation: 'gelu' as never, rng: new Rng(0) })).toThrow(/activation must be one of/);
+      tf.dispose([x, ya, yb, yc, yc2, ...Object.values(w)]);
+      a.dispose();
+      b.dispose();
+      c.dispose();
+      // The copyFrom source and the failing-input zeros tensor are the only leftovers of this test.
+      expect(tf.memory().numTensors - before).toBeLessThanOrEqual(7);
+    });
+
+    it('Mlp trains with Adam (loss drops) without leaking tensors per step', () => {
+      const rng = new Rng(11);
+      const net = new Mlp({ inputDim: 2, hiddenSizes: [32, 32], outputDim: 1, activation: 'tanh', rng });
+      const x = tf.tensor2d(rng.fillUniform(new Float32Array(128 * 2), -1, 1), [128, 2]);
+      const y = tf.tidy(() => tf.sum(tf.mul(tf.sin(tf.mul(x, 3)), [[1, -0.5]]), 1, true));
+      const opt = new Adam(net.trainableVariables, { lr: 1e-2 });
+      const lossFn = () => tf.mean(tf.square(tf.sub(net.apply(x, { inputGrad: false }), y))) as tf.Scalar;
+      let first = 0;
+      let last = 0;
+      let n0 = 0;
+      for (let i = 0; i < 150; i++) {
+        if (i === 1) n0 = tf.memory().numTensors;
+        const { loss, grads } = computeGradients(lossFn, net.trainableVariables);
+        opt.step(grads);
+        tf.dispose(grads);
+        if (i === 0) first = loss as number;
+        last = loss as number;
+      }
+      expect(tf.memory().numTensors).toBe(n0);
+      expect(last).toBeLessThan(first * 0.2);
+      opt.dispose();
+      net.dispose();
+      tf.dispose([x, y]);
+    });
+
+    it('ActorCriticMlp: shared trunk and separate networks', () => {
+      const x = tf.tensor2d(new Rng(0).fillNormal(new Float32Array(12)), [3, 4]);
+      for (const shared of [true, false]) {
+        const ac = new ActorCriticMlp({ inputDim: 4, actionDim: 5, shared, hiddenSizes: [16, 8], rng: new Rng(1) });
+        const { logitsOrMean, value } = ac.forward(x);
+        expect(logitsOrMean.shape).toEqual([3, 5]);
+        expect(value.shape).toEqual([3]);
+        expect(ac.trainableVariables.length).toBe(shared ? 8 : 12);
+        const names = Object.keys(ac.getWeights());
+        expect(names.every((n) => n.startsWith('ac/'))).toBe(true);
+        // policy head initialised with gain 0.01 → near-uniform logits
+        expect(tf.tidy(() => tf.max(tf.abs(logitsOrMean)).dataSync()[0] as number)).toBeLessThan(0.2);
+        // gradients reach every variable
+        const { grads } = computeGradients(() => {
+          const o = ac.forward(x);
+          return tf.add(tf.sum(o.logitsOrMean), tf.sum(o.value)) as tf.Scalar;
+        }, ac.trainableVariables);
+        expect(grads.length).toBe(ac.trainableVariables.length);
+        const copy = new ActorCriticMlp({ inputDim: 4, actionDim: 5, shared, hiddenSizes: [16, 8], rng: new Rng(99) });
+        copy.copyFrom(ac);
+        const o2 = copy.forward(x);
+        expect(maxDiff(o2.value, value)).toBe(0);
+        tf.dispose([logitsOrMean, value, o2.logitsOrMean, o2.value, ...grads]);
+        ac.dispose();
+        copy.dispose();
+      }
+      x.dispose();
+    });
+
+    it('TwinQ: two independent critics in one call, min, gradients to both', () => {
+      const q = new TwinQ({ inputDim: 6, hiddenSizes: [16, 16], rng: new Rng(4) });
+      const x = tf.tensor2d(new Rng(5).fillNormal(new Float32Array(24)), [4, 6]);
+      const { q1, q2 } = q.apply(x);
+      expect(q1.shape).toEqual([4]);
+      expect(maxDiff(q1, q2)).toBeGreaterThan(1e-4);
+      const m = q.minQ(x);
+      expect(maxDiff(m, tf.minimum(q1, q2))).toBe(0);
+      expect(q.trainableVariables.length).toBe(12);
+      expect(Object.keys(q.getWeights())[0]).toBe('twinq/q1/l0/w');
+      const { grads } = computeGradients(() => {
+        const o = q.apply(x);
+        return tf.add(tf.sum(o.q1), tf.sum(o.q2)) as tf.Scalar;
+      }, q.trainableVariables);
+      expect(grads.every((g) => tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0] as number) > 0)).toBe(true);
+      tf.dispose([x, q1, q2, m, ...grads]);
+      q.dispose();
+    });
+
+    it('polyakUpdate and hardUpdate', () => {
+      const t = [tf.variable(tf.tensor1d([0, 10])), tf.variable(tf.scalar(1))];
+      const s = [tf.variable(tf.tensor1d([1, 20])), tf.variable(tf.scalar(3))];
+      const before = tf.memory().numTensors;
+      polyakUpdate(t, s, 0.1);
+      expect(tf.memory().numTensors).toBe(before);
+      const a0 = t[0]?.dataSync() as Float32Array;
+      expect(a0[0]).toBeCloseTo(0.1, 6);
+      expect(a0[1]).toBeCloseTo(11, 5);
+      expect(t[1]?.dataSync()[0]).toBeCloseTo(1.2, 6);
+      hardUpdate(t, s);
+      expect(Array.from(t[0]?.dataSync() as Float32Array)).toEqual([1, 20]);
+      s[0]?.assign(tf.tensor1d([5, 5]));
+      expect(Array.from(t[0]?.dataSync() as Float32Array)).toEqual([1, 20]); // independent after the copy
+      expect(() => polyakUpdate(t, s, 1.5)).toThrow(/tau must be in \[0, 1\]/);
+      expect(() => hardUpdate(t, [s[0] as tf.Variable])).toThrow(/2 target variables but 1 source/);
+      tf.dispose([...t, ...s]);
+    });
+
+    it('selectByAction picks q[i, a_i] and its gradient is the one-hot mask', () => {
+      const q = tf.tensor2d([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      const a = tf.tensor1d([2, 0], 'int32');
+      const sel = selectByAction(q, a);
+      expect(Array.from(sel.dataSync())).toEqual([3, 4]);
+      const g = tf.grad((qq: tf.Tensor) => tf.sum(tf.mul(selectByAction(qq as tf.Tensor2D, a), [10, 20])))(q);
+      expect(Array.from(g.dataSync())).toEqual([0, 0, 10, 20, 0, 0]);
+      expect(() => selectByAction(q, tf.tensor1d([1], 'int32'))).toThrow(/actions \[1\]/);
+      tf.dispose([q, a, sel, g]);
+    });
+  });
+}
