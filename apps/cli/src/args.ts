@@ -30,7 +30,10 @@ export function parseCommandArgs(
     allowPositionals: true,
     strict: true,
     options: Object.fromEntries(
-      Object.entries(options).map(([k, v]) => [k, { type: v.type, multiple: v.multiple, short: v.short }]),
+      Object.entries(options).map(([k, v]) => [
+        k,
+        { type: v.type, ...(v.multiple ? { multiple: true } : {}), ...(v.short ? { short: v.short } : {}) },
+      ]),
     ),
   });
   return { values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };

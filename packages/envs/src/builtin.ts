@@ -3,8 +3,12 @@
  * A family adds one import and one spread here.
  */
 import { classicControlSpecs } from './classic/specs';
+import { box2dSpecs } from './box2d/specs';
+import { toyTextSpecs } from './toy-text/specs';
 import type { EnvRegistration } from './types';
 
 export const BUILTIN_ENVS: EnvRegistration[] = [
   ...classicControlSpecs,
+  ...toyTextSpecs,
+  ...box2dSpecs,
 ];

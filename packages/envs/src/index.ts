@@ -13,3 +13,9 @@ export {
   type SimpleTagOptions,
 } from './mpe/scenarios';
 export { type ParallelEnvRegistration, listParallelEnvs, makeParallel, registerParallel } from './mpe/registry';
+export { LunarLanderEnv, type LunarLanderOptions, type LunarLanderResetOptions, lunarLanderHeuristic } from './box2d/lunar-lander';
+export { WorkerVecEnv, type WorkerVecEnvOptions } from './vec/worker-vec-env';
+export { CliffWalkingEnv, type CliffWalkingOptions } from './toy-text/cliff-walking';
+export { FROZEN_LAKE_MAPS, FrozenLakeEnv, type FrozenLakeOptions, frozenLakeHasPath, generateRandomMap } from './toy-text/frozen-lake';
+export { TAXI_LOCS, TAXI_MAP, TaxiEnv, type TaxiOptions, taxiDecode, taxiEncode } from './toy-text/taxi';
+export { TabularEnv, type Transition, type TransitionTable } from './toy-text/tabular';

@@ -140,3 +140,25 @@ describe('formatting helpers', () => {
     expect(formatTable(new Map([['a', 1]]))).toBe('---------\n| a | 1 |\n---------\n');
   });
 });
+
+describe('ConsoleLogger table interval', () => {
+  it('prints at most one table per interval and keeps the newest values', async () => {
+    const { ConsoleLogger } = await import('./console');
+    let out = '';
+    let t = 0;
+    const stream = { write: (s: string) => ((out += s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const c = new ConsoleLogger({ stream, progress: 'off', tableIntervalSeconds: 10, now: () => t, env: {} });
+    c.scalar('train/loss', 1, 1);
+    c.dump(1);
+    c.scalar('train/loss', 2, 2);
+    t = 5000;
+    c.dump(2);
+    expect(out.match(/loss/g)?.length).toBe(1);
+    c.scalar('train/loss', 3, 3);
+    t = 12000;
+    c.dump(3);
+    expect(out.match(/loss/g)?.length).toBe(2);
+    expect(out).toContain('| 3 ');
+    c.close();
+  });
+});

@@ -31,6 +31,11 @@ export interface ConsoleLoggerOptions {
   returnTag?: string | RegExp;
   /** Print a table of the latest scalars on each `dump` (default true). */
   table?: boolean;
+  /**
+   * Print the dump table at most every this many seconds (default 0: on every dump). Dumps in
+   * between keep the latest values, so the next table shows the newest value of every tag.
+   */
+  tableIntervalSeconds?: number;
   /** Environment consulted for `CI` (default `process.env`). */
   env?: Record<string, string | undefined>;
   /** Clock in milliseconds (tests inject one). */
@@ -47,6 +52,8 @@ export class ConsoleLogger implements Logger {
   private readonly stream: NodeJS.WritableStream;
   private readonly totalSteps: number | undefined;
   private readonly intervalMs: number;
+  private readonly tableIntervalMs: number;
+  private lastTableAt: number | undefined;
   private readonly isReturnTag: (tag: string) => boolean;
   private readonly printTable: boolean;
   private readonly now: () => number;
@@ -67,6 +74,7 @@ export class ConsoleLogger implements Logger {
     }
     this.intervalMs = (options.intervalSeconds ?? 10) * 1000;
     this.printTable = options.table ?? true;
+    this.tableIntervalMs = (options.tableIntervalSeconds ?? 0) * 1000;
     this.now = options.now ?? Date.now;
     const env = options.env ?? process.env;
     const requested = options.progress ?? 'auto';
@@ -99,6 +107,11 @@ export class ConsoleLogger implements Logger {
   dump(step?: number): void {
     if (step !== undefined) this.advance(step);
     if (!this.printTable || this.latest.size === 0) return;
+    if (this.tableIntervalMs > 0) {
+      const t = this.now();
+      if (this.lastTableAt !== undefined && t - this.lastTableAt < this.tableIntervalMs) return;
+      this.lastTableAt = t;
+    }
     const table = formatTable(this.latest);
     this.latest = new Map();
     if (this.bar) {

@@ -98,7 +98,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     seed,
     config: resolved,
     sinks: quiet ? ['tensorboard', 'csv', 'jsonl'] : ['tensorboard', 'csv', 'jsonl', 'console'],
-    console: { totalSteps: totalTimesteps },
+    console: { totalSteps: totalTimesteps, tableIntervalSeconds: 10 },
   });
 
   const callbacks = [];

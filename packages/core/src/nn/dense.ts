@@ -85,6 +85,12 @@ const FUSED_NAME: Partial<Record<Activation, tf.fused.Activation>> = {
 
 /** Forward of a dense layer; called inside the custom gradient's (tidied) forward. */
 function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+  if (activation === 'tanh' && tf.getBackend() === 'wasm') {
+    // wasm's Tanh kernel is scalar libm (~1.2 ms for 256x256) while Sigmoid is vectorised
+    // (~0.08 ms): tanh(z) = 2σ(2z) − 1 is ~8x faster there.
+    const z = tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
+    return tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
+  }
   const fusedAct = FUSED_NAME[activation];
   if (fusedAct !== undefined) {
     return tf.fused.matMul({ a: x, b: w, bias: b, activation: fusedAct }) as tf.Tensor2D;

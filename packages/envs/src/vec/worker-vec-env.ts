@@ -1,0 +1,4 @@
+export interface WorkerVecEnvOptions {
+  numWorkers?: number;
+}
+export class WorkerVecEnv {}
