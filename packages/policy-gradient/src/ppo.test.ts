@@ -73,11 +73,11 @@ describe('ppoPolicyLoss', () => {
 });
 
 describe('PPO', () => {
-  it('rejects unknown and ill-typed hyperparameters by name', () => {
+  it('rejects unknown and ill-typed hyperparameters by name', async () => {
     const env = makeVec('CartPole-v1', 1, { seed: 0 });
     expect(() => new PPO({ env, nStep: 8 } as never)).toThrow(/nStep/);
     expect(() => new PPO({ env, gamma: 'high' } as never)).toThrow(/gamma/);
-    expect(() => new PPO({ env, nSteps: 4, batchSize: 64 })).toThrow(/batchSize/);
+    await expect(new PPO({ env, nSteps: 4, batchSize: 64 }).learn({ totalTimesteps: 8 })).rejects.toThrow(/batchSize/);
   });
 
   it('learns CartPole-v1 within 20k steps (RL-Zoo settings, seeded)', async () => {

@@ -190,9 +190,6 @@ export class PPO extends Algorithm<PpoHp> {
     }
     this.obsDim = env.obsDim;
     const n = env.numEnvs;
-    if (hp.batchSize > hp.nSteps * n) {
-      throw new RangeError(`PPO: batchSize (${hp.batchSize}) is larger than a rollout (nSteps × numEnvs = ${hp.nSteps * n})`);
-    }
     const nActionOutputs = this.discrete ? (actSpace as Discrete).n : this.actDim;
     this.policy = new ActorCriticMlp({
       inputDim: this.obsDim,
@@ -347,6 +344,11 @@ export class PPO extends Algorithm<PpoHp> {
   // ------------------------------------------------------------------ training
 
   protected async trainLoop(totalTimesteps: number, callback: BaseCallback): Promise<void> {
+    const rollout = this.hyperparameters.nSteps * this.env.numEnvs;
+    if (this.hyperparameters.batchSize > rollout) {
+      // Checked here, not in the constructor, so a model trained on 8 envs loads on 1 for evaluation.
+      throw new RangeError(`PPO: batchSize (${this.hyperparameters.batchSize}) is larger than a rollout (nSteps × numEnvs = ${rollout})`);
+    }
     if (!this.lastObs) {
       const obs = this.env.reset(this.seed);
       this.lastObs = Float32Array.from(obs);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels, splitFlat } from './wasm-kernels';
 
 export interface AdamOptions {
   lr: number;
@@ -31,7 +32,7 @@ function checkPositive(name: string, v: number, allowZero = false): void {
 /**
  * Adam with bias correction (same trajectory as torch.optim.Adam / tf.train.adam) using a FLAT
  * layout: gradients are concatenated once, the moment updates run as ~11 kernels on one
- * vector regardless of the number of variables, and one slice per variable hands it its update.
+ * vector regardless of the number of variables, and one split kernel hands each variable its update.
  * The per-step op count is ~3N + 15 for N variables (tf.train.adam: ~12N).
  *
  * Bias correction is folded into scalars: θ -= lr·√(1-β2ᵗ)/(1-β1ᵗ) · m / (√v + eps·√(1-β2ᵗ)),
@@ -50,6 +51,7 @@ export class Adam {
   private v: tf.Variable;
   private t = 0;
   private readonly sizes: number[];
+  private readonly shapes: number[][];
   private readonly total: number;
   /** Global gradient norm before clipping of the last step (only when maxGradNorm is set). */
   lastGradNorm: tf.Scalar | undefined;
@@ -73,6 +75,8 @@ export class Adam {
     checkPositive('weightDecay', this.weightDecay, true);
     if (this.maxGradNorm !== undefined) checkPositive('maxGradNorm', this.maxGradNorm);
     this.sizes = variables.map((v) => v.size);
+    this.shapes = variables.map((v) => [...v.shape]);
+    registerWasmKernels(); // for splitFlat's single-kernel path on wasm (idempotent)
     this.total = this.sizes.reduce((a, b) => a + b, 0);
     this.m = tf.variable(tf.zeros([this.total]), false);
     this.v = tf.variable(tf.zeros([this.total]), false);
@@ -128,14 +132,11 @@ export class Adam {
       this.v.assign(v);
       const upd = tf.div(tf.mul(m, stepSize), tf.add(tf.sqrt(v), epsHat));
       const decay = this.decoupledWeightDecay && wd > 0 ? 1 - this.lr * wd : 1;
-      // N slices, not one tf.split: SplitV on wasm is ~5x slower than the same slices.
-      let offset = 0;
+      // One kernel on wasm (see splitFlat); tf.split/tf.slice there copy the whole vector per piece.
+      const parts = splitFlat(upd, this.shapes);
       for (let i = 0; i < this.variables.length; i++) {
         const variable = this.variables[i] as tf.Variable;
-        const size = this.sizes[i] as number;
-        const part = this.variables.length === 1 ? upd : tf.slice(upd, offset, size);
-        offset += size;
-        const d = tf.reshape(part, variable.shape);
+        const d = parts[i] as tf.Tensor;
         variable.assign(decay === 1 ? tf.sub(variable, d) : tf.sub(tf.mul(variable, decay), d));
       }
       return norm;

@@ -20,6 +20,51 @@ export function registerWasmKernels(): void {
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
   }
+  if (!tf.getKernel(SPLIT_FLAT, 'wasm')) {
+    tf.registerKernel({ kernelName: SPLIT_FLAT, backendName: 'wasm', kernelFunc: splitFlatWasm as unknown as tf.KernelFunc });
+  }
+}
+
+/**
+ * tfrl's own kernel: cut a flat float32 vector into consecutive pieces of the given shapes in ONE
+ * kernel. The wasm backend's Slice/SplitV copy the whole input to a JS array on every call
+ * (readSync), which makes splitting a 68k-element Adam update ~1 ms; this reads the heap in place.
+ */
+export const SPLIT_FLAT = 'TfrlSplitFlat';
+
+/** Split a flat vector into tensors of `shapes`: one kernel on wasm (after registerWasmKernels), slices elsewhere. */
+export function splitFlat(x: tf.Tensor1D, shapes: readonly number[][]): tf.Tensor[] {
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (x.rank !== 1 || x.size !== total) {
+    throw new RangeError(`splitFlat: expected a flat vector of ${total} values, got shape [${x.shape}]`);
+  }
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && tf.getKernel(SPLIT_FLAT, 'wasm')) {
+    return tf.engine().runKernel(SPLIT_FLAT, { x }, { shapes: shapes.map((s) => [...s]) } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  }
+  return tf.tidy(() => {
+    let offset = 0;
+    return shapes.map((shape, i) => {
+      const part = tf.reshape(tf.slice(x, offset, sizes[i] as number), shape);
+      offset += sizes[i] as number;
+      return part;
+    });
+  });
+}
+
+function splitFlatWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const x = inputs.x as tf.TensorInfo;
+  const shapes = attrs.shapes as number[][];
+  const outs = shapes.map((s) => backend.makeOutput(s, 'float32'));
+  // Views only after every allocation (a heap growth detaches earlier views).
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  let offset = 0;
+  for (const o of outs) {
+    const ov = backend.typedArrayFromHeap(o) as Float32Array;
+    ov.set(xv.subarray(offset, offset + ov.length));
+    offset += ov.length;
+  }
+  return outs;
 }
 
 /** The subset of BackendWasm these kernels use. */

@@ -253,9 +253,12 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
           bodyB: body,
           localAnchorA: Vec2(0, 0),
           localAnchorB: Vec2((i * LEG_AWAY) / SCALE, LEG_DOWN / SCALE),
-          // Box2D's b2RevoluteJointDef defaults referenceAngle to 0; planck would take the bodies'
-          // current angle difference (±0.05) and shift the limits below.
-          referenceAngle: 0,
+          // Box2D's C++ b2RevoluteJointDef defaults referenceAngle to 0, but the pybox2d binding
+          // Gymnasium runs on sets it to bodyB.angle - bodyA.angle (= i·0.05) whenever bodyA and
+          // bodyB are passed as kwargs (Box2D_joints.i), which Gymnasium does. The Gymnasium
+          // fixtures confirm it (joint angle = leg angle - lander angle - i·0.05). Explicit here,
+          // so it does not depend on planck's own default.
+          referenceAngle: i * 0.05 - 0,
           enableMotor: true,
           enableLimit: true,
           maxMotorTorque: LEG_SPRING_TORQUE,
