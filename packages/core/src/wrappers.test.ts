@@ -84,12 +84,12 @@ describe('TimeLimit', () => {
     expect(env.step(0).truncated).toBe(false);
   });
 
-  it('terminated wins when the env ends on the last allowed step', () => {
+  it('reports both flags when the env terminates on the last allowed step (as Gymnasium)', () => {
     const env = new TimeLimit(new ScriptEnv(zeros(3), [1, 1], [false, true]), 2);
     env.reset();
     env.step(0);
     const r = env.step(0);
-    expect([r.terminated, r.truncated]).toEqual([true, false]);
+    expect([r.terminated, r.truncated]).toEqual([true, true]);
   });
 });
 

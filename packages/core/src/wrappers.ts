@@ -109,11 +109,9 @@ export class TimeLimit<O = Float32Array, A = number | Float32Array> extends Wrap
     }
     const r = super.step(action);
     this.elapsed += 1;
-    if (r.terminated) {
-      r.truncated = false;
-    } else if (this.elapsed >= this.maxEpisodeSteps) {
-      r.truncated = true;
-    }
+    // As Gymnasium's TimeLimit: truncated is set whenever the limit is reached, even on a step
+    // that also terminates (learners bootstrap only where truncated && !terminated).
+    if (this.elapsed >= this.maxEpisodeSteps) r.truncated = true;
     if (r.terminated || r.truncated) this.ended = r.terminated ? 'terminated' : 'truncated';
     return r;
   }

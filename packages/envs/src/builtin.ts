@@ -5,10 +5,14 @@
 import { classicControlSpecs } from './classic/specs';
 import { box2dSpecs } from './box2d/specs';
 import { toyTextSpecs } from './toy-text/specs';
+import { gridSpecs } from './grid/specs';
+import { goalSpecs } from './goal/specs';
 import type { EnvRegistration } from './types';
 
 export const BUILTIN_ENVS: EnvRegistration[] = [
   ...classicControlSpecs,
   ...toyTextSpecs,
+  ...gridSpecs,
+  ...goalSpecs,
   ...box2dSpecs,
 ];

@@ -19,3 +19,24 @@ export { CliffWalkingEnv, type CliffWalkingOptions } from './toy-text/cliff-walk
 export { FROZEN_LAKE_MAPS, FrozenLakeEnv, type FrozenLakeOptions, frozenLakeHasPath, generateRandomMap } from './toy-text/frozen-lake';
 export { TAXI_LOCS, TAXI_MAP, TaxiEnv, type TaxiOptions, taxiDecode, taxiEncode } from './toy-text/taxi';
 export { TabularEnv, type Transition, type TransitionTable } from './toy-text/tabular';
+export { MountainCarEnv, type MountainCarOptions } from './classic/mountain-car';
+export { MountainCarContinuousEnv, type MountainCarContinuousOptions } from './classic/mountain-car-continuous';
+export { PendulumEnv, type PendulumOptions } from './classic/pendulum';
+export { AcrobotEnv, type AcrobotOptions } from './classic/acrobot';
+export {
+  AcrobotVecEnv,
+  type AcrobotVecEnvOptions,
+  type BatchedVecEnvOptions,
+  CartPoleVecEnv,
+  type CartPoleVecEnvOptions,
+  ClassicVecEnv,
+  MountainCarContinuousVecEnv,
+  MountainCarVecEnv,
+  type MountainCarVecEnvOptions,
+  PendulumVecEnv,
+  type PendulumVecEnvOptions,
+} from './classic/batched';
+export { GRID_MAPS, type GridMapEntry } from './grid/maps';
+export { GRID_ACTION_NAMES, GRID_DEFAULTS, GRID_LEGEND, GridMap, type GridWorldSettings, buildGridTable, parseGridMap } from './grid/grid-map';
+export { GoalGridWorldEnv, type GoalGridWorldOptions, type GoalObs, GridWorldEnv, type GridWorldOptions } from './grid/gridworld';
+export { BitFlippingEnv, type BitFlippingObs, type BitFlippingOptions } from './goal/bit-flipping';

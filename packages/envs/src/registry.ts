@@ -3,8 +3,9 @@
  * `gymnasium.make` does; `makeVec` builds a SyncVecEnv of them with episode statistics.
  */
 
-import { type Env, type EnvSpec, RecordEpisodeStatistics, SyncVecEnv, TimeLimit, setEnvResolver } from '@tfrl/core';
+import { type Env, type EnvSpec, RecordEpisodeStatistics, SyncVecEnv, TimeLimit, type VecEnv, setEnvResolver } from '@tfrl/core';
 import { BUILTIN_ENVS } from './builtin';
+import { BATCHED_CLASSIC } from './classic/batched';
 import type { EnvRegistration } from './types';
 
 export type { EnvRegistration } from './types';
@@ -70,13 +71,39 @@ export interface MakeVecOptions {
   kwargs?: Record<string, unknown>;
   /** Applied to every env, innermost first, outside RecordEpisodeStatistics (so stats see raw rewards). */
   wrappers?: Array<(env: Env<any, any>) => Env<any, any>>;
+  /**
+   * `'batched'`: a native VecEnv stepping all copies in one pass over typed arrays (classic
+   * control; same trajectories as `'sync'`). `'sync'`: a SyncVecEnv of single envs. Default:
+   * `'batched'` when the id has one and no `wrappers` are given, else `'sync'`.
+   */
+  vectorization?: 'sync' | 'batched';
 }
 
-/** `numEnvs` copies of `make(id, kwargs)`, each in RecordEpisodeStatistics, as a SyncVecEnv. */
-export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}): SyncVecEnv {
+/**
+ * `numEnvs` copies of env `id`: with `vectorization: 'sync'`, each `make(id, kwargs)` in
+ * RecordEpisodeStatistics inside a SyncVecEnv; with `'batched'` (the default where available), the
+ * id's native batched VecEnv, which gives the same trajectories, time limit and `infos[i].episode`.
+ */
+export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions & { vectorization: 'sync' }): SyncVecEnv;
+export function makeVec(id: string, numEnvs: number, opts?: MakeVecOptions): VecEnv;
+export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}): VecEnv {
   if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new RangeError(`makeVec: numEnvs must be a positive integer, got ${numEnvs}`);
+  const mode = opts.vectorization;
+  if (mode !== undefined && mode !== 'sync' && mode !== 'batched') {
+    throw new RangeError(`makeVec: vectorization must be 'sync' or 'batched', got ${String(mode)}`);
+  }
   // Fail on a bad id / kwarg here rather than inside the factory.
   make(id, opts.kwargs).close();
+  const batched = BATCHED_CLASSIC[id];
+  const hasWrappers = (opts.wrappers?.length ?? 0) > 0;
+  if (mode === 'batched') {
+    if (!batched) throw new Error(`makeVec: ${id} has no batched implementation (available: ${Object.keys(BATCHED_CLASSIC).join(', ')}); use vectorization: 'sync'`);
+    if (hasWrappers) throw new Error(`makeVec: ${id}: per-env wrappers need vectorization: 'sync'`);
+  }
+  if (batched && registry.get(id)?.entryPoint === BUILTIN_ENTRY.get(id) && (mode === 'batched' || (mode === undefined && !hasWrappers))) {
+    const reg = registry.get(id) as EnvRegistration;
+    return batched(numEnvs, { ...reg.kwargs, ...opts.kwargs, seed: opts.seed, maxEpisodeSteps: reg.maxEpisodeSteps ?? 0 });
+  }
   const factory = () => {
     let env: Env<any, any> = new RecordEpisodeStatistics(make(id, opts.kwargs));
     for (const w of opts.wrappers ?? []) env = w(env);
@@ -87,6 +114,9 @@ export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}):
     { seed: opts.seed },
   );
 }
+
+/** The built-in entry points, so an id re-registered with `override` is not given the built-in batched env. */
+const BUILTIN_ENTRY = new Map(BUILTIN_ENVS.map((r) => [r.id, r.entryPoint]));
 
 for (const reg of BUILTIN_ENVS) register(reg);
 // Algorithms accept an env id (`new PPO({env: 'CartPole-v1'})`) once this package is loaded.

@@ -111,7 +111,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it('getState/setState round-trips moments and step count; lr is settable', () => {
-      const make = () => [tf.variable(tf.tensor2d([[1, 2]])), tf.variable(tf.tensor1d([3]))];
+      const make = (): tf.Variable[] => [tf.variable(tf.tensor2d([[1, 2]])), tf.variable(tf.tensor1d([3]))];
       const va = make();
       const vb = make();
       const oa = new Adam(va, { lr: 0.01 });

@@ -133,7 +133,7 @@ export class Adam {
       const upd = tf.div(tf.mul(m, stepSize), tf.add(tf.sqrt(v), epsHat));
       const decay = this.decoupledWeightDecay && wd > 0 ? 1 - this.lr * wd : 1;
       // One kernel on wasm (see splitFlat); tf.split/tf.slice there copy the whole vector per piece.
-      const parts = splitFlat(upd, this.shapes);
+      const parts = splitFlat(upd as tf.Tensor1D, this.shapes);
       for (let i = 0; i < this.variables.length; i++) {
         const variable = this.variables[i] as tf.Variable;
         const d = parts[i] as tf.Tensor;

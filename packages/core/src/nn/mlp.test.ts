@@ -127,8 +127,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it('polyakUpdate and hardUpdate', () => {
-      const t = [tf.variable(tf.tensor1d([0, 10])), tf.variable(tf.scalar(1))];
-      const s = [tf.variable(tf.tensor1d([1, 20])), tf.variable(tf.scalar(3))];
+      const t: tf.Variable[] = [tf.variable(tf.tensor1d([0, 10])), tf.variable(tf.scalar(1))];
+      const s: tf.Variable[] = [tf.variable(tf.tensor1d([1, 20])), tf.variable(tf.scalar(3))];
       const before = tf.memory().numTensors;
       polyakUpdate(t, s, 0.1);
       expect(tf.memory().numTensors).toBe(before);

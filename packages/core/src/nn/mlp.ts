@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
-import { type Activation, assertActivation, dense } from './dense';
+import { type Activation, assertActivation, denseStack } from './dense';
 import { type Initializer, initWeight, zeros } from './init';
 
 export interface MlpOptions {
@@ -76,15 +76,12 @@ export class Mlp {
     if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
       throw new RangeError(`${this.name}.apply: expected input [batch, ${this.inputDim}], got [${x.shape}]`);
     }
-    return tf.tidy(() => {
-      let h = x;
-      this.layers.forEach((l, i) => {
-        h = dense(h, l.w as tf.Tensor2D, l.b as tf.Tensor1D, l.activation, {
-          inputGrad: i > 0 || options.inputGrad !== false,
-        });
-      });
-      return h;
-    });
+    // One custom-gradient node for the whole stack (see denseStack).
+    return denseStack(
+      x,
+      this.layers.map((l) => ({ w: l.w as tf.Tensor2D, b: l.b as tf.Tensor1D, activation: l.activation })),
+      options,
+    );
   }
 
   get trainableVariables(): tf.Variable[] {

@@ -258,7 +258,7 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
           // bodyB are passed as kwargs (Box2D_joints.i), which Gymnasium does. The Gymnasium
           // fixtures confirm it (joint angle = leg angle - lander angle - i·0.05). Explicit here,
           // so it does not depend on planck's own default.
-          referenceAngle: i * 0.05 - 0,
+          referenceAngle: i * 0.05, // leg angle - lander angle at creation
           enableMotor: true,
           enableLimit: true,
           maxMotorTorque: LEG_SPRING_TORQUE,
@@ -450,7 +450,7 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
     return frame;
   }
 
-  close(): void {
+  override close(): void {
     this.world = null;
     this.lander = null;
     this.moon = null;

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+/**
+ * Environment throughput of @tfrl/envs (the BUILT package): steps per second of every registered
+ * env, single (`make(id)`, with its TimeLimit) and vectorised (`makeVec(id, n)`: the native
+ * batched VecEnv for classic control, a SyncVecEnv for the rest) at N = 1, 8, 64, 1024, 4096.
+ *
+ *   npx -y pnpm@10.34.9 --filter @tfrl/core --filter @tfrl/envs build
+ *   node bench/envs-throughput.mjs [--only CartPole-v1,Pendulum-v1] [--seconds 0.4] [--reps 3] [--out path]
+ *
+ * Actions are pre-generated valid random actions (sampled from the action space with a seeded Rng,
+ * cycled), so the env dominates the timing. Each number is the median of `--reps` runs of about
+ * `--seconds` each. SyncVecEnv throughput does not depend on N beyond N ≈ 64 (it steps one env
+ * after another), so for non-batched envs N is capped at 256 (larger N only costs memory and time).
+ * If bench/results/envs-throughput-gym.json exists (from bench/envs_throughput_gym.py), the ratios
+ * to Gymnasium are computed. Writes bench/results/envs-throughput.json and prints a Markdown table.
+ */
+
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../packages/core/dist/index.js';
+import { envSpec, listEnvs, make, makeVec } from '../packages/envs/dist/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const only = opt('only', '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const seconds = Number(opt('seconds', '0.4'));
+const reps = Number(opt('reps', '3'));
+const outPath = opt('out', path.join(here, 'results', 'envs-throughput.json'));
+const NS = [1, 8, 64, 1024, 4096];
+const SYNC_MAX_N = 256;
+const BATCHED = new Set(['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Acrobot-v1']);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function benchSingle(id) {
+  const env = make(id);
+  const rng = new Rng(1);
+  const K = 4096;
+  const actions = Array.from({ length: K }, () => env.actionSpace.sample(rng));
+  env.reset({ seed: 0 });
+  const run = () => {
+    let steps = 0;
+    let k = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < seconds * 1000) {
+      for (let j = 0; j < 1000; j++) {
+        const r = env.step(actions[k]);
+        k = (k + 1) & (K - 1);
+        if (r.terminated || r.truncated) env.reset();
+      }
+      steps += 1000;
+      t = performance.now();
+    }
+    return steps / ((t - t0) / 1000);
+  };
+  run(); // warm-up
+  const out = Array.from({ length: reps }, run);
+  env.close();
+  return median(out);
+}
+
+function benchVec(id, n) {
+  const vec = makeVec(id, n, { seed: 0 });
+  const rng = new Rng(2);
+  const space = vec.singleActionSpace;
+  const actDim = space.compactDim;
+  const B = 8;
+  const discrete = space.constructor.name === 'Discrete';
+  const batches = Array.from({ length: B }, () => {
+    const a = discrete ? new Int32Array(n * actDim) : new Float32Array(n * actDim);
+    for (let i = 0; i < n; i++) space.writeCompact(space.sample(rng), a, i * actDim);
+    return a;
+  });
+  vec.reset();
+  const run = () => {
+    let steps = 0;
+    let k = 0;
+    const chunk = Math.max(1, Math.floor(20000 / n));
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < seconds * 1000) {
+      for (let j = 0; j < chunk; j++) {
+        vec.step(batches[k]);
+        k = (k + 1) % B;
+      }
+      steps += chunk * n;
+      t = performance.now();
+    }
+    return steps / ((t - t0) / 1000);
+  };
+  run();
+  const out = Array.from({ length: reps }, run);
+  vec.close();
+  return { sps: median(out), impl: vec.constructor.name };
+}
+
+const ids = listEnvs().filter((id) => only.length === 0 || only.includes(id));
+const missing = only.filter((id) => !listEnvs().includes(id));
+if (missing.length) {
+  console.error(`unknown env ids: ${missing.join(', ')}; registered: ${listEnvs().join(', ')}`);
+  process.exit(2);
+}
+const load0 = os.loadavg();
+const results = {};
+for (const id of ids) {
+  const row = { single: null, vec: {}, vecImpl: null, maxEpisodeSteps: envSpec(id)?.maxEpisodeSteps ?? null };
+  try {
+    row.single = benchSingle(id);
+    for (const n of NS) {
+      if (!BATCHED.has(id) && n > SYNC_MAX_N) continue;
+      const v = benchVec(id, n);
+      row.vec[n] = v.sps;
+      row.vecImpl = v.impl;
+    }
+  } catch (e) {
+    row.error = String(e?.message ?? e);
+  }
+  results[id] = row;
+  const f = (x) => (x == null ? '-' : `${(x / 1e6).toFixed(3)}M`);
+  console.error(`${id}: single ${f(row.single)} | ${NS.map((n) => `N=${n} ${f(row.vec[n])}`).join(' | ')} ${row.vecImpl ?? ''} ${row.error ?? ''}`);
+}
+const load1 = os.loadavg();
+
+const gymPath = path.join(here, 'results', 'envs-throughput-gym.json');
+const gym = existsSync(gymPath) ? JSON.parse(readFileSync(gymPath, 'utf8')) : null;
+
+const out = {
+  command: `node bench/envs-throughput.mjs ${args.join(' ')}`.trim(),
+  date: new Date().toISOString(),
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` },
+  loadavg: { before: load0, after: load1 },
+  seconds,
+  reps,
+  ns: NS,
+  syncMaxN: SYNC_MAX_N,
+  results,
+  gymnasium: gym,
+};
+mkdirSync(path.dirname(outPath), { recursive: true });
+writeFileSync(outPath, `${JSON.stringify(out, null, 2)}\n`);
+
+// Markdown tables
+const fmt = (x) => (x == null ? '–' : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
+const ratio = (a, b) => (a == null || b == null ? '–' : `${(a / b).toFixed(1)}×`);
+const lines = [];
+lines.push('| env | tfrl single | Gymnasium single | ratio (target ≥ 10×) | ' + NS.map((n) => `N=${n}`).join(' | ') + ' | VecEnv |');
+lines.push('|' + ' --- |'.repeat(5 + NS.length));
+for (const id of ids) {
+  const r = results[id];
+  const g = gym?.single?.[id] ?? null;
+  lines.push(
+    `| ${id} | ${fmt(r.single)} | ${fmt(g)} | ${ratio(r.single, g)} | ${NS.map((n) => fmt(r.vec[n])).join(' | ')} | ${r.vecImpl ?? r.error ?? ''} |`,
+  );
+}
+if (gym?.cartpoleVector && results['CartPole-v1']) {
+  lines.push('');
+  lines.push('| CartPole-v1 vectorised, steps/s | ' + NS.map((n) => `N=${n}`).join(' | ') + ' |');
+  lines.push('|' + ' --- |'.repeat(1 + NS.length));
+  const cp = results['CartPole-v1'].vec;
+  lines.push(`| tfrl CartPoleVecEnv (batched) | ${NS.map((n) => fmt(cp[n])).join(' | ')} |`);
+  lines.push(`| Gymnasium CartPoleVectorEnv (NumPy) | ${NS.map((n) => fmt(gym.cartpoleVector[n])).join(' | ')} |`);
+  lines.push(`| ratio (target ≥ 1.5× at N ≥ 1024) | ${NS.map((n) => ratio(cp[n], gym.cartpoleVector[n])).join(' | ')} |`);
+}
+lines.push('');
+lines.push(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; ${out.machine.cpu}, ${out.machine.cores} cores, Node ${process.version}`);
+console.log(lines.join('\n'));

@@ -1,0 +1,492 @@
+/**
+ * Native batched VecEnvs for classic control: N copies stepped in one pass over flat typed arrays,
+ * with the time limit, episode statistics and same-step autoreset built in.
+ *
+ * Semantics are those of `makeVec(id, n, {vectorization: 'sync'})` (a `SyncVecEnv` of
+ * `RecordEpisodeStatistics(make(id))`), and the trajectories are identical to it:
+ * - env i has its own `Rng`, seeded `seed + i` by `reset(seed)` (or by the constructor's `seed`
+ *   at the first reset; from platform entropy when never seeded), used only to draw reset states;
+ * - the dynamics are the single envs' own step functions (or, for CartPole, the same float64
+ *   operations in the same order), so obs/rewards match bit for bit;
+ * - when env i terminates or reaches `maxEpisodeSteps` (truncated, not when also terminated),
+ *   its last observation goes to `finalObs` row i, it is reset at once and `obs` row i holds the
+ *   new episode's first observation; `infos[i].episode = {r, l, t}` on that step;
+ * - output buffers are reused exactly as SyncVecEnv's (`obs` alternates between two buffers).
+ *
+ * State is kept in a Float64Array (`state`, numEnvs × stateDim): float32 state would be slightly
+ * faster to read but would no longer reproduce Gymnasium's (float64) dynamics or the single envs.
+ * Actions are validated before anything is stepped; a bad one throws an Error naming the env id,
+ * the index and the value, and leaves every env unchanged.
+ */
+
+import { Box, Discrete, Rng, type Space, type VecEnv, type VecStepResult, entropySeed } from '@tfrl/core';
+import { acrobotObs, acrobotStep } from './acrobot';
+import { CartPoleEnv } from './cartpole';
+import { MC_FORCE, MC_GOAL_POSITION, MC_GRAVITY, MC_MAX_POSITION, MC_MAX_SPEED, MC_MIN_POSITION } from './mountain-car';
+import { mccStep } from './mountain-car-continuous';
+import { PENDULUM_MAX_TORQUE, pendulumStep } from './pendulum';
+
+export interface BatchedVecEnvOptions {
+  /** Seed of the first reset without one: env i gets `seed + i`. */
+  seed?: number;
+  /** Replace the registered time limit (`0` or negative: none). */
+  maxEpisodeSteps?: number;
+}
+
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** The shared machinery; subclasses implement `resetOne` and `dynamics`. */
+export abstract class ClassicVecEnv implements VecEnv {
+  readonly numEnvs: number;
+  abstract readonly id: string;
+  abstract readonly singleObservationSpace: Space<any>;
+  abstract readonly singleActionSpace: Space<any>;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly stateDim: number;
+  readonly maxEpisodeSteps: number;
+  /** The live physical state, numEnvs × stateDim, float64 (as each single env's `state`). */
+  readonly state: Float64Array;
+  /** Steps taken in each env's current episode. */
+  readonly elapsed: Int32Array;
+  /** Undiscounted return of each env's current episode (float64). */
+  readonly episodeReturn: Float64Array;
+
+  protected readonly rew64: Float64Array;
+  protected rngs: Rng[];
+  private readonly startTime: Float64Array;
+  private readonly obsBufs: [Float32Array, Float32Array];
+  private cur = 0;
+  private readonly result: VecStepResult;
+  private readonly emptyInfos: Array<Record<string, unknown>>;
+  private readonly infoSet: Int32Array;
+  private infoCount = 0;
+  private pendingSeed: number | undefined;
+  private seeded = false;
+  private needsReset = true;
+
+  constructor(numEnvs: number, dims: { obsDim: number; actDim: number; stateDim: number; maxEpisodeSteps: number }, opts: BatchedVecEnvOptions) {
+    if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new RangeError(`${new.target.name}: numEnvs must be a positive integer, got ${numEnvs}`);
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new TypeError(`${new.target.name}: seed must be an integer, got ${String(opts.seed)}`);
+    const n = numEnvs;
+    this.numEnvs = n;
+    this.obsDim = dims.obsDim;
+    this.actDim = dims.actDim;
+    this.stateDim = dims.stateDim;
+    const m = opts.maxEpisodeSteps ?? dims.maxEpisodeSteps;
+    this.maxEpisodeSteps = m > 0 ? m : NO_LIMIT;
+    this.state = new Float64Array(n * dims.stateDim);
+    this.elapsed = new Int32Array(n);
+    this.episodeReturn = new Float64Array(n);
+    this.rew64 = new Float64Array(n);
+    this.startTime = new Float64Array(n);
+    this.rngs = Array.from({ length: n }, () => new Rng(0));
+    this.obsBufs = [new Float32Array(n * dims.obsDim), new Float32Array(n * dims.obsDim)];
+    this.emptyInfos = Array.from({ length: n }, () => ({}));
+    this.infoSet = new Int32Array(n);
+    this.result = {
+      obs: this.obsBufs[0],
+      rewards: new Float32Array(n),
+      terminated: new Uint8Array(n),
+      truncated: new Uint8Array(n),
+      finalObs: new Float32Array(n * dims.obsDim),
+      infos: this.emptyInfos.slice(),
+    };
+    this.pendingSeed = opts.seed;
+  }
+
+  /** Draw env i's reset state into `state` from `rng` (its own generator). */
+  protected abstract resetOne(i: number, rng: Rng): void;
+  /** Write env i's observation (from `state`) to `obs` row i. */
+  protected abstract writeObs(i: number, obs: Float32Array): void;
+  /**
+   * Step every env with validated actions: update `state`, write each observation row to `obs`,
+   * each reward to `rew64` and each termination flag to `terminated`.
+   */
+  protected abstract dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void;
+
+  private nextObsBuffer(): Float32Array {
+    this.cur ^= 1;
+    return this.obsBufs[this.cur] as Float32Array;
+  }
+
+  /** Reset every env; with a seed (or the constructor's seed, first time), env i gets `seed + i`. */
+  reset(seed?: number): Float32Array {
+    const s = seed ?? this.pendingSeed;
+    this.pendingSeed = undefined;
+    if (s !== undefined) {
+      if (!Number.isInteger(s)) throw new TypeError(`${this.id} (batched): reset seed must be an integer, got ${String(s)}`);
+      for (let i = 0; i < this.numEnvs; i++) this.rngs[i] = new Rng(s + i);
+      this.seeded = true;
+    } else if (!this.seeded) {
+      for (let i = 0; i < this.numEnvs; i++) this.rngs[i] = new Rng(entropySeed());
+      this.seeded = true;
+    }
+    const obs = this.nextObsBuffer();
+    const now = performance.now();
+    for (let i = 0; i < this.numEnvs; i++) {
+      this.resetOne(i, this.rngs[i] as Rng);
+      this.writeObs(i, obs);
+      this.elapsed[i] = 0;
+      this.episodeReturn[i] = 0;
+      this.startTime[i] = now;
+    }
+    this.needsReset = false;
+    return obs;
+  }
+
+  /** Throws unless `actions` holds numEnvs × actDim values inside the action space. */
+  protected validate(actions: Float32Array | Int32Array): void {
+    const n = this.numEnvs;
+    const space = this.singleActionSpace;
+    if (!actions || typeof actions.length !== 'number' || actions.length !== n * this.actDim) {
+      throw new RangeError(
+        `${this.id} (batched): expected ${n * this.actDim} action values (${n} envs × ${this.actDim} for ${space}), got ${actions?.length}`,
+      );
+    }
+    if (space instanceof Discrete) {
+      const lo = space.start;
+      const hi = space.start + space.n;
+      for (let i = 0; i < n; i++) {
+        const a = actions[i] as number;
+        if (!(a >= lo && a < hi && a === Math.floor(a))) {
+          throw new RangeError(`${this.id} (batched): action ${a} at index ${i} (env ${i}) is not in ${space}`);
+        }
+      }
+    } else {
+      const box = space as Box;
+      const d = this.actDim;
+      for (let i = 0; i < n * d; i++) {
+        const a = Math.fround(actions[i] as number);
+        const j = i % d;
+        if (!(a >= (box.low[j] as number) && a <= (box.high[j] as number))) {
+          throw new RangeError(`${this.id} (batched): action value ${actions[i]} at index ${i} (env ${Math.floor(i / d)}) is not in ${space}`);
+        }
+      }
+    }
+  }
+
+  step(actions: Float32Array | Int32Array): VecStepResult {
+    if (this.needsReset) throw new Error(`${this.id} (batched): step() called before reset(); call reset() first`);
+    this.validate(actions);
+    const n = this.numEnvs;
+    const d = this.obsDim;
+    const res = this.result;
+    const obs = this.nextObsBuffer();
+    res.obs = obs;
+    const term = res.terminated;
+    const trunc = res.truncated;
+    const rewards = res.rewards;
+    const finalObs = res.finalObs;
+    const infos = res.infos;
+    // Undo last step's per-env infos and final observations.
+    for (let k = 0; k < this.infoCount; k++) {
+      const i = this.infoSet[k] as number;
+      infos[i] = this.emptyInfos[i] as Record<string, unknown>;
+      finalObs.fill(0, i * d, i * d + d);
+    }
+    this.infoCount = 0;
+    this.dynamics(actions, obs, term);
+    const rew64 = this.rew64;
+    const elapsed = this.elapsed;
+    const ret = this.episodeReturn;
+    const max = this.maxEpisodeSteps;
+    for (let i = 0; i < n; i++) {
+      const r = rew64[i] as number;
+      rewards[i] = r;
+      const l = (elapsed[i] as number) + 1;
+      elapsed[i] = l;
+      const R = (ret[i] as number) + r;
+      ret[i] = R;
+      const tr = term[i] === 0 && l >= max ? 1 : 0;
+      trunc[i] = tr;
+      if (term[i] === 1 || tr === 1) this.endEpisode(i, R, l, obs);
+    }
+    return res;
+  }
+
+  private endEpisode(i: number, r: number, l: number, obs: Float32Array): void {
+    const d = this.obsDim;
+    this.result.finalObs.set(obs.subarray(i * d, i * d + d), i * d);
+    const now = performance.now();
+    const t = Math.round(((now - (this.startTime[i] as number)) / 1000) * 1e6) / 1e6;
+    this.result.infos[i] = { episode: { r, l, t } };
+    this.infoSet[this.infoCount++] = i;
+    this.resetOne(i, this.rngs[i] as Rng);
+    this.writeObs(i, obs);
+    this.elapsed[i] = 0;
+    this.episodeReturn[i] = 0;
+    this.startTime[i] = now;
+  }
+
+  close(): void {}
+}
+
+// ------------------------------------------------------------------------------------ CartPole
+
+const CP_GRAVITY = 9.8;
+const CP_MASS_POLE = 0.1;
+const CP_TOTAL_MASS = CP_MASS_POLE + 1.0;
+const CP_LENGTH = 0.5;
+const CP_POLE_MASS_LENGTH = CP_MASS_POLE * CP_LENGTH;
+const CP_FORCE_MAG = 10.0;
+const CP_TAU = 0.02;
+const CP_THETA = CartPoleEnv.thetaThresholdRadians;
+const CP_X = CartPoleEnv.xThreshold;
+
+export interface CartPoleVecEnvOptions extends BatchedVecEnvOptions {
+  suttonBartoReward?: boolean;
+}
+
+/** CartPole-v1 × N (500-step limit). */
+export class CartPoleVecEnv extends ClassicVecEnv {
+  readonly id = 'CartPole-v1';
+  readonly singleObservationSpace: Box;
+  readonly singleActionSpace = new Discrete(2);
+  readonly suttonBartoReward: boolean;
+
+  constructor(numEnvs: number, opts: CartPoleVecEnvOptions = {}) {
+    super(numEnvs, { obsDim: 4, actDim: 1, stateDim: 4, maxEpisodeSteps: 500 }, opts);
+    this.singleObservationSpace = new CartPoleEnv().observationSpace;
+    this.suttonBartoReward = opts.suttonBartoReward ?? false;
+  }
+
+  protected resetOne(i: number, rng: Rng): void {
+    const s = this.state;
+    for (let j = 0; j < 4; j++) s[i * 4 + j] = rng.uniform(-0.05, 0.05);
+  }
+
+  protected writeObs(i: number, obs: Float32Array): void {
+    const s = this.state;
+    const b = i * 4;
+    obs[b] = s[b] as number;
+    obs[b + 1] = s[b + 1] as number;
+    obs[b + 2] = s[b + 2] as number;
+    obs[b + 3] = s[b + 3] as number;
+  }
+
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+    const s = this.state;
+    const rew = this.rew64;
+    const sb = this.suttonBartoReward;
+    const n = this.numEnvs;
+    for (let i = 0; i < n; i++) {
+      const b = i * 4;
+      const x = s[b] as number;
+      const xDot = s[b + 1] as number;
+      const theta = s[b + 2] as number;
+      const thetaDot = s[b + 3] as number;
+      const force = actions[i] === 1 ? CP_FORCE_MAG : -CP_FORCE_MAG;
+      const cosT = Math.cos(theta);
+      const sinT = Math.sin(theta);
+      // Same operations in the same order as CartPoleEnv (and Gymnasium).
+      const temp = (force + CP_POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinT) / CP_TOTAL_MASS;
+      const thetaAcc = (CP_GRAVITY * sinT - cosT * temp) / (CP_LENGTH * (4.0 / 3.0 - (CP_MASS_POLE * (cosT * cosT)) / CP_TOTAL_MASS));
+      const xAcc = temp - (CP_POLE_MASS_LENGTH * thetaAcc * cosT) / CP_TOTAL_MASS;
+      const nx = x + CP_TAU * xDot;
+      const nxDot = xDot + CP_TAU * xAcc;
+      const nth = theta + CP_TAU * thetaDot;
+      const nthDot = thetaDot + CP_TAU * thetaAcc;
+      s[b] = nx;
+      s[b + 1] = nxDot;
+      s[b + 2] = nth;
+      s[b + 3] = nthDot;
+      obs[b] = nx;
+      obs[b + 1] = nxDot;
+      obs[b + 2] = nth;
+      obs[b + 3] = nthDot;
+      const done = nx < -CP_X || nx > CP_X || nth < -CP_THETA || nth > CP_THETA;
+      terminated[i] = done ? 1 : 0;
+      rew[i] = sb ? (done ? -1 : 0) : 1;
+    }
+  }
+}
+
+// --------------------------------------------------------------------------------- MountainCar
+
+export interface MountainCarVecEnvOptions extends BatchedVecEnvOptions {
+  goalVelocity?: number;
+}
+
+const mcObsSpace = () => new Box({ low: [MC_MIN_POSITION, -MC_MAX_SPEED], high: [MC_MAX_POSITION, MC_MAX_SPEED] });
+
+/** MountainCar-v0 × N (200-step limit). */
+export class MountainCarVecEnv extends ClassicVecEnv {
+  readonly id = 'MountainCar-v0';
+  readonly singleObservationSpace = mcObsSpace();
+  readonly singleActionSpace = new Discrete(3);
+  readonly goalVelocity: number;
+
+  constructor(numEnvs: number, opts: MountainCarVecEnvOptions = {}) {
+    super(numEnvs, { obsDim: 2, actDim: 1, stateDim: 2, maxEpisodeSteps: 200 }, opts);
+    this.goalVelocity = opts.goalVelocity ?? 0;
+  }
+
+  protected resetOne(i: number, rng: Rng): void {
+    this.state[i * 2] = rng.uniform(-0.6, -0.4);
+    this.state[i * 2 + 1] = 0;
+  }
+
+  protected writeObs(i: number, obs: Float32Array): void {
+    obs[i * 2] = this.state[i * 2] as number;
+    obs[i * 2 + 1] = this.state[i * 2 + 1] as number;
+  }
+
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+    const s = this.state;
+    const rew = this.rew64;
+    const gv = this.goalVelocity;
+    const n = this.numEnvs;
+    for (let i = 0; i < n; i++) {
+      const b = i * 2;
+      let position = s[b] as number;
+      let velocity = s[b + 1] as number;
+      velocity += ((actions[i] as number) - 1) * MC_FORCE + Math.cos(3 * position) * -MC_GRAVITY;
+      velocity = velocity < -MC_MAX_SPEED ? -MC_MAX_SPEED : velocity > MC_MAX_SPEED ? MC_MAX_SPEED : velocity;
+      position += velocity;
+      position = position < MC_MIN_POSITION ? MC_MIN_POSITION : position > MC_MAX_POSITION ? MC_MAX_POSITION : position;
+      if (position === MC_MIN_POSITION && velocity < 0) velocity = 0;
+      s[b] = position;
+      s[b + 1] = velocity;
+      obs[b] = position;
+      obs[b + 1] = velocity;
+      terminated[i] = position >= MC_GOAL_POSITION && velocity >= gv ? 1 : 0;
+      rew[i] = -1;
+    }
+  }
+}
+
+/** MountainCarContinuous-v0 × N (999-step limit). */
+export class MountainCarContinuousVecEnv extends ClassicVecEnv {
+  readonly id = 'MountainCarContinuous-v0';
+  readonly singleObservationSpace = mcObsSpace();
+  readonly singleActionSpace = new Box({ low: -1, high: 1, shape: [1] });
+  readonly goalVelocity: number;
+
+  constructor(numEnvs: number, opts: MountainCarVecEnvOptions = {}) {
+    super(numEnvs, { obsDim: 2, actDim: 1, stateDim: 2, maxEpisodeSteps: 999 }, opts);
+    this.goalVelocity = opts.goalVelocity ?? 0;
+  }
+
+  protected resetOne(i: number, rng: Rng): void {
+    this.state[i * 2] = Math.fround(rng.uniform(-0.6, -0.4));
+    this.state[i * 2 + 1] = 0;
+  }
+
+  protected writeObs(i: number, obs: Float32Array): void {
+    obs[i * 2] = this.state[i * 2] as number;
+    obs[i * 2 + 1] = this.state[i * 2 + 1] as number;
+  }
+
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+    const s = this.state;
+    const rew = this.rew64;
+    const gv = this.goalVelocity;
+    const n = this.numEnvs;
+    for (let i = 0; i < n; i++) {
+      rew[i] = mccStep(s, i * 2, Math.fround(actions[i] as number), gv, terminated, i);
+      obs[i * 2] = s[i * 2] as number;
+      obs[i * 2 + 1] = s[i * 2 + 1] as number;
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------ Pendulum
+
+export interface PendulumVecEnvOptions extends BatchedVecEnvOptions {
+  g?: number;
+}
+
+/** Pendulum-v1 × N (200-step limit; never terminates). */
+export class PendulumVecEnv extends ClassicVecEnv {
+  readonly id = 'Pendulum-v1';
+  readonly singleObservationSpace = new Box({ low: [-1, -1, -8], high: [1, 1, 8] });
+  readonly singleActionSpace = new Box({ low: -PENDULUM_MAX_TORQUE, high: PENDULUM_MAX_TORQUE, shape: [1] });
+  readonly g: number;
+  private readonly g3: number;
+
+  constructor(numEnvs: number, opts: PendulumVecEnvOptions = {}) {
+    super(numEnvs, { obsDim: 3, actDim: 1, stateDim: 2, maxEpisodeSteps: 200 }, opts);
+    this.g = opts.g ?? 10.0;
+    this.g3 = (3 * this.g) / (2 * 1.0);
+  }
+
+  protected resetOne(i: number, rng: Rng): void {
+    this.state[i * 2] = rng.uniform(-Math.PI, Math.PI);
+    this.state[i * 2 + 1] = rng.uniform(-1, 1);
+  }
+
+  protected writeObs(i: number, obs: Float32Array): void {
+    const th = this.state[i * 2] as number;
+    obs[i * 3] = Math.cos(th);
+    obs[i * 3 + 1] = Math.sin(th);
+    obs[i * 3 + 2] = this.state[i * 2 + 1] as number;
+  }
+
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+    const s = this.state;
+    const rew = this.rew64;
+    const g3 = this.g3;
+    const n = this.numEnvs;
+    for (let i = 0; i < n; i++) {
+      rew[i] = pendulumStep(s, i * 2, Math.fround(actions[i] as number), g3);
+      const th = s[i * 2] as number;
+      obs[i * 3] = Math.cos(th);
+      obs[i * 3 + 1] = Math.sin(th);
+      obs[i * 3 + 2] = s[i * 2 + 1] as number;
+      terminated[i] = 0;
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------- Acrobot
+
+export interface AcrobotVecEnvOptions extends BatchedVecEnvOptions {
+  bookOrNips?: 'book' | 'nips';
+}
+
+/** Acrobot-v1 × N (500-step limit). */
+export class AcrobotVecEnv extends ClassicVecEnv {
+  readonly id = 'Acrobot-v1';
+  readonly singleObservationSpace = new Box({
+    low: [-1, -1, -1, -1, -4 * Math.PI, -9 * Math.PI],
+    high: [1, 1, 1, 1, 4 * Math.PI, 9 * Math.PI],
+  });
+  readonly singleActionSpace = new Discrete(3);
+  readonly bookOrNips: 'book' | 'nips';
+
+  constructor(numEnvs: number, opts: AcrobotVecEnvOptions = {}) {
+    super(numEnvs, { obsDim: 6, actDim: 1, stateDim: 4, maxEpisodeSteps: 500 }, opts);
+    this.bookOrNips = opts.bookOrNips ?? 'book';
+  }
+
+  protected resetOne(i: number, rng: Rng): void {
+    for (let j = 0; j < 4; j++) this.state[i * 4 + j] = Math.fround(rng.uniform(-0.1, 0.1));
+  }
+
+  protected writeObs(i: number, obs: Float32Array): void {
+    acrobotObs(this.state, i * 4, obs, i * 6);
+  }
+
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+    const s = this.state;
+    const rew = this.rew64;
+    const nips = this.bookOrNips === 'nips';
+    const n = this.numEnvs;
+    for (let i = 0; i < n; i++) {
+      const done = acrobotStep(s, i * 4, actions[i] as number, nips);
+      acrobotObs(s, i * 4, obs, i * 6);
+      terminated[i] = done ? 1 : 0;
+      rew[i] = done ? 0 : -1;
+    }
+  }
+}
+
+/** Batched constructors by env id, used by `makeVec(..., {vectorization: 'batched'})`. */
+export const BATCHED_CLASSIC: Record<string, (numEnvs: number, opts: BatchedVecEnvOptions & Record<string, unknown>) => ClassicVecEnv> = {
+  'CartPole-v1': (n, o) => new CartPoleVecEnv(n, o as CartPoleVecEnvOptions),
+  'MountainCar-v0': (n, o) => new MountainCarVecEnv(n, o as MountainCarVecEnvOptions),
+  'MountainCarContinuous-v0': (n, o) => new MountainCarContinuousVecEnv(n, o as MountainCarVecEnvOptions),
+  'Pendulum-v1': (n, o) => new PendulumVecEnv(n, o as PendulumVecEnvOptions),
+  'Acrobot-v1': (n, o) => new AcrobotVecEnv(n, o as AcrobotVecEnvOptions),
+};
