@@ -31,7 +31,7 @@ args = p.parse_args()
 
 # Classic control plus the pure-Python toy-text envs (no extra dependencies); Box2D/MuJoCo need extras.
 SINGLE = ["CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "Acrobot-v1",
-          "FrozenLake-v1", "FrozenLake8x8-v1", "CliffWalking-v1", "Taxi-v3", "Blackjack-v1", "LunarLander-v3"]
+          "FrozenLake-v1", "FrozenLake8x8-v1", "CliffWalking-v1", "CliffWalkingSlippery-v1", "Taxi-v4", "Blackjack-v1", "LunarLander-v3"]
 NS = [1, 8, 64, 1024, 4096]
 
 

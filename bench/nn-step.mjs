@@ -34,19 +34,27 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+// Wall-clock median per step, plus the median of this process's CPU time per step (less
+// sensitive to other processes on a shared 2-core machine; reported alongside).
 function timeSteps(step) {
   const medians = [];
+  const cpuMedians = [];
   for (let r = 0; r < REPEATS; r++) {
     for (let i = 0; i < WARMUP; i++) step();
     const ts = new Array(STEPS);
+    const cs = new Array(STEPS);
     for (let i = 0; i < STEPS; i++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       step();
       ts[i] = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cs[i] = (c.user + c.system) / 1000;
     }
     medians.push(median(ts));
+    cpuMedians.push(median(cs));
   }
-  return { ms: median(medians), runs: medians };
+  return { ms: median(medians), cpuMs: median(cpuMedians), runs: medians };
 }
 
 function data(rng) {
@@ -120,7 +128,7 @@ for (const backend of BACKENDS) {
         ['tfrl-fast', benchFast],
       ]) {
         const r = fn(width, act);
-        results.push({ impl, backend, activation: act, width, msPerStep: Number(r.ms.toFixed(4)), runs: r.runs.map((v) => Number(v.toFixed(4))), leakedTensors: r.leaked });
+        results.push({ impl, backend, activation: act, width, msPerStep: Number(r.ms.toFixed(4)), cpuMsPerStep: Number(r.cpuMs.toFixed(4)), runs: r.runs.map((v) => Number(v.toFixed(4))), leakedTensors: r.leaked });
         console.log(`${backend.padEnd(4)} ${act.padEnd(4)} w=${String(width).padEnd(3)} ${impl.padEnd(12)} ${r.ms.toFixed(3)} ms/step (runs ${r.runs.map((v) => v.toFixed(2)).join(', ')})`);
       }
     }

@@ -99,6 +99,9 @@ export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}):
   if (mode === 'batched') {
     if (!batched) throw new Error(`makeVec: ${id} has no batched implementation (available: ${Object.keys(BATCHED_CLASSIC).join(', ')}); use vectorization: 'sync'`);
     if (hasWrappers) throw new Error(`makeVec: ${id}: per-env wrappers need vectorization: 'sync'`);
+    if (registry.get(id)?.entryPoint !== BUILTIN_ENTRY.get(id)) {
+      throw new Error(`makeVec: ${id} was re-registered, so its built-in batched implementation does not apply; use vectorization: 'sync'`);
+    }
   }
   if (batched && registry.get(id)?.entryPoint === BUILTIN_ENTRY.get(id) && (mode === 'batched' || (mode === undefined && !hasWrappers))) {
     const reg = registry.get(id) as EnvRegistration;

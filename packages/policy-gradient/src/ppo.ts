@@ -33,6 +33,7 @@ import {
   explainedVariance,
   isVecEnv,
 } from '@tfrl/core';
+import { normalizeWithRms, toEnvActionArray } from './on-policy';
 
 export const ppoHyperparameters = defineHyperparameters({
   learningRate: { type: 'schedule', default: 3e-4, exclusiveMin: 0, doc: 'Adam step size: a number or a schedule such as "lin_0.001"' },
@@ -241,15 +242,7 @@ export class PPO extends Algorithm<PpoHp> {
   normalizeObservation(obs: Float32Array, out?: Float32Array): Float32Array {
     const rms = this.obsRms;
     if (!rms) return obs;
-    const d = this.obsDim;
-    const res = out ?? new Float32Array(obs.length);
-    const clip = this.hyperparameters.clipObs;
-    for (let i = 0; i < obs.length; i++) {
-      const j = i % d;
-      const v = ((obs[i] as number) - (rms.mean[j] as number)) / Math.sqrt((rms.var[j] as number) + 1e-8);
-      res[i] = v > clip ? clip : v < -clip ? -clip : v;
-    }
-    return res;
+    return normalizeWithRms(obs, rms, this.hyperparameters.clipObs, out);
   }
 
   private normalizeRewards(rewards: Float32Array, dones: Uint8Array | Float32Array): Float32Array {
@@ -317,19 +310,7 @@ export class PPO extends Algorithm<PpoHp> {
 
   /** Actions in env format: integers for Discrete, clipped to the bounds for Box. */
   private toEnvActions(actions: Float32Array, out: Int32Array | Float32Array): Int32Array | Float32Array {
-    if (this.discrete) {
-      for (let i = 0; i < actions.length; i++) out[i] = actions[i] as number;
-      return out;
-    }
-    const low = this.lowArr as Float32Array;
-    const high = this.highArr as Float32Array;
-    const d = this.actDim;
-    for (let i = 0; i < actions.length; i++) {
-      const j = i % d;
-      const v = actions[i] as number;
-      out[i] = v < (low[j] as number) ? (low[j] as number) : v > (high[j] as number) ? (high[j] as number) : v;
-    }
-    return out;
+    return toEnvActionArray(actions, out, this.lowArr, this.highArr);
   }
 
   predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array | Float32Array {

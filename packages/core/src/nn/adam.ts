@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels, splitFlat } from './wasm-kernels';
+import { ADAM_FLAT, type AdamFlatAttrs, registerWasmKernels, splitFlat } from './wasm-kernels';
 
 export interface AdamOptions {
   lr: number;
@@ -12,7 +12,15 @@ export interface AdamOptions {
   decoupledWeightDecay?: boolean;
   /** Clip the global gradient norm to this value before the update. */
   maxGradNorm?: number;
+  /**
+   * On wasm, run the update as one JS kernel ('auto': when the model has at most
+   * FUSED_ADAM_MAX_PARAMS parameters, where the fixed cost of ~20 small kernels dominates).
+   */
+  fusedKernel?: 'auto' | boolean;
 }
+
+/** Up to this many parameters, 'auto' uses the single-kernel Adam on wasm (measured crossover). */
+export const FUSED_ADAM_MAX_PARAMS = 32768;
 
 export interface AdamState {
   step: number;
@@ -35,6 +43,9 @@ function checkPositive(name: string, v: number, allowZero = false): void {
  * vector regardless of the number of variables, and one split kernel hands each variable its update.
  * The per-step op count is ~3N + 15 for N variables (tf.train.adam: ~12N).
  *
+ * On the wasm backend the whole update is ONE kernel (a JS loop over the wasm heap, registered
+ * by registerWasmKernels) instead of ~20 small ones; elsewhere it is the tf-op path above.
+ *
  * Bias correction is folded into scalars: θ -= lr·√(1-β2ᵗ)/(1-β1ᵗ) · m / (√v + eps·√(1-β2ᵗ)),
  * which equals PyTorch's lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + eps) exactly.
  */
@@ -47,6 +58,7 @@ export class Adam {
   weightDecay: number;
   readonly decoupledWeightDecay: boolean;
   maxGradNorm: number | undefined;
+  private readonly useFused: boolean;
   private m: tf.Variable;
   private v: tf.Variable;
   private t = 0;
@@ -76,8 +88,10 @@ export class Adam {
     if (this.maxGradNorm !== undefined) checkPositive('maxGradNorm', this.maxGradNorm);
     this.sizes = variables.map((v) => v.size);
     this.shapes = variables.map((v) => [...v.shape]);
-    registerWasmKernels(); // for splitFlat's single-kernel path on wasm (idempotent)
+    registerWasmKernels(); // single-kernel paths on wasm (idempotent)
     this.total = this.sizes.reduce((a, b) => a + b, 0);
+    const fk = options.fusedKernel ?? 'auto';
+    this.useFused = fk === 'auto' ? this.total <= FUSED_ADAM_MAX_PARAMS : fk;
     this.m = tf.variable(tf.zeros([this.total]), false);
     this.v = tf.variable(tf.zeros([this.total]), false);
   }
@@ -111,6 +125,10 @@ export class Adam {
       this.lastGradNorm.dispose();
       this.lastGradNorm = undefined;
     }
+    if (this.useFused && tf.getBackend() === 'wasm' && tf.getKernel(ADAM_FLAT, 'wasm') && this.variables.every((x) => x.dtype === 'float32')) {
+      this.lastGradNorm = this.stepFused(grads, stepSize, epsHat);
+      return;
+    }
     const kept = tf.tidy(() => {
       let g: tf.Tensor1D =
         grads.length === 1 ? tf.reshape(grads[0] as tf.Tensor, [-1]) : tf.concat(grads.map((x) => tf.reshape(x, [-1])));
@@ -142,6 +160,45 @@ export class Adam {
       return norm;
     });
     this.lastGradNorm = kept;
+  }
+
+  /** The same update as one kernel (wasm): see ADAM_FLAT in wasm-kernels.ts. */
+  private stepFused(grads: readonly tf.Tensor[], stepSize: number, epsHat: number): tf.Scalar | undefined {
+    const n = this.variables.length;
+    const inputs: Record<string, tf.Tensor> = { m: this.m, v: this.v };
+    for (let i = 0; i < n; i++) {
+      inputs[`p${i}`] = this.variables[i] as tf.Variable;
+      const g = grads[i] as tf.Tensor;
+      inputs[`g${i}`] = g.dtype === 'float32' ? g : tf.cast(g, 'float32');
+    }
+    const wd = this.weightDecay;
+    const attrs: AdamFlatAttrs = {
+      n,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      stepSize,
+      epsHat,
+      l2: this.decoupledWeightDecay ? 0 : wd,
+      decay: this.decoupledWeightDecay && wd > 0 ? 1 - this.lr * wd : 1,
+      maxGradNorm: this.maxGradNorm ?? 0,
+    };
+    const outs = tf.engine().runKernel(ADAM_FLAT, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+    for (let i = 0; i < n; i++) {
+      (this.variables[i] as tf.Variable).assign(outs[i] as tf.Tensor);
+      (outs[i] as tf.Tensor).dispose();
+      const g = grads[i] as tf.Tensor;
+      if (inputs[`g${i}`] !== g) (inputs[`g${i}`] as tf.Tensor).dispose();
+    }
+    this.m.assign(outs[n] as tf.Tensor);
+    this.v.assign(outs[n + 1] as tf.Tensor);
+    (outs[n] as tf.Tensor).dispose();
+    (outs[n + 1] as tf.Tensor).dispose();
+    const norm = outs[n + 2] as tf.Scalar;
+    if (this.maxGradNorm === undefined) {
+      norm.dispose();
+      return undefined;
+    }
+    return norm;
   }
 
   getState(): AdamState {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { Adam, computeGradients } from './adam';
 import { Cnn } from './cnn';
-import { registerWasmKernels } from './wasm-kernels';
+import { registerWasmKernels, splitFlat } from './wasm-kernels';
 
 function filterGrad(xv: Float32Array, xs: number[], fv: Float32Array, fs: number[], uv: Float32Array, stride: number, pad: 'valid' | 'same') {
   return tf.tidy(() => {
@@ -53,6 +53,27 @@ describe('wasm gradient kernels', () => {
     const scale = Math.max(...onCpu.dw.map(Math.abs));
     onWasm.dw.forEach((v, i) => expect(Math.abs(v - (onCpu.dw[i] as number))).toBeLessThan(1e-4 * scale));
     onWasm.dx.forEach((v, i) => expect(Math.abs(v - (onCpu.dx[i] as number))).toBeLessThan(1e-3));
+  });
+
+  it('splitFlat cuts a flat vector into shaped pieces in one kernel, same as slices on cpu', async () => {
+    const shapes = [[2, 3], [3], [1], [2, 2]];
+    const v = Float32Array.from({ length: 14 }, (_, i) => i * 1.5);
+    const run = () => {
+      const x = tf.tensor1d(v);
+      const parts = splitFlat(x, shapes);
+      const out = parts.map((p) => ({ shape: p.shape, values: Array.from(p.dataSync()) }));
+      tf.dispose([x, ...parts]);
+      return out;
+    };
+    const before = tf.memory().numTensors;
+    const onWasm = run();
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend('cpu');
+    const onCpu = run();
+    await tf.setBackend('wasm');
+    expect(onWasm).toEqual(onCpu);
+    expect(onWasm[3]).toEqual({ shape: [2, 2], values: [15, 16.5, 18, 19.5] });
+    expect(() => splitFlat(tf.zeros([5]) as tf.Tensor1D, shapes)).toThrow(/flat vector of 14 values/);
   });
 
   it('tf.gather has a gradient on wasm (UnsortedSegmentSum)', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { ACTIVATIONS, type Activation, dense, denseDefaultGrad } from './dense';
+import { ACTIVATIONS, type Activation, dense, denseDefaultGrad, denseStack } from './dense';
 
 function randn(rng: Rng, shape: number[]): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -55,6 +55,41 @@ for (const backend of ['cpu', 'wasm'] as const) {
         tf.dispose([x, w, b, up]);
       });
     }
+
+    it.each([true, false])('denseStack (one tape node) matches chained default-gradient layers (inputGrad %s)', (inputGrad) => {
+      const rng = new Rng(3);
+      const dims = [6, 9, 7, 3];
+      const acts: Activation[] = ['tanh', 'elu', 'identity'];
+      const x = randn(rng, [11, 6]) as tf.Tensor2D;
+      // Mix variables (read from the closure in backward) and plain tensors (saved).
+      const params: tf.Tensor[] = [];
+      for (let l = 0; l < 3; l++) {
+        const w = randn(rng, [dims[l] as number, dims[l + 1] as number]);
+        params.push(l === 1 ? w : tf.variable(w), randn(rng, [dims[l + 1] as number]));
+      }
+      const up = randn(rng, [11, 3]);
+      const before = tf.memory().numTensors;
+      const stackLoss = (...a: tf.Tensor[]) => {
+        const xx = (inputGrad ? a[0] : x) as tf.Tensor2D;
+        const ps = inputGrad ? a.slice(1) : a;
+        const layers = [0, 1, 2].map((l) => ({ w: ps[2 * l] as tf.Tensor2D, b: ps[2 * l + 1] as tf.Tensor1D, activation: acts[l] as Activation }));
+        return tf.sum(tf.mul(denseStack(xx, layers, { inputGrad }), up)) as tf.Scalar;
+      };
+      const refLoss = (...a: tf.Tensor[]) => {
+        let h = (inputGrad ? a[0] : x) as tf.Tensor2D;
+        const ps = inputGrad ? a.slice(1) : a;
+        for (let l = 0; l < 3; l++) h = denseDefaultGrad(h, ps[2 * l] as tf.Tensor2D, ps[2 * l + 1] as tf.Tensor1D, acts[l] as Activation);
+        return tf.sum(tf.mul(h, up)) as tf.Scalar;
+      };
+      const args = inputGrad ? [x, ...params] : params;
+      const g1 = tf.grads(stackLoss)(args);
+      const g2 = tf.grads(refLoss)(args);
+      expect(g1.length).toBe(args.length);
+      for (let i = 0; i < g1.length; i++) expect(maxAbsDiff(g1[i] as tf.Tensor, g2[i] as tf.Tensor)).toBeLessThan(1e-4);
+      tf.dispose([...g1, ...g2]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, up, ...params]);
+    });
 
     it('rejects mismatched shapes with a message naming them', () => {
       const x = tf.zeros([2, 3]) as tf.Tensor2D;

@@ -17,8 +17,11 @@ function checkPair(target: readonly tf.Variable[], source: readonly tf.Variable[
 export function polyakUpdate(target: readonly tf.Variable[], source: readonly tf.Variable[], tau: number): void {
   if (!(tau >= 0 && tau <= 1)) throw new RangeError(`polyakUpdate: tau must be in [0, 1], got ${tau}`);
   checkPair(target, source, 'polyakUpdate');
-  if (tau === 1) return hardUpdate(target, source);
   if (tau === 0) return;
+  if (tau === 1) {
+    hardUpdate(target, source);
+    return;
+  }
   tf.tidy(() => {
     for (let i = 0; i < target.length; i++) {
       const t = target[i] as tf.Variable;

@@ -20,6 +20,9 @@ export function registerWasmKernels(): void {
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
   }
+  if (!tf.getKernel(ADAM_FLAT, 'wasm')) {
+    tf.registerKernel({ kernelName: ADAM_FLAT, backendName: 'wasm', kernelFunc: adamFlatWasm as unknown as tf.KernelFunc });
+  }
   if (!tf.getKernel(SPLIT_FLAT, 'wasm')) {
     tf.registerKernel({ kernelName: SPLIT_FLAT, backendName: 'wasm', kernelFunc: splitFlatWasm as unknown as tf.KernelFunc });
   }
@@ -159,4 +162,78 @@ function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): tf.Tens
     for (let j = 0; j < inner; j++) o[dst + j] = (o[dst + j] as number) + (xv[src + j] as number);
   }
   return out;
+}
+
+/**
+ * tfrl's own kernel: a whole Adam step (optional global-norm clipping, L2 or decoupled weight
+ * decay, moment updates, bias-corrected update of every parameter) as ONE wasm-backend kernel,
+ * a JS loop over the wasm heap. Inputs g0..g{n-1}, p0..p{n-1}, m, v (flat moments); outputs the
+ * new p0..p{n-1}, m, v and the pre-clip gradient norm (a scalar). It replaces ~3n + 15 small
+ * kernels, whose fixed cost dominates for the small networks of RL.
+ */
+export const ADAM_FLAT = 'TfrlAdamFlatStep';
+
+export interface AdamFlatAttrs {
+  n: number;
+  beta1: number;
+  beta2: number;
+  /** lr·√(1−β2ᵗ)/(1−β1ᵗ) */
+  stepSize: number;
+  /** eps·√(1−β2ᵗ) */
+  epsHat: number;
+  /** Coupled (L2) weight decay added to the gradient. */
+  l2: number;
+  /** Multiplier of the parameter before the update (1 − lr·wd for AdamW, else 1). */
+  decay: number;
+  /** Clip the global gradient norm to this value; 0 = no clipping. */
+  maxGradNorm: number;
+}
+
+function adamFlatWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as AdamFlatAttrs;
+  const n = a.n;
+  const pIn: tf.TensorInfo[] = [];
+  const gIn: tf.TensorInfo[] = [];
+  for (let i = 0; i < n; i++) {
+    pIn.push(inputs[`p${i}`] as tf.TensorInfo);
+    gIn.push(inputs[`g${i}`] as tf.TensorInfo);
+  }
+  const mIn = inputs.m as tf.TensorInfo;
+  const vIn = inputs.v as tf.TensorInfo;
+  const pOut = pIn.map((p) => backend.makeOutput([...p.shape], 'float32'));
+  const mOut = backend.makeOutput([...mIn.shape], 'float32');
+  const vOut = backend.makeOutput([...vIn.shape], 'float32');
+  const normOut = backend.makeOutput([], 'float32');
+  // Views only after every allocation (a heap growth detaches earlier views).
+  const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+  const gv = gIn.map(view);
+  let sq = 0;
+  for (const g of gv) for (let j = 0; j < g.length; j++) sq += (g[j] as number) * (g[j] as number);
+  const norm = Math.sqrt(sq);
+  view(normOut)[0] = norm;
+  // torch.nn.utils.clip_grad_norm_: scale = min(1, max / (norm + 1e-6)).
+  const scale = a.maxGradNorm > 0 ? Math.min(1, a.maxGradNorm / (norm + 1e-6)) : 1;
+  const m = view(mIn);
+  const v = view(vIn);
+  const mo = view(mOut);
+  const vo = view(vOut);
+  const c1 = 1 - a.beta1;
+  const c2 = 1 - a.beta2;
+  const { stepSize, epsHat, l2, decay } = a;
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const g = gv[i] as Float32Array;
+    const p = view(pIn[i] as tf.TensorInfo);
+    const po = view(pOut[i] as tf.TensorInfo);
+    for (let j = 0; j < g.length; j++, off++) {
+      const pj = p[j] as number;
+      const gj = (g[j] as number) * scale + l2 * pj;
+      const mj = (m[off] as number) + (gj - (m[off] as number)) * c1;
+      const vj = (v[off] as number) + (gj * gj - (v[off] as number)) * c2;
+      mo[off] = mj;
+      vo[off] = vj;
+      po[j] = pj * decay - (stepSize * mj) / (Math.sqrt(vj) + epsHat);
+    }
+  }
+  return [...pOut, mOut, vOut, normOut];
 }

@@ -64,6 +64,8 @@ export abstract class ClassicVecEnv implements VecEnv {
   private pendingSeed: number | undefined;
   private seeded = false;
   private needsReset = true;
+  /** performance.now() of the current step, read once at its first episode end (-1: not yet). */
+  private stepNow = -1;
 
   constructor(numEnvs: number, dims: { obsDim: number; actDim: number; stateDim: number; maxEpisodeSteps: number }, opts: BatchedVecEnvOptions) {
     if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new RangeError(`${new.target.name}: numEnvs must be a positive integer, got ${numEnvs}`);
@@ -186,6 +188,7 @@ export abstract class ClassicVecEnv implements VecEnv {
       finalObs.fill(0, i * d, i * d + d);
     }
     this.infoCount = 0;
+    this.stepNow = -1;
     this.dynamics(actions, obs, term);
     const rew64 = this.rew64;
     const elapsed = this.elapsed;
@@ -208,7 +211,8 @@ export abstract class ClassicVecEnv implements VecEnv {
   private endEpisode(i: number, r: number, l: number, obs: Float32Array): void {
     const d = this.obsDim;
     this.result.finalObs.set(obs.subarray(i * d, i * d + d), i * d);
-    const now = performance.now();
+    if (this.stepNow < 0) this.stepNow = performance.now();
+    const now = this.stepNow;
     const t = Math.round(((now - (this.startTime[i] as number)) / 1000) * 1e6) / 1e6;
     this.result.infos[i] = { episode: { r, l, t } };
     this.infoSet[this.infoCount++] = i;

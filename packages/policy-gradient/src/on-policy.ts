@@ -1,0 +1,366 @@
+/**
+ * Small pieces shared by the on-policy learners (PPO, A2C, REINFORCE, TRPO, ARS): observation
+ * normalisation with running statistics, env-format actions, vectorising a single env, and
+ * (de)serialising running statistics. Plain typed-array code, no tensors.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ActorCriticMlp,
+  type Adam,
+  type AnyEnv,
+  Box,
+  Categorical,
+  type CheckpointTensor,
+  DiagGaussian,
+  Discrete,
+  type Rng,
+  type RunningMeanStd,
+  SyncVecEnv,
+  checkpointTensorToTf,
+  isVecEnv,
+} from '@tfrl/core';
+
+/**
+ * (obs - mean) / sqrt(var + 1e-8) clipped to ±clip, row by row (rows of `rms.mean.length`), as
+ * SB3's VecNormalize. Writes into `out` (a new array when omitted).
+ */
+export function normalizeWithRms(obs: Float32Array, rms: RunningMeanStd, clip: number, out?: Float32Array): Float32Array {
+  const d = rms.mean.length;
+  const res = out ?? new Float32Array(obs.length);
+  for (let i = 0; i < obs.length; i++) {
+    const j = i % d;
+    const v = ((obs[i] as number) - (rms.mean[j] as number)) / Math.sqrt((rms.var[j] as number) + 1e-8);
+    res[i] = v > clip ? clip : v < -clip ? -clip : v;
+  }
+  return res;
+}
+
+/**
+ * Policy outputs → env actions: integers for a Discrete space (`low` undefined), values clipped to
+ * [low, high] per dimension for a Box.
+ */
+export function toEnvActionArray(
+  actions: ArrayLike<number>,
+  out: Int32Array | Float32Array,
+  low?: Float32Array,
+  high?: Float32Array,
+): Int32Array | Float32Array {
+  if (!low || !high) {
+    for (let i = 0; i < actions.length; i++) out[i] = actions[i] as number;
+    return out;
+  }
+  const d = low.length;
+  for (let i = 0; i < actions.length; i++) {
+    const j = i % d;
+    const v = actions[i] as number;
+    out[i] = v < (low[j] as number) ? (low[j] as number) : v > (high[j] as number) ? (high[j] as number) : v;
+  }
+  return out;
+}
+
+/** A VecEnv as is; a single Env wrapped in a one-env SyncVecEnv. */
+export function asVecEnv(env: AnyEnv): AnyEnv {
+  return isVecEnv(env) ? env : new SyncVecEnv([() => env]);
+}
+
+/** (x - mean) / (std + 1e-8) with the unbiased std (SB3's advantage normalisation); copies. */
+export function standardize(x: ArrayLike<number>): Float32Array {
+  const n = x.length;
+  const out = new Float32Array(n);
+  if (n === 0) return out;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i] as number;
+  mean /= n;
+  if (n === 1) {
+    out[0] = (x[0] as number) - mean;
+    return out;
+  }
+  let v = 0;
+  for (let i = 0; i < n; i++) v += ((x[i] as number) - mean) ** 2;
+  const std = Math.sqrt(v / (n - 1));
+  for (let i = 0; i < n; i++) out[i] = ((x[i] as number) - mean) / (std + 1e-8);
+  return out;
+}
+
+export interface RmsJson {
+  mean: number[];
+  var: number[];
+  count: number;
+}
+
+export function rmsToJson(rms: RunningMeanStd | undefined): RmsJson | null {
+  return rms ? { mean: Array.from(rms.mean), var: Array.from(rms.var), count: rms.count } : null;
+}
+
+export function rmsFromJson(rms: RunningMeanStd | undefined, saved: unknown): void {
+  const s = saved as RmsJson | null | undefined;
+  if (!rms || !s) return;
+  rms.mean.set(s.mean);
+  rms.var.set(s.var);
+  rms.count = s.count;
+}
+
+// ---------------------------------------------------------------------------- actor-critic network
+
+/**
+ * How a Gaussian policy gets its standard deviation:
+ * - `state_independent`: mean from the actor network, a learned log-std vector (SB3);
+ * - `tanh_softplus`: the actor outputs [mean, s] per dimension; mean = tanh(·) × action bound and
+ *   log σ = softplus(s), state-dependent (the A2C Pendulum actor of the course, "softplus then exp").
+ */
+export type GaussianHead = 'state_independent' | 'tanh_softplus';
+
+export interface OnPolicyNetworkOptions {
+  obsDim: number;
+  actionSpace: Discrete | Box;
+  netArch: number[];
+  activation: 'tanh' | 'relu' | 'elu' | 'leaky_relu';
+  shared: boolean;
+  orthoInit: boolean;
+  logStdInit: number;
+  gaussianHead?: GaussianHead;
+  /** Re-initialise the policy and value output layers uniformly in ±this (null: keep the init). */
+  outputInitUniform?: number | null;
+  rng: Rng;
+  name: string;
+}
+
+/** Result of acting on a batch: actions (rows of actDim), values and log-probabilities. */
+export interface ActResult {
+  actions: Float32Array;
+  values: Float32Array;
+  logProbs: Float32Array;
+}
+
+/**
+ * Policy and value networks with a Categorical (Discrete) or diagonal Gaussian (Box) policy, as
+ * the on-policy learners use them; `act` does one forward pass and one read.
+ */
+export class OnPolicyNetwork {
+  readonly discrete: boolean;
+  readonly obsDim: number;
+  /** 1 for Discrete, the Box dimension otherwise. */
+  readonly actDim: number;
+  readonly head: GaussianHead;
+  readonly net: ActorCriticMlp;
+  readonly logStd: tf.Variable | undefined;
+  readonly low: Float32Array | undefined;
+  readonly high: Float32Array | undefined;
+  private readonly bound: tf.Tensor1D | undefined;
+  readonly name: string;
+
+  constructor(o: OnPolicyNetworkOptions) {
+    this.name = o.name;
+    this.obsDim = o.obsDim;
+    this.head = o.gaussianHead ?? 'state_independent';
+    let outputs: number;
+    if (o.actionSpace instanceof Discrete) {
+      this.discrete = true;
+      this.actDim = 1;
+      outputs = o.actionSpace.n;
+    } else if (o.actionSpace instanceof Box) {
+      this.discrete = false;
+      this.actDim = o.actionSpace.compactDim;
+      this.low = Float32Array.from(o.actionSpace.low);
+      this.high = Float32Array.from(o.actionSpace.high);
+      outputs = this.head === 'tanh_softplus' ? 2 * this.actDim : this.actDim;
+    } else {
+      throw new Error(`${o.name}: action space must be Discrete or Box, got ${String(o.actionSpace)}`);
+    }
+    this.net = new ActorCriticMlp({
+      inputDim: o.obsDim,
+      actionDim: outputs,
+      shared: o.shared,
+      hiddenSizes: o.netArch,
+      activation: o.activation,
+      init: o.orthoInit ? 'orthogonal' : 'glorot',
+      actorGain: o.orthoInit ? 0.01 : 1,
+      criticGain: 1,
+      rng: o.rng,
+      name: o.name,
+    });
+    const u = o.outputInitUniform;
+    if (u !== null && u !== undefined) {
+      for (const m of [this.net.actor, this.net.critic]) {
+        for (const v of m.trainableVariables.slice(-2)) {
+          const data = new Float32Array(v.size);
+          o.rng.fillUniform(data, -u, u);
+          const t = tf.tensor(data, v.shape);
+          v.assign(t);
+          t.dispose();
+        }
+      }
+    }
+    if (!this.discrete && this.head === 'state_independent') {
+      this.logStd = tf.variable(tf.fill([this.actDim], o.logStdInit), true, `${o.name}/log_std`);
+    }
+    if (!this.discrete && this.head === 'tanh_softplus') {
+      const hi = this.high as Float32Array;
+      const lo = this.low as Float32Array;
+      // The course scales tanh by the bound of a symmetric box; for an asymmetric one use the half range around the centre.
+      this.bound = tf.keep(tf.tensor1d(hi.map((h, i) => (h - (lo[i] as number)) / 2)));
+      this.center = tf.keep(tf.tensor1d(hi.map((h, i) => (h + (lo[i] as number)) / 2)));
+    }
+  }
+
+  private readonly center: tf.Tensor1D | undefined;
+
+  /** Policy variables (actor network, shared trunk, log-std). */
+  get actorVariables(): tf.Variable[] {
+    const n = this.net;
+    return [...(n.trunk ? n.trunk.trainableVariables : []), ...n.actor.trainableVariables, ...(this.logStd ? [this.logStd] : [])];
+  }
+
+  /** Value-network variables (without the shared trunk). */
+  get criticVariables(): tf.Variable[] {
+    return this.net.critic.trainableVariables;
+  }
+
+  get variables(): tf.Variable[] {
+    return [...this.net.trainableVariables, ...(this.logStd ? [this.logStd] : [])];
+  }
+
+  /** The policy's distribution for a head output [B, outputs]. */
+  distributionFromOutput(out: tf.Tensor2D): Categorical | DiagGaussian {
+    if (this.discrete) return new Categorical(out);
+    if (this.head === 'state_independent') return new DiagGaussian(out, this.logStd as tf.Tensor1D);
+    const d = this.actDim;
+    const b = out.shape[0];
+    const mean = tf.add(tf.mul(tf.tanh(tf.slice(out, [0, 0], [b, d])), this.bound as tf.Tensor1D), this.center as tf.Tensor1D) as tf.Tensor2D;
+    const logStd = tf.softplus(tf.slice(out, [0, d], [b, d])) as tf.Tensor2D;
+    return new DiagGaussian(mean, logStd);
+  }
+
+  /** Distribution and values of a batch (inside a tidy). */
+  forward(x: tf.Tensor2D): { dist: Categorical | DiagGaussian; value: tf.Tensor1D; out: tf.Tensor2D } {
+    const { logitsOrMean, value } = this.net.forward(x, { inputGrad: false });
+    return { dist: this.distributionFromOutput(logitsOrMean), value, out: logitsOrMean };
+  }
+
+  /** Policy distribution only (no value network pass when the networks are separate). */
+  policyForward(x: tf.Tensor2D): Categorical | DiagGaussian {
+    const n = this.net;
+    const h = n.trunk ? n.trunk.apply(x, { inputGrad: false }) : x;
+    return this.distributionFromOutput(n.actor.apply(h, { inputGrad: !!n.trunk }));
+  }
+
+  /** Sampled (or mode) actions, values and log-probabilities of a batch, with one read. */
+  act(obs: Float32Array, deterministic: boolean, seed: number): ActResult {
+    const b = obs.length / this.obsDim;
+    const d = this.actDim;
+    const packed = tf.tidy(() => {
+      const x = tf.tensor2d(obs, [b, this.obsDim]);
+      const { dist, value } = this.forward(x);
+      const a = deterministic ? dist.mode() : dist.sample(seed);
+      const logp = dist.logProb(a as never);
+      const aCols = this.discrete ? tf.reshape(tf.cast(a, 'float32'), [b, 1]) : (a as tf.Tensor2D);
+      return tf.concat([aCols, tf.reshape(value, [b, 1]), tf.reshape(logp, [b, 1])], 1);
+    });
+    const data = packed.dataSync() as Float32Array;
+    packed.dispose();
+    const k = d + 2;
+    const actions = new Float32Array(b * d);
+    const values = new Float32Array(b);
+    const logProbs = new Float32Array(b);
+    for (let i = 0; i < b; i++) {
+      for (let j = 0; j < d; j++) actions[i * d + j] = data[i * k + j] as number;
+      values[i] = data[i * k + d] as number;
+      logProbs[i] = data[i * k + d + 1] as number;
+    }
+    return { actions, values, logProbs };
+  }
+
+  /** V(obs) of a batch. */
+  values(obs: Float32Array): Float32Array {
+    const b = obs.length / this.obsDim;
+    const v = tf.tidy(() => this.net.forward(tf.tensor2d(obs, [b, this.obsDim]), { inputGrad: false }).value);
+    const out = v.dataSync() as Float32Array;
+    v.dispose();
+    return out;
+  }
+
+  /** Actions in env format (ints, or clipped to the Box). */
+  toEnvActions(actions: Float32Array, out?: Int32Array | Float32Array): Int32Array | Float32Array {
+    const res = out ?? (this.discrete ? new Int32Array(actions.length) : new Float32Array(actions.length));
+    return toEnvActionArray(actions, res, this.low, this.high);
+  }
+
+  /** Actions tensor of a batch from stored rows (int32 [B] or float32 [B, d]). */
+  actionTensor(actions: Float32Array | Int32Array, b: number): tf.Tensor {
+    return this.discrete
+      ? tf.tensor1d(Int32Array.from(actions.subarray(0, b)), 'int32')
+      : tf.tensor2d(Float32Array.from(actions.subarray(0, b * this.actDim)), [b, this.actDim]);
+  }
+
+  /** Copies of every weight by stable name (the checkpoint keys). */
+  getWeights(): Record<string, tf.Tensor> {
+    const w = this.net.getWeights();
+    if (this.logStd) w[`${this.name}/log_std`] = this.logStd.clone();
+    return w;
+  }
+
+  weightNames(): string[] {
+    const names = Object.keys(this.net.getWeights());
+    return this.logStd ? [...names, `${this.name}/log_std`] : names;
+  }
+
+  /** Restore from checkpoint tensors. */
+  loadWeights(tensors: Record<string, CheckpointTensor>, require: (name: string) => CheckpointTensor): void {
+    const weights: Record<string, tf.Tensor> = {};
+    const current = this.net.getWeights();
+    for (const name of Object.keys(current)) weights[name] = checkpointTensorToTf(require(name));
+    tf.dispose(Object.values(current));
+    this.net.setWeights(weights);
+    tf.dispose(Object.values(weights));
+    if (this.logStd) {
+      const t = checkpointTensorToTf(require(`${this.name}/log_std`));
+      this.logStd.assign(t);
+      t.dispose();
+    }
+    void tensors;
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.logStd?.dispose();
+    this.bound?.dispose();
+    this.center?.dispose();
+  }
+}
+
+/** Flat Adam state as checkpoint tensors (`${prefix}/m`, `/v`, `/step`). */
+export function adamStateTensors(opt: Adam, prefix: string): Record<string, CheckpointTensor> {
+  const s = opt.getState();
+  return {
+    [`${prefix}/m`]: { dtype: 'float32', shape: [s.m.length], data: s.m },
+    [`${prefix}/v`]: { dtype: 'float32', shape: [s.v.length], data: s.v },
+    [`${prefix}/step`]: { dtype: 'float32', shape: [1], data: Float32Array.of(s.step) },
+  };
+}
+
+export function loadAdamState(opt: Adam, prefix: string, require: (name: string) => CheckpointTensor): void {
+  const m = require(`${prefix}/m`).data as Float32Array;
+  const v = require(`${prefix}/v`).data as Float32Array;
+  const step = require(`${prefix}/step`).data[0] as number;
+  opt.setState({ step, m, v, sizes: opt.variables.map((x) => x.size) });
+}
+
+/** Concatenated values of `vars` (one read). */
+export function getFlatParams(vars: tf.Variable[]): Float32Array {
+  const flat = tf.tidy(() => tf.concat(vars.map((v) => tf.reshape(v, [-1]))));
+  const out = flat.dataSync().slice() as Float32Array;
+  flat.dispose();
+  return out;
+}
+
+/** Assign a flat vector (layout of {@link getFlatParams}) to `vars`. */
+export function setFlatParams(vars: tf.Variable[], flat: Float32Array): void {
+  let off = 0;
+  tf.tidy(() => {
+    for (const v of vars) {
+      v.assign(tf.tensor(flat.subarray(off, off + v.size), v.shape));
+      off += v.size;
+    }
+  });
+  if (off !== flat.length) throw new RangeError(`setFlatParams: ${flat.length} values for ${off} parameters`);
+}
