@@ -11,10 +11,12 @@
  * cycled), so the env dominates the timing. Each number is the median of `--reps` runs of about
  * `--seconds` each. SyncVecEnv throughput does not depend on N beyond N ≈ 64 (it steps one env
  * after another), so for non-batched envs N is capped at 256 (larger N only costs memory and time).
+ * Each env is measured in its own child process (fresh JIT state, as in a training run).
  * If bench/results/envs-throughput-gym.json exists (from bench/envs_throughput_gym.py), the ratios
  * to Gymnasium are computed. Writes bench/results/envs-throughput.json and prints a Markdown table.
  */
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +37,7 @@ const only = opt('only', '')
 const seconds = Number(opt('seconds', '0.4'));
 const reps = Number(opt('reps', '3'));
 const outPath = opt('out', path.join(here, 'results', 'envs-throughput.json'));
+const child = args.includes('--child');
 const NS = [1, 8, 64, 1024, 4096];
 const SYNC_MAX_N = 256;
 const BATCHED = new Set(['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Acrobot-v1']);
@@ -113,9 +116,7 @@ if (missing.length) {
   console.error(`unknown env ids: ${missing.join(', ')}; registered: ${listEnvs().join(', ')}`);
   process.exit(2);
 }
-const load0 = os.loadavg();
-const results = {};
-for (const id of ids) {
+function benchEnv(id) {
   const row = { single: null, vec: {}, vecImpl: null, maxEpisodeSteps: envSpec(id)?.maxEpisodeSteps ?? null };
   try {
     row.single = benchSingle(id);
@@ -128,6 +129,24 @@ for (const id of ids) {
   } catch (e) {
     row.error = String(e?.message ?? e);
   }
+  return row;
+}
+
+if (child) {
+  // One env per process, so the JIT sees only that env's classes (as a user's training run does).
+  process.stdout.write(JSON.stringify(benchEnv(ids[0])));
+  process.exit(0);
+}
+
+const load0 = os.loadavg();
+const results = {};
+for (const id of ids) {
+  const json = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--only', id, '--seconds', String(seconds), '--reps', String(reps), '--child'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  const row = JSON.parse(json);
   results[id] = row;
   const f = (x) => (x == null ? '-' : `${(x / 1e6).toFixed(3)}M`);
   console.error(`${id}: single ${f(row.single)} | ${NS.map((n) => `N=${n} ${f(row.vec[n])}`).join(' | ')} ${row.vecImpl ?? ''} ${row.error ?? ''}`);

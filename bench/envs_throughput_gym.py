@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 p = argparse.ArgumentParser()
 p.add_argument("--seconds", type=float, default=0.4)
 p.add_argument("--reps", type=int, default=3)
+p.add_argument("--only", default="", help="comma-separated ids (CartPoleVectorEnv is measured when CartPole-v1 is included)")
 p.add_argument("--out", default=os.path.join(HERE, "results", "envs-throughput-gym.json"))
 args = p.parse_args()
 
@@ -89,6 +90,9 @@ def bench_cartpole_vector(n):
     return out
 
 
+only = [s for s in args.only.split(",") if s]
+if only:
+    SINGLE = [s for s in SINGLE if s in only]
 load0 = os.getloadavg()
 single = {}
 errors = {}
@@ -100,7 +104,7 @@ for env_id in SINGLE:
         errors[env_id] = f"{type(e).__name__}: {e}"
         print(f"{env_id}: skipped ({errors[env_id]})", file=sys.stderr)
 vec = {}
-for n in NS:
+for n in NS if (not only or "CartPole-v1" in only) else []:
     vec[n] = bench_cartpole_vector(n)
     print(f"CartPoleVectorEnv N={n}: {vec[n] / 1e6:.3f} M steps/s", file=sys.stderr)
 load1 = os.getloadavg()

@@ -137,7 +137,7 @@ for (const backend of BACKENDS) {
 
 const torchPath = join(here, 'results', 'nn-step-torch.json');
 const torch = existsSync(torchPath) ? JSON.parse(readFileSync(torchPath, 'utf8')) : undefined;
-const torchMs = (act, width) => torch?.results.find((r) => r.activation === act && r.width === width)?.msPerStep;
+const torchRow = (act, width) => torch?.results.find((r) => r.activation === act && r.width === width);
 
 const out = {
   date: new Date().toISOString(),
@@ -149,22 +149,28 @@ const out = {
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'nn-step.json'), `${JSON.stringify(out, null, 2)}\n`);
 
-// Markdown table for BENCHMARKS.md
+// Markdown table for BENCHMARKS.md: wall-clock medians, and the ratio to PyTorch on both wall
+// and process CPU time (the latter is steadier when other processes share the cores).
+const fmt = (v) => (v === undefined ? 'n/a' : v.toFixed(2));
 const rows = [];
 for (const act of ACTS) {
   for (const width of WIDTHS) {
     for (const backend of BACKENDS) {
       const d = results.find((r) => r.impl === 'tfjs-default' && r.backend === backend && r.activation === act && r.width === width);
       const f = results.find((r) => r.impl === 'tfrl-fast' && r.backend === backend && r.activation === act && r.width === width);
-      const t = torchMs(act, width);
-      const ratio = t ? `${(f.msPerStep / t).toFixed(2)}x` : 'n/a';
-      rows.push(`| ${act} | ${width} | ${backend} | ${d.msPerStep.toFixed(2)} | ${f.msPerStep.toFixed(2)} | ${(d.msPerStep / f.msPerStep).toFixed(1)}x | ${t ? t.toFixed(2) : 'n/a'} | ${ratio} |`);
+      if (!d || !f) continue;
+      const t = torchRow(act, width);
+      const ratio = t ? `${(f.msPerStep / t.msPerStep).toFixed(2)}x` : 'n/a';
+      const cpuRatio = t?.cpuMsPerStep ? `${(f.cpuMsPerStep / t.cpuMsPerStep).toFixed(2)}x` : 'n/a';
+      rows.push(
+        `| ${act} | ${width} | ${backend} | ${fmt(d.msPerStep)} (cpu ${fmt(d.cpuMsPerStep)}) | ${fmt(f.msPerStep)} (cpu ${fmt(f.cpuMsPerStep)}) | ${(d.cpuMsPerStep / f.cpuMsPerStep).toFixed(1)}x | ${fmt(t?.msPerStep)} (cpu ${fmt(t?.cpuMsPerStep)}) | ${ratio} | ${cpuRatio} |`,
+      );
     }
   }
 }
 const table = [
-  '| activation | width | backend | tfjs default (ms) | tfrl fast (ms) | speed-up | PyTorch (ms) | tfrl / PyTorch |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| activation | width | backend | tfjs default (ms) | tfrl fast (ms) | speed-up (cpu time) | PyTorch (ms) | tfrl / PyTorch (wall) | tfrl / PyTorch (cpu time) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows,
 ].join('\n');
 console.log(`\n${table}`);

@@ -2,7 +2,7 @@
 """PyTorch reference for bench/nn-step.mjs: one fwd+bwd+Adam step of an MLP
 8 -> [w, w] -> 1 (MSE), batch 256, one CPU thread. Median ms per step.
 
-Run: /usr/bin/python3 bench/nn_step_torch.py   (writes bench/results/nn-step-torch.json)
+Run: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/nn_step_torch.py   (writes bench/results/nn-step-torch.json)
 """
 import json
 import os
@@ -35,29 +35,37 @@ def bench(width: int, act: str) -> float:
         loss.backward()
         opt.step()
 
+    # Wall-clock and process-CPU-time medians per step (CPU time is less sensitive to other
+    # processes on a shared machine).
     medians = []
+    cpu_medians = []
     for _ in range(REPEATS):
         for _ in range(WARMUP):
             step()
         ts = []
+        cs = []
         for _ in range(STEPS):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             step()
             ts.append((time.perf_counter() - t0) * 1000)
+            cs.append((time.process_time() - c0) * 1000)
         medians.append(statistics.median(ts))
-    return statistics.median(medians)
+        cpu_medians.append(statistics.median(cs))
+    return statistics.median(medians), statistics.median(cpu_medians)
 
 
 def main() -> None:
     results = []
     for act in ("tanh", "relu"):
         for width in (64, 256):
-            ms = bench(width, act)
-            results.append({"impl": "pytorch", "backend": "cpu-1thread", "activation": act, "width": width, "msPerStep": round(ms, 4)})
-            print(f"pytorch {act} width {width}: {ms:.3f} ms/step")
+            ms, cpu_ms = bench(width, act)
+            results.append({"impl": "pytorch", "backend": "cpu-1thread", "activation": act, "width": width, "msPerStep": round(ms, 4), "cpuMsPerStep": round(cpu_ms, 4)})
+            print(f"pytorch {act} width {width}: {ms:.3f} ms/step wall, {cpu_ms:.3f} ms/step cpu")
     out = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "loadavg": os.getloadavg(),
         "batch": BATCH,
         "steps": STEPS,
         "repeats": REPEATS,

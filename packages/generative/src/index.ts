@@ -1,1 +1,3 @@
 export const PACKAGE_NAME = '@tfrl/generative';
+export * from './datasets/toys';
+export * from './flows';

@@ -14,6 +14,7 @@ import {
   DiagGaussian,
   Discrete,
   type Rng,
+  activate,
   type RunningMeanStd,
   SyncVecEnv,
   checkpointTensorToTf,
@@ -148,9 +149,11 @@ export class OnPolicyNetwork {
   readonly high: Float32Array | undefined;
   private readonly bound: tf.Tensor1D | undefined;
   readonly name: string;
+  readonly activation: 'tanh' | 'relu' | 'elu' | 'leaky_relu';
 
   constructor(o: OnPolicyNetworkOptions) {
     this.name = o.name;
+    this.activation = o.activation;
     this.obsDim = o.obsDim;
     this.head = o.gaussianHead ?? 'state_independent';
     let outputs: number;
@@ -244,6 +247,32 @@ export class OnPolicyNetwork {
     return this.distributionFromOutput(n.actor.apply(h, { inputGrad: !!n.trunk }));
   }
 
+  /**
+   * The policy distribution computed with plain tfjs ops (matMul, add, activation) instead of the
+   * `dense` custom-gradient kernels: twice differentiable, for Hessian-vector products (TRPO).
+   */
+  policyForwardTwiceDifferentiable(x: tf.Tensor2D): Categorical | DiagGaussian {
+    return this.distributionFromOutput(this.actorOutputPlain(x));
+  }
+
+  /** The actor head's raw output (logits, means, or [mean, s]) by plain tfjs ops. */
+  actorOutputPlain(x: tf.Tensor2D): tf.Tensor2D {
+    const n = this.net;
+    let h: tf.Tensor2D = x;
+    const mlps = n.trunk ? [n.trunk, n.actor] : [n.actor];
+    mlps.forEach((m, mi) => {
+      const vars = m.trainableVariables;
+      const layers = vars.length / 2;
+      for (let i = 0; i < layers; i++) {
+        h = tf.add(tf.matMul(h, vars[2 * i] as tf.Tensor2D), vars[2 * i + 1] as tf.Tensor1D);
+        const last = mi === mlps.length - 1 && i === layers - 1;
+        // The trunk's output layer is activated (ActorCriticMlp builds it with outputActivation = activation).
+        if (!last) h = activate(h, this.activation);
+      }
+    });
+    return h;
+  }
+
   /** Sampled (or mode) actions, values and log-probabilities of a batch, with one read. */
   act(obs: Float32Array, deterministic: boolean, seed: number): ActResult {
     const b = obs.length / this.obsDim;
@@ -299,17 +328,27 @@ export class OnPolicyNetwork {
     return w;
   }
 
-  weightNames(): string[] {
-    const names = Object.keys(this.net.getWeights());
-    return this.logStd ? [...names, `${this.name}/log_std`] : names;
+  /** The variables themselves by stable name (for `stateTensors`, which does not dispose). */
+  weightVariables(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {};
+    const n = this.net;
+    for (const m of [n.trunk, n.actor, n.critic]) {
+      if (!m) continue;
+      const vars = m.trainableVariables;
+      m.weightNames.forEach((name, i) => {
+        out[name] = vars[i] as tf.Variable;
+      });
+    }
+    if (this.logStd) out[`${this.name}/log_std`] = this.logStd;
+    return out;
   }
 
   /** Restore from checkpoint tensors. */
   loadWeights(tensors: Record<string, CheckpointTensor>, require: (name: string) => CheckpointTensor): void {
     const weights: Record<string, tf.Tensor> = {};
-    const current = this.net.getWeights();
-    for (const name of Object.keys(current)) weights[name] = checkpointTensorToTf(require(name));
-    tf.dispose(Object.values(current));
+    for (const name of Object.keys(this.weightVariables())) {
+      if (name !== `${this.name}/log_std`) weights[name] = checkpointTensorToTf(require(name));
+    }
     this.net.setWeights(weights);
     tf.dispose(Object.values(weights));
     if (this.logStd) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { Adam, clipByGlobalNorm, computeGradients } from './adam';
+import { Adam, type AdamOptions, clipByGlobalNorm, computeGradients } from './adam';
 import { Mlp } from './mlp';
 
 for (const backend of ['cpu', 'wasm'] as const) {
@@ -108,6 +108,39 @@ for (const backend of ['cpu', 'wasm'] as const) {
       opt.dispose();
       optW.dispose();
       tf.dispose([p, r, ...g]);
+    });
+
+    it.each<[Partial<AdamOptions>]>([
+      [{}],
+      [{ maxGradNorm: 0.5 }],
+      [{ weightDecay: 0.1 }],
+      [{ weightDecay: 0.1, decoupledWeightDecay: true, maxGradNorm: 2 }],
+    ])('single-kernel and tf-op update paths agree (%o)', (extra) => {
+      const rng = new Rng(2);
+      const mk = () => [tf.variable(tf.tensor2d(rng.clone().fillNormal(new Float32Array(6)), [2, 3])), tf.variable(tf.tensor1d([0.5, -1]))];
+      const va = mk();
+      const vb = mk();
+      const oa = new Adam(va, { lr: 0.01, fusedKernel: true, ...extra });
+      const ob = new Adam(vb, { lr: 0.01, fusedKernel: false, ...extra });
+      for (let i = 0; i < 5; i++) {
+        const g = [tf.tensor2d(rng.fillNormal(new Float32Array(6)), [2, 3]), tf.tensor1d(rng.fillNormal(new Float32Array(2)))];
+        oa.step(g);
+        ob.step(g);
+        tf.dispose(g);
+      }
+      for (let i = 0; i < 2; i++) {
+        const d = tf.tidy(() => tf.max(tf.abs(tf.sub(va[i] as tf.Variable, vb[i] as tf.Variable))).dataSync()[0] as number);
+        expect(d).toBeLessThan(1e-6);
+      }
+      if (extra.maxGradNorm) expect(oa.lastGradNorm?.dataSync()[0]).toBeCloseTo(ob.lastGradNorm?.dataSync()[0] as number, 5);
+      const sa = oa.getState();
+      const sb = ob.getState();
+      expect(sa.step).toBe(sb.step);
+      sa.v.forEach((x, i) => expect(Math.abs(x - (sb.v[i] as number))).toBeLessThan(1e-7));
+      sa.m.forEach((x, i) => expect(Math.abs(x - (sb.m[i] as number))).toBeLessThan(1e-6));
+      oa.dispose();
+      ob.dispose();
+      tf.dispose([...va, ...vb]);
     });
 
     it('getState/setState round-trips moments and step count; lr is settable', () => {

@@ -20,7 +20,7 @@ export interface AdamOptions {
 }
 
 /** Up to this many parameters, 'auto' uses the single-kernel Adam on wasm (measured crossover). */
-export const FUSED_ADAM_MAX_PARAMS = 32768;
+export const FUSED_ADAM_MAX_PARAMS = 16384;
 
 export interface AdamState {
   step: number;

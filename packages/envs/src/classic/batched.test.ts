@@ -210,5 +210,8 @@ describe('ClassicVecEnv semantics', () => {
     const mc = makeVec('MountainCar-v0', 1, { kwargs: { goalVelocity: 0.02 } }) as MountainCarVecEnv;
     expect(mc.goalVelocity).toBe(0.02);
     expect(mc.maxEpisodeSteps).toBe(200);
+    expect(() => new PendulumVecEnv(2, { g: Number.NaN })).toThrow('Pendulum-v1 (batched): g must be a finite number, got NaN');
+    expect(() => new AcrobotVecEnv(2, { bookOrNips: 'x' as 'book' })).toThrow(/bookOrNips/);
+    expect(() => new CartPoleVecEnv(0)).toThrow(/numEnvs must be a positive integer/);
   });
 });

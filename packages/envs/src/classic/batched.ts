@@ -35,6 +35,11 @@ export interface BatchedVecEnvOptions {
 
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
+function checkNumber(id: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${id} (batched): ${name} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
 /** The shared machinery; subclasses implement `resetOne` and `dynamics`. */
 export abstract class ClassicVecEnv implements VecEnv {
   readonly numEnvs: number;
@@ -323,7 +328,7 @@ export class MountainCarVecEnv extends ClassicVecEnv {
 
   constructor(numEnvs: number, opts: MountainCarVecEnvOptions = {}) {
     super(numEnvs, { obsDim: 2, actDim: 1, stateDim: 2, maxEpisodeSteps: 200 }, opts);
-    this.goalVelocity = opts.goalVelocity ?? 0;
+    this.goalVelocity = checkNumber(this.id, 'goalVelocity', opts.goalVelocity ?? 0);
   }
 
   protected resetOne(i: number, rng: Rng): void {
@@ -369,7 +374,7 @@ export class MountainCarContinuousVecEnv extends ClassicVecEnv {
 
   constructor(numEnvs: number, opts: MountainCarVecEnvOptions = {}) {
     super(numEnvs, { obsDim: 2, actDim: 1, stateDim: 2, maxEpisodeSteps: 999 }, opts);
-    this.goalVelocity = opts.goalVelocity ?? 0;
+    this.goalVelocity = checkNumber(this.id, 'goalVelocity', opts.goalVelocity ?? 0);
   }
 
   protected resetOne(i: number, rng: Rng): void {
@@ -411,7 +416,7 @@ export class PendulumVecEnv extends ClassicVecEnv {
 
   constructor(numEnvs: number, opts: PendulumVecEnvOptions = {}) {
     super(numEnvs, { obsDim: 3, actDim: 1, stateDim: 2, maxEpisodeSteps: 200 }, opts);
-    this.g = opts.g ?? 10.0;
+    this.g = checkNumber(this.id, 'g', opts.g ?? 10.0);
     this.g3 = (3 * this.g) / (2 * 1.0);
   }
 
@@ -461,7 +466,9 @@ export class AcrobotVecEnv extends ClassicVecEnv {
 
   constructor(numEnvs: number, opts: AcrobotVecEnvOptions = {}) {
     super(numEnvs, { obsDim: 6, actDim: 1, stateDim: 4, maxEpisodeSteps: 500 }, opts);
-    this.bookOrNips = opts.bookOrNips ?? 'book';
+    const v = opts.bookOrNips ?? 'book';
+    if (v !== 'book' && v !== 'nips') throw new TypeError(`Acrobot-v1 (batched): bookOrNips must be 'book' or 'nips', got ${String(v)}`);
+    this.bookOrNips = v;
   }
 
   protected resetOne(i: number, rng: Rng): void {

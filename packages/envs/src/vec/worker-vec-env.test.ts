@@ -1,9 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Discrete, RecordEpisodeStatistics, Rng, SyncVecEnv, type VecEnv } from '@tfrl/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { make } from '../registry';
+import { CartPoleEnv } from '../classic/cartpole';
+import { make, register } from '../registry';
 import { WorkerVecEnv } from './worker-vec-env';
 
 /*
@@ -138,6 +141,27 @@ describe('WorkerVecEnv', () => {
     w.close();
     w.close();
     expect(() => w.reset()).toThrow(/after close/);
+  });
+
+  it('setupModule registers custom ids in the workers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfrl-wve-'));
+    const setup = join(dir, 'setup.mjs');
+    const dist = new URL('../../dist/index.js', import.meta.url).href;
+    const entry = "(kw) => new CartPoleEnv({ suttonBartoReward: true })";
+    writeFileSync(setup, `import { register, CartPoleEnv } from '${dist}';\nregister({ id: 'SBCartPole-v0', entryPoint: ${entry}, maxEpisodeSteps: 50, kwargs: {} });\n`);
+    register({ id: 'SBCartPole-v0', entryPoint: () => new CartPoleEnv({ suttonBartoReward: true }), maxEpisodeSteps: 50, kwargs: {} }, { override: true });
+    expect(() => new WorkerVecEnv('SBCartPole-v0', 2, { seed: 0 })).toThrow(/unknown env id 'SBCartPole-v0'|SBCartPole-v0/);
+    const w = track(new WorkerVecEnv('SBCartPole-v0', 2, { seed: 0, setupModule: setup }));
+    w.reset();
+    let sawEnd = false;
+    for (let t = 0; t < 60; t++) {
+      const r = w.step(new Int32Array([1, 1]));
+      for (let i = 0; i < 2; i++) if (r.terminated[i]) {
+        expect(r.rewards[i]).toBe(-1); // Sutton & Barto reward: the custom registration is used
+        sawEnd = true;
+      }
+    }
+    expect(sawEnd).toBe(true);
   });
 
   it('works from the built package (ESM and CJS entry points find dist/vec/worker.js)', async () => {

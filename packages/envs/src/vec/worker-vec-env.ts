@@ -42,8 +42,9 @@ export interface WorkerVecEnvOptions {
   /** Override the registered time limit (as `make`'s option). */
   maxEpisodeSteps?: number;
   /**
-   * A module (absolute path or package specifier) each worker imports before building its envs;
-   * use it to `register` ids that are not built in.
+   * A module (absolute path, file URL or package specifier) each worker imports before building
+   * its envs; use it to `register` ids that are not built in, importing `register` from the built
+   * `@tfrl/envs` (the workers share its registry). The id must be registered in this thread too.
    */
   setupModule?: string;
   /** Path of the built worker script (default: `vec/worker.js` next to the built package). */
@@ -134,19 +135,23 @@ export class WorkerVecEnv implements VecEnv {
     const kwargs = opts.kwargs ?? {};
     const makeOpts = opts.maxEpisodeSteps === undefined ? {} : { maxEpisodeSteps: opts.maxEpisodeSteps };
 
-    // One env here for the spaces; it also fails fast on a bad id or kwarg (for built-in ids).
-    const probe = opts.setupModule ? undefined : make(envId, kwargs, makeOpts);
-    const script = opts.workerScript ?? defaultWorkerScript();
+    // One env here for the spaces; it also fails fast on a bad id or kwarg.
+    let probe: ReturnType<typeof make>;
+    try {
+      probe = make(envId, kwargs, makeOpts);
+    } catch (e) {
+      if (opts.setupModule && e instanceof Error && /unknown env id/.test(e.message)) {
+        throw new Error(`WorkerVecEnv: ${envId} must also be registered in this thread (its spaces are read here); setupModule registers it only in the workers`);
+      }
+      throw e;
+    }
+    const obsSpace = probe.observationSpace;
+    const actSpace = probe.actionSpace;
+    probe.close();
     if (opts.workerScript !== undefined && !existsSync(opts.workerScript)) {
       throw new Error(`WorkerVecEnv: workerScript ${opts.workerScript} does not exist`);
     }
-
-    const obsSpace = probe?.observationSpace;
-    const actSpace = probe?.actionSpace;
-    probe?.close();
-    if (!obsSpace || !actSpace) {
-      throw new Error(`WorkerVecEnv: ${envId}: with setupModule the env must also be registered in this thread (to read its spaces)`);
-    }
+    const script = opts.workerScript ?? defaultWorkerScript();
     this.singleObservationSpace = obsSpace;
     this.singleActionSpace = actSpace;
     this.obsDim = obsSpace.compactDim;
@@ -211,7 +216,7 @@ export class WorkerVecEnv implements VecEnv {
   }
 
   /** Send `cmd` to every worker, then wait for all of them; rethrow the first error reported. */
-  private run(cmd: number, buf: number, what: string): void {
+  private run(cmd: number, buf: number, what: string, timeoutMs = this.timeoutMs): void {
     for (const h of this.workers) {
       Atomics.store(h.ctrl, CTRL_CMD, cmd);
       Atomics.store(h.ctrl, CTRL_BUF, buf);
@@ -221,13 +226,13 @@ export class WorkerVecEnv implements VecEnv {
     }
     let failure: Error | undefined;
     this.workers.forEach((h, w) => {
-      const deadline = Date.now() + this.timeoutMs;
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         const done = Atomics.load(h.ctrl, CTRL_DONE);
         if (done === h.req) break;
         const left = deadline - Date.now();
         if (left <= 0) {
-          failure ??= new Error(`WorkerVecEnv: ${this.envId}: worker ${w} (envs ${h.start}..${h.start + h.count - 1}) did not answer ${what} within ${this.timeoutMs} ms`);
+          failure ??= new Error(`WorkerVecEnv: ${this.envId}: worker ${w} (envs ${h.start}..${h.start + h.count - 1}) did not answer ${what} within ${timeoutMs} ms`);
           return;
         }
         Atomics.wait(h.ctrl, CTRL_DONE, done, Math.min(left, 1000));
@@ -301,7 +306,7 @@ export class WorkerVecEnv implements VecEnv {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.run(CMD_CLOSE, 0, 'close');
+      this.run(CMD_CLOSE, 0, 'close', Math.min(this.timeoutMs, 5000));
     } catch {
       // A stuck or failed worker is terminated below anyway.
     } finally {

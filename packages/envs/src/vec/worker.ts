@@ -4,6 +4,8 @@
  * Built to `dist/vec/worker.js` (a tsup entry) and started by `WorkerVecEnv`.
  */
 
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { type Env, RecordEpisodeStatistics } from '@tfrl/core';
 import { make } from '../registry';
@@ -136,7 +138,10 @@ async function main(): Promise<void> {
     const buf = Atomics.load(ctrl, CTRL_BUF);
     try {
       if (cmd === CMD_INIT) {
-        if (init.setupModule) await import(init.setupModule);
+        if (init.setupModule) {
+          const m = init.setupModule;
+          await import(isAbsolute(m) ? pathToFileURL(m).href : m);
+        }
         build();
       } else if (cmd === CMD_RESET) reset(buf);
       else if (cmd === CMD_STEP) step(buf);

@@ -284,7 +284,7 @@ export function policyIteration(P: TransitionModel, gamma: number, options: Poli
       policy[s] = a;
     }
   }
-  let V = new Float64Array(nS);
+  let V: Float64Array = new Float64Array(nS);
   let iterations = 0;
   let sweeps = 0;
   let delta = 0;

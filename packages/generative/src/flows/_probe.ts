@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { Rng } from '@tfrl/core';
+import { makeMoons } from '../datasets/toys';
+import { Glow, RealNVP } from './flow';
+import { FlowTrainer } from './trainer';
+
+await tf.setBackend('wasm');
+await tf.ready();
+const kind = process.argv[2] ?? 'glow';
+const K = Number(process.argv[3] ?? 8);
+const H = Number(process.argv[4] ?? 64);
+const B = Number(process.argv[5] ?? 256);
+const steps = Number(process.argv[6] ?? 200);
+const snap = Number(process.argv[7] ?? 1);
+const data = makeMoons(20000, { noise: 0.1, rng: new Rng(1) }).x;
+const test = makeMoons(5000, { noise: 0.1, rng: new Rng(2) }).x;
+const flow = kind === 'glow' ? new Glow({ dim: 2, numBlocks: K, hiddenSizes: [H, H], seed: 3 }) : new RealNVP({ dim: 2, numLayers: K, hiddenSizes: [H, H], seed: 3 });
+const tr = new FlowTrainer(flow, { lr: 1e-3, seed: 4 });
+const r = await tr.train(data, { steps, batchSize: B, snapshotEvery: snap });
+console.log(kind, K, H, B, 'steps/s', r.stepsPerSecond.toFixed(1), 'loss', r.finalLoss.toFixed(3), 'eval', flow.evaluateNll(test).toFixed(3), 'tensors', tf.memory().numTensors);

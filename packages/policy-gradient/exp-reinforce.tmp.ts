@@ -1,0 +1,13 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { evaluatePolicy } from '@tfrl/core';
+import { make, makeVec } from '@tfrl/envs';
+import { REINFORCE } from '/work/main/packages/policy-gradient/src/reinforce';
+await tf.setBackend('wasm');
+const cfg = JSON.parse(process.argv[2] ?? '{}');
+const steps = Number(process.argv[3] ?? 50000);
+const t0 = performance.now();
+const agent = new REINFORCE({ env: makeVec('CartPole-v1', cfg.nEnvs ?? 1, { seed: 1 }), seed: 1, ...cfg, nEnvs: undefined });
+await agent.learn({ totalTimesteps: steps });
+const ev = await evaluatePolicy(agent, make('CartPole-v1'), { nEpisodes: 10, deterministic: true, seed: 100 });
+console.log(JSON.stringify(cfg), steps, 'eval', ev.meanReward, 'trainMean', agent.epRewardMean(), 'sec', ((performance.now() - t0) / 1000).toFixed(1), 'updates', agent.numUpdates);

@@ -1,0 +1,15 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { make } from '@tfrl/envs';
+import { SAC } from '/work/main/packages/policy-gradient/src/sac';
+import { TD3 } from '/work/main/packages/policy-gradient/src/td3';
+await tf.setBackend('wasm');
+const algo = process.argv[2] ?? 'sac';
+const steps = Number(process.argv[3] ?? 1500);
+const Ctor = algo === 'sac' ? SAC : TD3;
+const agent = new (Ctor as any)({ env: make('Pendulum-v1'), seed: 0, learningStarts: 100, learningRate: 1e-3 });
+await agent.learn({ totalTimesteps: 300 });
+const t0 = performance.now();
+await agent.learn({ totalTimesteps: steps, resetNumTimesteps: false });
+const dt = (performance.now() - t0) / 1000;
+console.log(algo, 'steps/s', (steps / dt).toFixed(1), 'tensors', tf.memory().numTensors, agent.flushTrainStats());

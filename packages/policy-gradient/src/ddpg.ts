@@ -1,0 +1,23 @@
+/**
+ * Deep Deterministic Policy Gradient (Lillicrap et al. 2016, https://arxiv.org/abs/1509.02971),
+ * as Stable-Baselines3 implements it: TD3's machinery with one critic, no target policy
+ * smoothing and an actor update after every critic update. Exploration by Gaussian or
+ * Ornstein–Uhlenbeck action noise (`actionNoise`).
+ */
+import type { AlgorithmOptions, EnvSpecifier } from '@tfrl/core';
+import type { ActionNoiseSpec, OffPolicyHp } from './off-policy';
+import { DeterministicActorCritic, type DeterministicHp, ddpgHyperparameters } from './td3';
+
+export { ddpgHyperparameters };
+
+export type DDPGOptions = AlgorithmOptions & Partial<OffPolicyHp> & { env: EnvSpecifier; actionNoise?: ActionNoiseSpec | null };
+
+export class DDPG extends DeterministicActorCritic<DeterministicHp> {
+  static override readonly algorithmName = 'DDPG';
+  static override readonly hyperparameterSchema = ddpgHyperparameters;
+
+  constructor(options: DDPGOptions) {
+    super(options, 1, 'ddpg');
+  }
+
+}

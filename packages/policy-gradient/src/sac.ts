@@ -1,0 +1,270 @@
+/**
+ * Soft Actor-Critic (Haarnoja et al. 2018, https://arxiv.org/abs/1801.01290, and the
+ * automatic-temperature version https://arxiv.org/abs/1812.05905).
+ *
+ * Twin critics with a Polyak-averaged target, a tanh-squashed Gaussian actor whose log-std is a
+ * second head of the actor clipped to [−20, 2], and automatic tuning of the entropy coefficient α
+ * towards a target entropy of −dim(A). Hyperparameter names and defaults follow Stable-Baselines3.
+ *
+ * One gradient step is: target (actor on s', twin target critics, no tape) → critic update (both
+ * critics, one gradient call, one flat Adam step) → actor + α update (one gradient call; the
+ * critics are differentiated with respect to the action only; one flat Adam over the actor and
+ * log α, which equals SB3's two Adams since Adam is element-wise and both use the same settings)
+ * → Polyak update. Nothing is read back per step; statistics accumulate on the device.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  Adam,
+  type CheckpointTensor,
+  type EnvSpecifier,
+  type StateTensor,
+  TwinQ,
+  defineHyperparameters,
+  polyakUpdate,
+  hardUpdate,
+  Mlp,
+  type AlgorithmOptions,
+} from '@tfrl/core';
+import {
+  type BatchTensors,
+  OffPolicyActorCritic,
+  type OffPolicyHp,
+  adamStateTensors,
+  criticLoss,
+  forwardInputGradOnly,
+  forwardNoGrad,
+  loadAdamStateTensors,
+  loadNetStateTensors,
+  netStateTensors,
+  offPolicyHyperparameterSpecs,
+  sacActorLoss,
+  sacCriticTarget,
+  sacTemperatureLoss,
+  squashedGaussianLogProb,
+  torchDefaultInit,
+} from './off-policy';
+
+export const LOG_STD_MIN = -20;
+export const LOG_STD_MAX = 2;
+
+export const sacHyperparameters = defineHyperparameters({
+  ...offPolicyHyperparameterSpecs({ learningRate: 3e-4, netArch: [256, 256], learningStarts: 100 }),
+  entCoef: {
+    type: 'string',
+    default: 'auto',
+    doc: "entropy coefficient α: 'auto' (learned, initial value entCoefInit), 'auto_0.1' (learned, initial 0.1) or a fixed number",
+  },
+  entCoefInit: { type: 'number', default: 1, exclusiveMin: 0, doc: "initial α when entCoef is 'auto'" },
+  targetEntropy: { type: 'number', default: null, nullable: true, doc: 'target entropy of the α tuning (null = −dim(A))' },
+  targetUpdateInterval: { type: 'integer', default: 1, min: 1, doc: 'gradient steps between target-network updates' },
+});
+
+type SacHp = OffPolicyHp & {
+  entCoef: string;
+  entCoefInit: number;
+  targetEntropy: number | null;
+  targetUpdateInterval: number;
+};
+
+export type SACOptions = AlgorithmOptions &
+  Partial<Omit<SacHp, 'entCoef'>> & { env: EnvSpecifier; entCoef?: 'auto' | `auto_${number}` | number | string };
+
+/** Parse `entCoef` (SB3 forms 'auto', 'auto_0.1', or a number) → {auto, init}. */
+export function parseEntCoef(value: string, entCoefInit: number): { auto: boolean; init: number } {
+  const v = value.trim();
+  if (v === 'auto') return { auto: true, init: entCoefInit };
+  if (v.startsWith('auto_')) {
+    const init = Number(v.slice(5));
+    if (!(init > 0)) throw new RangeError(`SAC: entCoef "${value}" must be 'auto', 'auto_<positive number>' or a non-negative number`);
+    return { auto: true, init };
+  }
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n) || n < 0) throw new RangeError(`SAC: entCoef must be 'auto', 'auto_<positive number>' or a non-negative number, got ${JSON.stringify(value)}`);
+  return { auto: false, init: n };
+}
+
+function normaliseEntCoefOption(options: SACOptions): SACOptions {
+  const out: Record<string, unknown> = { ...options };
+  for (const k of ['entCoef', 'ent_coef']) if (typeof out[k] === 'number') out[k] = String(out[k]);
+  return out as SACOptions;
+}
+
+export class SAC extends OffPolicyActorCritic<SacHp> {
+  static override readonly algorithmName = 'SAC';
+  static override readonly hyperparameterSchema = sacHyperparameters;
+
+  /** obs → [mean | log std] (2·dim(A) outputs). */
+  readonly actor: Mlp;
+  readonly critic: TwinQ;
+  readonly criticTarget: TwinQ;
+  /** log α ([1]); trained when `autoEntCoef`. */
+  readonly logAlpha: tf.Variable;
+  readonly autoEntCoef: boolean;
+  readonly targetEntropy: number;
+  readonly actorOptimizer: Adam;
+  readonly criticOptimizer: Adam;
+  protected readonly statNames = ['critic_loss', 'actor_loss', 'ent_coef', 'ent_coef_loss', 'q_values'] as const;
+
+  private readonly actorVars: tf.Variable[];
+  private readonly criticVars: tf.Variable[];
+  private readonly targetVars: tf.Variable[];
+
+  constructor(options: SACOptions) {
+    super(normaliseEntCoefOption(options));
+    const hp = this.hyperparameters;
+    const { auto, init } = parseEntCoef(hp.entCoef, hp.entCoefInit);
+    this.autoEntCoef = auto;
+    this.targetEntropy = hp.targetEntropy ?? -this.actDim;
+    const act = hp.activation;
+    this.actor = new Mlp({ inputDim: this.obsDim, hiddenSizes: hp.netArch, outputDim: 2 * this.actDim, activation: act, rng: this.rng, name: 'sac/actor' });
+    torchDefaultInit(this.actor, this.rng);
+    const qIn = this.obsDim + this.actDim;
+    this.critic = new TwinQ({ inputDim: qIn, hiddenSizes: hp.netArch, activation: act, rng: this.rng, name: 'sac/critic' });
+    torchDefaultInit(this.critic.q1, this.rng);
+    torchDefaultInit(this.critic.q2, this.rng);
+    this.criticTarget = new TwinQ({ inputDim: qIn, hiddenSizes: hp.netArch, activation: act, rng: this.rng, name: 'sac/critic_target' });
+    this.actorVars = this.actor.trainableVariables;
+    this.criticVars = this.critic.trainableVariables;
+    this.targetVars = this.criticTarget.trainableVariables;
+    hardUpdate(this.targetVars, this.criticVars);
+    this.logAlpha = tf.variable(tf.tensor1d([Math.log(init === 0 ? 1 : init)]), auto, 'sac/log_ent_coef');
+    const lr = this.scheduleValue('learningRate');
+    this.actorOptimizer = new Adam(auto ? [...this.actorVars, this.logAlpha] : this.actorVars, { lr });
+    this.criticOptimizer = new Adam(this.criticVars, { lr });
+    this.fixedAlpha = auto ? undefined : init;
+  }
+
+  private readonly fixedAlpha: number | undefined;
+
+  protected optimizers(): Adam[] {
+    return [this.actorOptimizer, this.criticOptimizer];
+  }
+
+  /** The current entropy coefficient α (one read). */
+  get entCoef(): number {
+    if (this.fixedAlpha !== undefined) return this.fixedAlpha;
+    return Math.exp(this.logAlpha.dataSync()[0] as number);
+  }
+
+  /** mean, clipped log std and a reparameterised sample of the squashed Gaussian (inside a tidy/tape). */
+  private policy(
+    out: tf.Tensor2D,
+    seed: number,
+  ): { action: tf.Tensor2D; logProb: tf.Tensor1D } {
+    const [mean, rawLogStd] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const logStd = tf.clipByValue(rawLogStd, LOG_STD_MIN, LOG_STD_MAX);
+    const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed) as tf.Tensor2D;
+    const u = tf.add(mean, tf.mul(tf.exp(logStd), eps)) as tf.Tensor2D;
+    return { action: tf.tanh(u), logProb: squashedGaussianLogProb(eps, logStd, u) };
+  }
+
+  protected actScaled(obs: Float32Array, deterministic: boolean): Float32Array {
+    const b = obs.length / this.obsDim;
+    const seed = deterministic ? 0 : this.rng.tfSeed();
+    const a = tf.tidy(() => {
+      const out = forwardNoGrad(this.actor, tf.tensor2d(obs, [b, this.obsDim]), this.hyperparameters.activation);
+      if (deterministic) return tf.tanh(tf.slice(out, [0, 0], [b, this.actDim]));
+      return this.policy(out, seed).action;
+    });
+    const data = a.dataSync() as Float32Array;
+    a.dispose();
+    return data;
+  }
+
+  protected gradientStep(batch: BatchTensors): void {
+    const act = this.hyperparameters.activation;
+    const seedNext = this.rng.tfSeed();
+    const seedPi = this.rng.tfSeed();
+    const alpha: tf.Tensor | number = this.fixedAlpha ?? tf.exp(this.logAlpha);
+    // --- critic target (no tape)
+    const target = tf.tidy(() => {
+      const next = this.policy(forwardNoGrad(this.actor, batch.nextObs, act), seedNext);
+      const x2 = tf.concat([batch.nextObs, next.action], 1);
+      const nextQ1 = tf.reshape(forwardNoGrad(this.criticTarget.q1, x2, act), [-1]) as tf.Tensor1D;
+      const nextQ2 = tf.reshape(forwardNoGrad(this.criticTarget.q2, x2, act), [-1]) as tf.Tensor1D;
+      return sacCriticTarget({
+        rewards: batch.rewards,
+        bootstrapCoef: batch.bootstrapCoef,
+        nextQ1,
+        nextQ2,
+        nextLogProb: next.logProb,
+        alpha: alpha as tf.Scalar | number,
+      });
+    });
+    // --- critic update
+    const x = tf.concat([batch.obs, batch.actions], 1);
+    let meanQ: tf.Scalar | undefined;
+    const critic = tf.variableGrads(() => {
+      const { q1, q2 } = this.critic.apply(x, { inputGrad: false });
+      meanQ = tf.keep(tf.mean(q1) as tf.Scalar);
+      return criticLoss([q1, q2], target);
+    }, this.criticVars);
+    this.criticOptimizer.step(this.criticVars.map((v) => critic.grads[v.name] as tf.Tensor));
+    tf.dispose(Object.values(critic.grads));
+    tf.dispose([x, target]);
+    // --- actor (+ temperature) update, through the updated critics
+    let actorLoss: tf.Scalar | undefined;
+    let tempLoss: tf.Scalar | undefined;
+    const actorVars = this.actorOptimizer.variables;
+    const actor = tf.variableGrads(() => {
+      const pi = this.policy(this.actor.apply(batch.obs, { inputGrad: false }), seedPi);
+      const xa = tf.concat([batch.obs, pi.action], 1);
+      const q1 = tf.reshape(forwardInputGradOnly(this.critic.q1, xa, act), [-1]) as tf.Tensor1D;
+      const q2 = tf.reshape(forwardInputGradOnly(this.critic.q2, xa, act), [-1]) as tf.Tensor1D;
+      const lossA = sacActorLoss({ logProb: pi.logProb, q1, q2, alpha: alpha as tf.Scalar | number });
+      actorLoss = tf.keep(lossA);
+      if (!this.autoEntCoef) return lossA;
+      const lossT = sacTemperatureLoss(this.logAlpha, pi.logProb, this.targetEntropy);
+      tempLoss = tf.keep(lossT);
+      return tf.add(lossA, lossT) as tf.Scalar;
+    }, actorVars);
+    this.actorOptimizer.step(actorVars.map((v) => actor.grads[v.name] as tf.Tensor));
+    tf.dispose(Object.values(actor.grads));
+    // --- statistics (kept on the device) and target update
+    const stats = tf.tidy(() =>
+      tf.stack([
+        critic.value as tf.Scalar,
+        actorLoss as tf.Scalar,
+        typeof alpha === 'number' ? tf.scalar(alpha) : tf.reshape(alpha, []),
+        tempLoss ?? tf.scalar(0),
+        meanQ as tf.Scalar,
+      ]) as tf.Tensor1D,
+    );
+    this.accumulateStats(stats);
+    tf.dispose([stats, critic.value as tf.Scalar, actor.value, actorLoss as tf.Scalar, meanQ as tf.Scalar]);
+    if (tempLoss) tempLoss.dispose();
+    if (typeof alpha !== 'number') alpha.dispose();
+    if ((this.numUpdates + 1) % this.hyperparameters.targetUpdateInterval === 0) {
+      polyakUpdate(this.targetVars, this.criticVars, this.hyperparameters.tau);
+    }
+  }
+
+  // ------------------------------------------------------------------ checkpoints
+
+  protected stateTensors(): Record<string, StateTensor> {
+    return {
+      ...netStateTensors([this.actor, this.critic.q1, this.critic.q2, this.criticTarget.q1, this.criticTarget.q2]),
+      'sac/log_ent_coef': this.logAlpha,
+      ...adamStateTensors('actor_adam', this.actorOptimizer),
+      ...adamStateTensors('critic_adam', this.criticOptimizer),
+    };
+  }
+
+  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
+    loadNetStateTensors('SAC', [this.actor, this.critic.q1, this.critic.q2, this.criticTarget.q1, this.criticTarget.q2], tensors);
+    const la = this.requireTensor(tensors, 'sac/log_ent_coef', [1]);
+    tf.tidy(() => this.logAlpha.assign(tf.tensor1d(Float32Array.from(la.data))));
+    loadAdamStateTensors('SAC', 'actor_adam', this.actorOptimizer, tensors);
+    loadAdamStateTensors('SAC', 'critic_adam', this.criticOptimizer, tensors);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.actor.dispose();
+    this.critic.dispose();
+    this.criticTarget.dispose();
+    this.logAlpha.dispose();
+    this.actorOptimizer.dispose();
+    this.criticOptimizer.dispose();
+  }
+}

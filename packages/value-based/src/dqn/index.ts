@@ -1,0 +1,17 @@
+export { DQN, Rainbow, dqnHyperparameters, rainbowHyperparameters, type DQNOptions, type DqnHp, type RainbowOptions } from './dqn';
+export { QNetwork, type QNetworkOptions } from './q-network';
+export {
+  bellmanTarget,
+  bootstrapMultipliers,
+  categoricalProjection,
+  categoricalSupport,
+  doubleDqnTarget,
+  dqnTarget,
+  dqnTargetHost,
+  duelingCombine,
+  elementwiseTdLoss,
+  factorisedNoise,
+  importanceWeights,
+  linearEpsilon,
+  noisyScale,
+} from './math';
