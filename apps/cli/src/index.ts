@@ -1,5 +1,5 @@
 import { registerPolicyGradientAlgorithms } from '@tfrl/policy-gradient';
-import { registerValueBasedAlgorithms } from '@tfrl/value-based';
+import { registerTabularAlgorithms, registerValueBasedAlgorithms } from '@tfrl/value-based';
 import { evalCommand } from './commands/eval';
 import { listCommand } from './commands/list';
 import { trainCommand } from './commands/train';
@@ -32,6 +32,7 @@ export function registerAll(): void {
   registered = true;
   registerPolicyGradientAlgorithms();
   registerValueBasedAlgorithms();
+  registerTabularAlgorithms();
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -453,7 +453,6 @@ export class TRPO extends Algorithm<TrpoHp> {
       fisherVectorProduct({ outputs: () => this.policy.actorOutputPlain(fvpObs), fisher, vars: netVars, v, damping: hp.cgDamping });
     const cg = conjugateGradient(fvp, g, hp.cgMaxSteps);
     const s = cg.x;
-    if (process.env.TRPO_DEBUG) console.log('g2', dot(g, g), 'cg', cg.iterations, cg.residual, 'Fg', dot(fvp(g), g));
     const sHs = dot(s, fvp(s));
     const maxStep = Math.sqrt((2 * hp.targetKl) / Math.max(sHs, 1e-12));
     const theta0 = getFlatParams(this.actorVars);

@@ -166,6 +166,7 @@ describe('DQN leaks, checkpoints, image observations', () => {
       learningRate: 3e-3,
       explorationFraction: 0.3,
       netArch: [32],
+      cnn: { convs: [{ filters: 4, kernelSize: 3, stride: 1 }] },
       gamma: 0,
     });
     expect(agent.qNet.cnn).toBeDefined();

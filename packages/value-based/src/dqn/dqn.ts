@@ -20,6 +20,7 @@ import {
   type BaseCallback,
   Box,
   type CheckpointTensor,
+  type ConvLayerSpec,
   Discrete,
   type EnvSpecifier,
   type HyperparameterSchema,
@@ -82,6 +83,12 @@ export const dqnHyperparameters = defineHyperparameters({
   vMin: { type: 'number', default: -10, doc: 'C51 support minimum' },
   vMax: { type: 'number', default: 10, doc: 'C51 support maximum' },
   normalizeImages: { type: 'boolean', default: true, doc: 'scale uint8 image observations by 1/255' },
+  cnn: {
+    type: 'object',
+    default: null,
+    nullable: true,
+    doc: 'conv torso of image observations: {convs: [{filters, kernelSize, stride, padding?}, ...]} (null: Nature DQN convs)',
+  },
 });
 
 type Sched = number | string | ((p: number) => number);
@@ -117,6 +124,7 @@ export interface DqnHp {
   vMin: number;
   vMax: number;
   normalizeImages: boolean;
+  cnn: { convs?: ConvLayerSpec[] } | null;
 }
 
 export type DQNOptions = AlgorithmOptions & Partial<DqnHp> & { env: EnvSpecifier };
@@ -195,6 +203,7 @@ export class DQN extends Algorithm<DqnHp> {
       noisy: hp.noisy,
       sigma0: hp.sigma0,
       inputScale: image && uint8 && hp.normalizeImages ? 1 / 255 : 1,
+      convs: this.convSpecs(),
     };
     this.qNet = new QNetwork({ ...netOpts, rng: this.rng, name: 'q' });
     this.qNetTarget = new QNetwork({ ...netOpts, rng: this.rng, name: 'q_target' });
@@ -229,6 +238,16 @@ export class DQN extends Algorithm<DqnHp> {
     this.envActions = new Int32Array(n);
     this.multBuf = new Float32Array(hp.batchSize);
     this.maskBuf = new Float32Array(hp.batchSize * this.nActions);
+  }
+
+  private convSpecs(): ConvLayerSpec[] | undefined {
+    const c = this.hyperparameters.cnn;
+    if (c === null) return undefined;
+    const convs = (c as { convs?: unknown }).convs;
+    if (!Array.isArray(convs) || convs.length === 0) {
+      throw new TypeError(`${this.algorithmName}: cnn.convs must be a non-empty array of {filters, kernelSize, stride, padding?}, got ${JSON.stringify(convs)}`);
+    }
+    return convs as ConvLayerSpec[];
   }
 
   /** Always a VecEnv: a single Env is wrapped in a one-env SyncVecEnv. */
