@@ -8,7 +8,7 @@
 //   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/nn_step_torch.py   # PyTorch reference (optional)
 //   node bench/nn-step.mjs                                          # writes bench/results/nn-step.json
 //
-// Options (env): BENCH_STEPS (default 300), BENCH_REPEATS (3), BENCH_BACKENDS (wasm,cpu),
+// Options (env): BENCH_STEPS (default 300), BENCH_STEPS_CPU (default BENCH_STEPS), BENCH_REPEATS (3), BENCH_BACKENDS (wasm,cpu),
 // BENCH_ACTIVATIONS (tanh,relu), BENCH_WIDTHS (64,256).
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +19,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Adam, Mlp, Rng, computeGradients, registerWasmKernels } from '../packages/core/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const STEPS = Number(process.env.BENCH_STEPS ?? 300);
+const STEPS_DEFAULT = Number(process.env.BENCH_STEPS ?? 300);
+// The pure-JS cpu backend is ~10x slower; fewer steps keep the run short (BENCH_STEPS_CPU).
+const STEPS_CPU = Number(process.env.BENCH_STEPS_CPU ?? STEPS_DEFAULT);
+let STEPS = STEPS_DEFAULT;
 const WARMUP = 30;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'wasm,cpu').split(',');
@@ -121,6 +124,7 @@ const load0 = os.loadavg();
 for (const backend of BACKENDS) {
   await tf.setBackend(backend);
   await tf.ready();
+  STEPS = backend === 'cpu' ? STEPS_CPU : STEPS_DEFAULT;
   for (const act of ACTS) {
     for (const width of WIDTHS) {
       for (const [impl, fn] of [
@@ -142,7 +146,7 @@ const torchRow = (act, width) => torch?.results.find((r) => r.activation === act
 const out = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgBefore: load0, loadavgAfter: os.loadavg(), node: process.version, tfjs: tf.version.tfjs },
-  setup: { batch: BATCH, inputDim: IN, model: '8 → [w, w] → 1, MSE, Adam(lr 3e-4, eps 1e-8)', warmup: WARMUP, steps: STEPS, repeats: REPEATS, wasm: 'SIMD, single thread' },
+  setup: { batch: BATCH, inputDim: IN, model: '8 → [w, w] → 1, MSE, Adam(lr 3e-4, eps 1e-8)', warmup: WARMUP, steps: STEPS_DEFAULT, stepsCpuBackend: STEPS_CPU, repeats: REPEATS, wasm: 'SIMD, single thread' },
   results,
   torch,
 };

@@ -1,3 +1,6 @@
 export const PACKAGE_NAME = '@tfrl/generative';
 export * from './datasets/toys';
 export * from './flows';
+export * from './datasets/mnist';
+export * from './datasets/image-folder';
+export * from './vae';

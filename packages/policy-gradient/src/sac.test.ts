@@ -41,7 +41,7 @@ describe('SAC', () => {
     const agent = new SAC({ env: new ReachEnv(), seed: 1, ...small, logger });
     const evalEnv = new ReachEnv();
     const before = evaluatePolicy(agent, evalEnv, { nEpisodes: 50, seed: 3 });
-    await agent.learn({ totalTimesteps: 1200, logInterval: 50 });
+    await agent.learn({ totalTimesteps: 1000, logInterval: 50 });
     const after = evaluatePolicy(agent, evalEnv, { nEpisodes: 50, seed: 3 });
     expect(before.meanReward).toBeLessThan(-0.15);
     expect(after.meanReward).toBeGreaterThan(-0.03);

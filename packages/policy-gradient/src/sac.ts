@@ -24,6 +24,7 @@ import {
   hardUpdate,
   Mlp,
   type AlgorithmOptions,
+  uniqueName,
 } from '@tfrl/core';
 import {
   type BatchTensors,
@@ -127,7 +128,7 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     this.criticVars = this.critic.trainableVariables;
     this.targetVars = this.criticTarget.trainableVariables;
     hardUpdate(this.targetVars, this.criticVars);
-    this.logAlpha = tf.variable(tf.tensor1d([Math.log(init === 0 ? 1 : init)]), auto, 'sac/log_ent_coef');
+    this.logAlpha = tf.tidy(() => tf.variable(tf.tensor1d([Math.log(init === 0 ? 1 : init)]), auto, uniqueName('sac/log_ent_coef')));
     const lr = this.scheduleValue('learningRate');
     this.actorOptimizer = new Adam(auto ? [...this.actorVars, this.logAlpha] : this.actorVars, { lr });
     this.criticOptimizer = new Adam(this.criticVars, { lr });

@@ -57,7 +57,10 @@ export abstract class ClassicVecEnv implements VecEnv {
   /** Undiscounted return of each env's current episode (float64). */
   readonly episodeReturn: Float64Array;
 
-  protected readonly rew64: Float64Array;
+  /** `result.rewards`, `.terminated`, `.truncated`, for `finish`. */
+  private readonly rewards: Float32Array;
+  private readonly term: Uint8Array;
+  private readonly trunc: Uint8Array;
   protected rngs: Rng[];
   private readonly startTime: Float64Array;
   private readonly obsBufs: [Float32Array, Float32Array];
@@ -85,7 +88,6 @@ export abstract class ClassicVecEnv implements VecEnv {
     this.state = new Float64Array(n * dims.stateDim);
     this.elapsed = new Int32Array(n);
     this.episodeReturn = new Float64Array(n);
-    this.rew64 = new Float64Array(n);
     this.startTime = new Float64Array(n);
     this.rngs = Array.from({ length: n }, () => new Rng(0));
     this.obsBufs = [new Float32Array(n * dims.obsDim), new Float32Array(n * dims.obsDim)];
@@ -99,6 +101,9 @@ export abstract class ClassicVecEnv implements VecEnv {
       finalObs: new Float32Array(n * dims.obsDim),
       infos: this.emptyInfos.slice(),
     };
+    this.rewards = this.result.rewards;
+    this.term = this.result.terminated;
+    this.trunc = this.result.truncated;
     this.pendingSeed = opts.seed;
   }
 
@@ -108,9 +113,9 @@ export abstract class ClassicVecEnv implements VecEnv {
   protected abstract writeObs(i: number, obs: Float32Array): void;
   /**
    * Step every env with validated actions: update `state`, write each observation row to `obs`,
-   * each reward to `rew64` and each termination flag to `terminated`.
+   * then call `finish(i, reward, terminated, obs)` for env i.
    */
-  protected abstract dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void;
+  protected abstract dynamics(actions: Float32Array | Int32Array, obs: Float32Array): void;
 
   private nextObsBuffer(): Float32Array {
     this.cur ^= 1;
@@ -176,14 +181,10 @@ export abstract class ClassicVecEnv implements VecEnv {
   step(actions: Float32Array | Int32Array): VecStepResult {
     if (this.needsReset) throw new Error(`${this.id} (batched): step() called before reset(); call reset() first`);
     this.validate(actions);
-    const n = this.numEnvs;
     const d = this.obsDim;
     const res = this.result;
     const obs = this.nextObsBuffer();
     res.obs = obs;
-    const term = res.terminated;
-    const trunc = res.truncated;
-    const rewards = res.rewards;
     const finalObs = res.finalObs;
     const infos = res.infos;
     // Undo last step's per-env infos and final observations.
@@ -194,28 +195,30 @@ export abstract class ClassicVecEnv implements VecEnv {
     }
     this.infoCount = 0;
     this.stepNow = -1;
-    this.dynamics(actions, obs, term);
-    const rew64 = this.rew64;
-    const elapsed = this.elapsed;
-    const ret = this.episodeReturn;
-    const max = this.maxEpisodeSteps;
-    for (let i = 0; i < n; i++) {
-      const r = rew64[i] as number;
-      rewards[i] = r;
-      const l = (elapsed[i] as number) + 1;
-      elapsed[i] = l;
-      const R = (ret[i] as number) + r;
-      ret[i] = R;
-      const tr = term[i] === 0 && l >= max ? 1 : 0;
-      trunc[i] = tr;
-      if (term[i] === 1 || tr === 1) this.endEpisode(i, R, l, obs);
-    }
+    this.dynamics(actions, obs);
     return res;
+  }
+
+  /**
+   * Book-keeping of env i after its dynamics (called from each subclass's loop, so the step is one
+   * pass): reward, episode length and return, the time limit, and the autoreset at an episode end.
+   */
+  protected finish(i: number, r: number, done: boolean, obs: Float32Array): void {
+    this.rewards[i] = r;
+    const l = (this.elapsed[i] as number) + 1;
+    this.elapsed[i] = l;
+    const R = (this.episodeReturn[i] as number) + r;
+    this.episodeReturn[i] = R;
+    const tr = !done && l >= this.maxEpisodeSteps;
+    this.term[i] = done ? 1 : 0;
+    this.trunc[i] = tr ? 1 : 0;
+    if (done || tr) this.endEpisode(i, R, l, obs);
   }
 
   private endEpisode(i: number, r: number, l: number, obs: Float32Array): void {
     const d = this.obsDim;
-    this.result.finalObs.set(obs.subarray(i * d, i * d + d), i * d);
+    const fo = this.result.finalObs;
+    for (let j = i * d; j < i * d + d; j++) fo[j] = obs[j] as number;
     if (this.stepNow < 0) this.stepNow = performance.now();
     const now = this.stepNow;
     const t = Math.round(((now - (this.startTime[i] as number)) / 1000) * 1e6) / 1e6;
@@ -274,9 +277,8 @@ export class CartPoleVecEnv extends ClassicVecEnv {
     obs[b + 3] = s[b + 3] as number;
   }
 
-  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array): void {
     const s = this.state;
-    const rew = this.rew64;
     const sb = this.suttonBartoReward;
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
@@ -305,8 +307,7 @@ export class CartPoleVecEnv extends ClassicVecEnv {
       obs[b + 2] = nth;
       obs[b + 3] = nthDot;
       const done = nx < -CP_X || nx > CP_X || nth < -CP_THETA || nth > CP_THETA;
-      terminated[i] = done ? 1 : 0;
-      rew[i] = sb ? (done ? -1 : 0) : 1;
+      this.finish(i, sb ? (done ? -1 : 0) : 1, done, obs);
     }
   }
 }
@@ -341,9 +342,8 @@ export class MountainCarVecEnv extends ClassicVecEnv {
     obs[i * 2 + 1] = this.state[i * 2 + 1] as number;
   }
 
-  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array): void {
     const s = this.state;
-    const rew = this.rew64;
     const gv = this.goalVelocity;
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
@@ -359,8 +359,7 @@ export class MountainCarVecEnv extends ClassicVecEnv {
       s[b + 1] = velocity;
       obs[b] = position;
       obs[b + 1] = velocity;
-      terminated[i] = position >= MC_GOAL_POSITION && velocity >= gv ? 1 : 0;
-      rew[i] = -1;
+      this.finish(i, -1, position >= MC_GOAL_POSITION && velocity >= gv, obs);
     }
   }
 }
@@ -368,6 +367,7 @@ export class MountainCarVecEnv extends ClassicVecEnv {
 /** MountainCarContinuous-v0 × N (999-step limit). */
 export class MountainCarContinuousVecEnv extends ClassicVecEnv {
   readonly id = 'MountainCarContinuous-v0';
+  private readonly flag = new Uint8Array(1);
   readonly singleObservationSpace = mcObsSpace();
   readonly singleActionSpace = new Box({ low: -1, high: 1, shape: [1] });
   readonly goalVelocity: number;
@@ -387,15 +387,16 @@ export class MountainCarContinuousVecEnv extends ClassicVecEnv {
     obs[i * 2 + 1] = this.state[i * 2 + 1] as number;
   }
 
-  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array): void {
     const s = this.state;
-    const rew = this.rew64;
     const gv = this.goalVelocity;
+    const flag = this.flag;
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
-      rew[i] = mccStep(s, i * 2, Math.fround(actions[i] as number), gv, terminated, i);
+      const r = mccStep(s, i * 2, Math.fround(actions[i] as number), gv, flag, 0);
       obs[i * 2] = s[i * 2] as number;
       obs[i * 2 + 1] = s[i * 2 + 1] as number;
+      this.finish(i, r, flag[0] === 1, obs);
     }
   }
 }
@@ -432,18 +433,17 @@ export class PendulumVecEnv extends ClassicVecEnv {
     obs[i * 3 + 2] = this.state[i * 2 + 1] as number;
   }
 
-  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array): void {
     const s = this.state;
-    const rew = this.rew64;
     const g3 = this.g3;
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
-      rew[i] = pendulumStep(s, i * 2, Math.fround(actions[i] as number), g3);
+      const r = pendulumStep(s, i * 2, Math.fround(actions[i] as number), g3);
       const th = s[i * 2] as number;
       obs[i * 3] = Math.cos(th);
       obs[i * 3 + 1] = Math.sin(th);
       obs[i * 3 + 2] = s[i * 2 + 1] as number;
-      terminated[i] = 0;
+      this.finish(i, r, false, obs);
     }
   }
 }
@@ -479,16 +479,14 @@ export class AcrobotVecEnv extends ClassicVecEnv {
     acrobotObs(this.state, i * 4, obs, i * 6);
   }
 
-  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array, terminated: Uint8Array): void {
+  protected dynamics(actions: Float32Array | Int32Array, obs: Float32Array): void {
     const s = this.state;
-    const rew = this.rew64;
     const nips = this.bookOrNips === 'nips';
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
       const done = acrobotStep(s, i * 4, actions[i] as number, nips);
       acrobotObs(s, i * 4, obs, i * 6);
-      terminated[i] = done ? 1 : 0;
-      rew[i] = done ? 0 : -1;
+      this.finish(i, done ? 0 : -1, done, obs);
     }
   }
 }

@@ -7,3 +7,4 @@ export * from './flow';
 export * from './checkpoint';
 export * from './trainer';
 export * from './scatter';
+export * from './command';

@@ -110,3 +110,30 @@ export function renderScatter(points: ArrayLike<number>, options: ScatterOptions
   for (let i = 0; i < canvas.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(canvas[i] as number)));
   return { width, height, channels: 3, data };
 }
+
+/**
+ * A heat map of `values` (row-major, `height` rows of `width`, row 0 at the TOP) on a white →
+ * dark-blue ramp, normalised to [min, max] of the finite values (or `range`).
+ */
+export function renderHeatmap(values: ArrayLike<number>, width: number, height: number, range?: [number, number]): LogImage {
+  if (values.length !== width * height) throw new RangeError(`renderHeatmap: ${values.length} values for ${width}x${height}`);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (range) [lo, hi] = range;
+  const span = hi > lo ? hi - lo : 1;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    const u = Number.isFinite(v) ? Math.max(0, Math.min(1, (v - lo) / span)) : 0;
+    data[3 * i] = Math.round(255 * (1 - u) + 8 * u);
+    data[3 * i + 1] = Math.round(255 * (1 - u) + 48 * u);
+    data[3 * i + 2] = Math.round(255 * (1 - u) + 107 * u);
+  }
+  return { width, height, channels: 3, data };
+}

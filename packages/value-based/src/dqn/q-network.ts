@@ -5,15 +5,16 @@
  *
  * Layout: torso = [conv layers] + dense layers `netArch[:-1]` (ReLU, plain); head = one hidden layer
  * of width `netArch[-1]` and the output layer — once (plain) or per stream (dueling: value → N,
- * advantage → A·N). With `noisy`, the head layers are NoisyLinear. Without dueling the whole dense
- * stack is one `denseStack` node (one tape op, cheap on wasm).
+ * advantage → A·N). With `noisy`, the head layers are NoisyLinear. Dense layers run in column
+ * layout (weights [out, in], see `columnStack`); without dueling the whole dense stack is one node.
  *
  * Acting uses {@link QNetwork.hostForward}: the same network evaluated on the host from a copy of
  * the weights, refreshed only after the weights change (a training phase, a load) — a batch of one
  * observation through a 256-wide net costs less in plain JS than the dispatch of a dozen wasm kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Cnn, type ConvLayerSpec, type DenseLayerParams, type Rng, denseStack, variableFrom } from '@tfrl/core';
+import { Cnn, type ConvLayerSpec, type Rng, variableFrom } from '@tfrl/core';
+import { type ColumnLayer, columnStack } from './column-stack';
 import { duelingCombine, factorisedNoise, noisyScale } from './math';
 
 export interface QNetworkOptions {
@@ -34,7 +35,7 @@ export interface QNetworkOptions {
   name: string;
 }
 
-/** A linear layer; NoisyLinear when `sigmaW` is set (w, b are then μ_W, μ_b). */
+/** A linear layer, weights [out, in] and bias [out, 1]; NoisyLinear when `sigmaW` is set (w, b are then μ_W, μ_b). */
 interface Linear {
   name: string;
   inDim: number;
@@ -46,8 +47,10 @@ interface Linear {
   relu: boolean;
   /** Current noise (tensors and host copies of f(ε)). */
   epsW?: tf.Tensor2D;
-  epsB?: tf.Tensor1D;
+  epsB?: tf.Tensor2D;
   fIn?: Float32Array;
+  rawIn?: Float32Array;
+  rawOut?: Float32Array;
   fOut?: Float32Array;
 }
 
@@ -59,8 +62,8 @@ function torchLinear(inDim: number, outDim: number, rng: Rng, name: string, relu
     inDim,
     outDim,
     relu,
-    w: variableFrom(rng.fillUniform(new Float32Array(inDim * outDim), -bound, bound), [inDim, outDim], `${name}/w`),
-    b: variableFrom(rng.fillUniform(new Float32Array(outDim), -bound, bound), [outDim], `${name}/b`),
+    w: variableFrom(rng.fillUniform(new Float32Array(inDim * outDim), -bound, bound), [outDim, inDim], `${name}/w`),
+    b: variableFrom(rng.fillUniform(new Float32Array(outDim), -bound, bound), [outDim, 1], `${name}/b`),
   };
 }
 
@@ -68,8 +71,8 @@ function torchLinear(inDim: number, outDim: number, rng: Rng, name: string, relu
 function noisyLinear(inDim: number, outDim: number, rng: Rng, name: string, relu: boolean, sigma0: number): Linear {
   const l = torchLinear(inDim, outDim, rng, name, relu);
   const s = sigma0 / Math.sqrt(inDim);
-  l.sigmaW = variableFrom(new Float32Array(inDim * outDim).fill(s), [inDim, outDim], `${name}/sigma_w`);
-  l.sigmaB = variableFrom(new Float32Array(outDim).fill(s), [outDim], `${name}/sigma_b`);
+  l.sigmaW = variableFrom(new Float32Array(inDim * outDim).fill(s), [outDim, inDim], `${name}/sigma_w`);
+  l.sigmaB = variableFrom(new Float32Array(outDim).fill(s), [outDim, 1], `${name}/sigma_b`);
   return l;
 }
 
@@ -170,30 +173,42 @@ export class QNetwork {
     return [...this.headV, ...this.headA].filter((l) => l.sigmaW);
   }
 
-  /** Draw new factorised noise for every NoisyLinear layer from `rng`. */
+  /**
+   * Draw new factorised noise for every NoisyLinear layer from `rng`. Only f(ε_in), f(ε_out) are
+   * drawn here; the [in, out] noise tensor is built when a tf forward pass needs it (acting on the
+   * host never does).
+   */
   resetNoise(rng: Rng): void {
     for (const l of this.noisyLayers) {
-      const epsIn = rng.fillNormal(new Float64Array(l.inDim));
-      const epsOut = rng.fillNormal(new Float64Array(l.outDim));
-      const { weight, bias } = factorisedNoise(epsIn, epsOut);
+      l.rawIn = rng.fillNormal(new Float32Array(l.inDim));
+      l.rawOut = rng.fillNormal(new Float32Array(l.outDim));
+      l.fIn = l.rawIn.map(noisyScale);
+      l.fOut = l.rawOut.map(noisyScale);
       l.epsW?.dispose();
       l.epsB?.dispose();
-      l.epsW = tf.tensor2d(weight, [l.inDim, l.outDim]);
-      l.epsB = tf.tensor1d(bias);
-      // Host copies of f(ε_in), f(ε_out) for hostForward.
-      const fIn = new Float32Array(l.inDim);
-      for (let i = 0; i < l.inDim; i++) fIn[i] = noisyScale(epsIn[i] as number);
-      l.fIn = fIn;
-      l.fOut = bias;
+      l.epsW = undefined;
+      l.epsB = undefined;
     }
   }
 
-  private params(l: Linear, noise: boolean): DenseLayerParams {
-    if (!l.sigmaW || !noise) return { w: l.w as tf.Tensor2D, b: l.b as tf.Tensor1D, activation: l.relu ? 'relu' : 'identity' };
+  /** The noise tensors of layer `l` for the current draw (kept: owned by the layer until the next draw). */
+  private noiseTensors(l: Linear): { epsW: tf.Tensor2D; epsB: tf.Tensor2D } {
+    if (!l.epsW || !l.epsB) {
+      // [out, in] layout: ε[j, i] = f(ε_out[j])·f(ε_in[i]) — factorisedNoise with the roles swapped.
+      const { weight } = factorisedNoise(l.rawOut as Float32Array, l.rawIn as Float32Array);
+      l.epsW = tf.keep(tf.tensor2d(weight, [l.outDim, l.inDim]));
+      l.epsB = tf.keep(tf.tensor2d(l.fOut as Float32Array, [l.outDim, 1]));
+    }
+    return { epsW: l.epsW, epsB: l.epsB };
+  }
+
+  private params(l: Linear, noise: boolean): ColumnLayer {
+    if (!l.sigmaW || !noise) return { w: l.w as tf.Tensor2D, b: l.b as tf.Tensor2D, relu: l.relu };
+    const { epsW, epsB } = this.noiseTensors(l);
     return {
-      w: tf.add(l.w, tf.mul(l.sigmaW, l.epsW as tf.Tensor2D)) as tf.Tensor2D,
-      b: tf.add(l.b, tf.mul(l.sigmaB as tf.Variable, l.epsB as tf.Tensor1D)) as tf.Tensor1D,
-      activation: l.relu ? 'relu' : 'identity',
+      w: tf.add(l.w, tf.mul(l.sigmaW, epsW)) as tf.Tensor2D,
+      b: tf.add(l.b, tf.mul(l.sigmaB as tf.Variable, epsB)) as tf.Tensor2D,
+      relu: l.relu,
     };
   }
 
@@ -204,27 +219,22 @@ export class QNetwork {
    */
   forward(x: tf.Tensor, options: { noise?: boolean } = {}): tf.Tensor2D | tf.Tensor3D {
     const noise = options.noise ?? true;
-    let feats: tf.Tensor2D;
-    let inputGrad = false;
-    if (this.cnn) {
-      feats = this.cnn.features(x as tf.Tensor4D);
-      inputGrad = true;
-    } else {
-      feats = x as tf.Tensor2D;
-    }
+    const conv = this.cnn !== undefined;
+    const featsT = tf.transpose(this.cnn ? this.cnn.features(x as tf.Tensor4D) : (x as tf.Tensor2D)) as tf.Tensor2D;
     const B = x.shape[0] as number;
     const A = this.nActions;
     const N = this.nAtoms;
     const torso = this.torso.map((l) => this.params(l, noise));
     if (!this.dueling) {
-      const out = denseStack(feats, [...torso, ...this.headA.map((l) => this.params(l, noise))], { inputGrad });
+      const outT = columnStack(featsT, [...torso, ...this.headA.map((l) => this.params(l, noise))], { inputGrad: conv });
+      const out = tf.transpose(outT) as tf.Tensor2D;
       return N === 1 ? out : (tf.reshape(out, [B, A, N]) as tf.Tensor3D);
     }
-    const h = torso.length ? denseStack(feats, torso, { inputGrad }) : feats;
-    const hGrad = torso.length > 0 || inputGrad;
-    const v = denseStack(h, this.headV.map((l) => this.params(l, noise)), { inputGrad: hGrad });
-    const a = denseStack(h, this.headA.map((l) => this.params(l, noise)), { inputGrad: hGrad });
-    if (N === 1) return duelingCombine(v as tf.Tensor2D, a);
+    const hT = torso.length ? columnStack(featsT, torso, { inputGrad: conv }) : featsT;
+    const hGrad = torso.length > 0 || conv;
+    const v = tf.transpose(columnStack(hT, this.headV.map((l) => this.params(l, noise)), { inputGrad: hGrad })) as tf.Tensor2D;
+    const a = tf.transpose(columnStack(hT, this.headA.map((l) => this.params(l, noise)), { inputGrad: hGrad })) as tf.Tensor2D;
+    if (N === 1) return duelingCombine(v, a);
     return duelingCombine(tf.reshape(v, [B, 1, N]) as tf.Tensor3D, tf.reshape(a, [B, A, N]) as tf.Tensor3D);
   }
 
@@ -277,27 +287,22 @@ export class QNetwork {
       const useNoise = noise && sw !== undefined;
       const fIn = l.fIn as Float32Array;
       const fOut = l.fOut as Float32Array;
-      const tmp = useNoise ? new Float32Array(q) : undefined;
       for (let r = 0; r < B; r++) {
         const yo = r * q;
-        for (let j = 0; j < q; j++) y[yo + j] = b[j] as number;
-        if (tmp) tmp.fill(0);
-        for (let i = 0; i < p; i++) {
-          const xi = x[r * p + i] as number;
-          if (xi === 0) continue;
-          const wo = i * q;
-          for (let j = 0; j < q; j++) y[yo + j] += xi * (w[wo + j] as number);
-          if (tmp) {
-            const xn = xi * (fIn[i] as number);
+        const xo = r * p;
+        for (let j = 0; j < q; j++) {
+          // weights [out, in]: row j is contiguous
+          const wo = j * p;
+          let acc = b[j] as number;
+          let accN = 0;
+          for (let i = 0; i < p; i++) acc += (w[wo + i] as number) * (x[xo + i] as number);
+          if (useNoise) {
             const so = sw as Float32Array;
-            for (let j = 0; j < q; j++) tmp[j] += xn * (so[wo + j] as number);
+            for (let i = 0; i < p; i++) accN += (so[wo + i] as number) * (fIn[i] as number) * (x[xo + i] as number);
+            acc += (fOut[j] as number) * (accN + ((sb as Float32Array)[j] as number));
           }
+          y[yo + j] = l.relu && acc < 0 ? 0 : acc;
         }
-        if (tmp) {
-          const sbb = sb as Float32Array;
-          for (let j = 0; j < q; j++) y[yo + j] += (fOut[j] as number) * ((tmp[j] as number) + (sbb[j] as number));
-        }
-        if (l.relu) for (let j = 0; j < q; j++) if ((y[yo + j] as number) < 0) y[yo + j] = 0;
       }
       return y;
     };

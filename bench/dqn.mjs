@@ -1,0 +1,177 @@
+// DQN-family learning benchmarks (not a unit test). Imports the BUILT packages:
+//   npx -y pnpm@10.34.9 --filter @tfrl/value-based... build
+//   node bench/dqn.mjs cartpole [seeds=0,1,2]     DQN, RL-Zoo CartPole-v1 config, 5e4 steps
+//   node bench/dqn.mjs rainbow  [seeds=0]         Rainbow vs DQN on CartPole-v1, curves → PNG
+//   node bench/dqn.mjs acrobot|mountaincar|lunarlander [seeds]
+//   node bench/dqn.mjs throughput                 zoo CartPole config, steps/s only (eval off)
+// Each suite writes bench/results/dqn-<suite>.json. Every run records `uptime` load next to its timing.
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { BaseCallback, evaluatePolicy, initBackend } from '../packages/core/dist/index.js';
+import { listEnvs, make, makeVec } from '../packages/envs/dist/index.js';
+import { writePng } from '../packages/logger/dist/index.js';
+import { DQN, Rainbow } from '../packages/value-based/dist/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const suite = process.argv[2] ?? 'cartpole';
+const seeds = (process.argv[3] ?? (suite === 'cartpole' ? '0,1,2' : '0')).split(',').map(Number);
+const backend = process.env.TFRL_BACKEND ?? 'wasm';
+await initBackend(backend, { quiet: true });
+
+const load = () => execSync('uptime').toString().trim().replace(/.*load average: /, '');
+
+// RL-Zoo (rl-baselines3-zoo hyperparams/dqn.yml) values, camelCase.
+const ZOO = {
+  'CartPole-v1': { steps: 5e4, threshold: 475, hp: { learningRate: 2.3e-3, batchSize: 64, bufferSize: 100000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10, trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256] } },
+  'Acrobot-v1': { steps: 1e5, threshold: -100, hp: { learningRate: 6.3e-4, batchSize: 128, bufferSize: 50000, learningStarts: 0, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 4, gradientSteps: -1, explorationFraction: 0.12, explorationFinalEps: 0.1, netArch: [256, 256] } },
+  'MountainCar-v0': { steps: 1.2e5, threshold: -110, hp: { learningRate: 4e-3, batchSize: 128, bufferSize: 10000, learningStarts: 1000, gamma: 0.98, targetUpdateInterval: 600, trainFreq: 16, gradientSteps: 8, explorationFraction: 0.2, explorationFinalEps: 0.07, netArch: [256, 256] } },
+  'LunarLander-v3': { steps: 5e5, threshold: 200, hp: { learningRate: 6.3e-4, batchSize: 128, bufferSize: 50000, learningStarts: 0, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 4, gradientSteps: -1, explorationFraction: 0.12, explorationFinalEps: 0.1, netArch: [256, 256] } },
+};
+
+// Rainbow on CartPole: the same collection/update schedule as the DQN zoo config, Rainbow's
+// extensions on (defaults: double, dueling, PER α 0.5 β 0.4→1, 3-step, noisy σ0 0.5, C51 51 atoms),
+// support [0, 100] (γ = 0.99 bounds the return at 100), ε = 0.
+const RAINBOW_CARTPOLE = { ...ZOO['CartPole-v1'].hp, learningRate: 1e-3, vMin: 0, vMax: 100 };
+
+/** Periodic deterministic evaluation (learning curve) on a separate env. */
+class EvalCurve extends BaseCallback {
+  constructor(envId, every, nEpisodes, threshold) {
+    super();
+    this.envId = envId;
+    this.every = every;
+    this.nEpisodes = nEpisodes;
+    this.threshold = threshold;
+    this.next = every;
+    this.curve = [];
+    this.reachedAt = null;
+    this.evalSeconds = 0;
+  }
+  onStep(ctx) {
+    if (this.every <= 0 || ctx.numTimesteps < this.next) return true;
+    this.next += this.every;
+    const t0 = performance.now();
+    const r = evaluatePolicy(ctx.algorithm, make(this.envId), { nEpisodes: this.nEpisodes, deterministic: true, seed: 10_000 + ctx.numTimesteps });
+    this.evalSeconds += (performance.now() - t0) / 1000;
+    this.curve.push([ctx.numTimesteps, r.meanReward]);
+    if (this.reachedAt === null && r.meanReward >= this.threshold) this.reachedAt = ctx.numTimesteps;
+    return true;
+  }
+}
+
+async function run({ algo, envId, seed, hp, steps, threshold, evalEvery = 0 }) {
+  const Cls = algo === 'Rainbow' ? Rainbow : DQN;
+  const agent = new Cls({ env: makeVec(envId, 1, { seed }), seed, ...hp });
+  const cb = new EvalCurve(envId, evalEvery, 5, threshold);
+  const loadBefore = load();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await agent.learn({ totalTimesteps: steps, callbacks: cb });
+  const wall = (performance.now() - t0) / 1000 - cb.evalSeconds;
+  const cu = process.cpuUsage(c0);
+  const loadAfter = load();
+  const fin = evaluatePolicy(agent, make(envId), { nEpisodes: 10, deterministic: true, seed: 424242 + seed });
+  const res = {
+    algo,
+    envId,
+    seed,
+    steps: agent.numTimesteps,
+    gradientSteps: agent.numUpdates,
+    wallSeconds: +wall.toFixed(1),
+    stepsPerSecond: Math.round(agent.numTimesteps / wall),
+    cpuSeconds: +((cu.user + cu.system) / 1e6 - cb.evalSeconds).toFixed(1),
+    evalMean: +fin.meanReward.toFixed(1),
+    evalStd: +fin.stdReward.toFixed(1),
+    reachedThresholdAt: cb.reachedAt,
+    curve: cb.curve,
+    backend,
+    loadBefore,
+    loadAfter,
+    tensors: tf.memory().numTensors,
+  };
+  agent.dispose();
+  console.log(JSON.stringify({ ...res, curve: undefined }));
+  return res;
+}
+
+/** A line plot of several curves (tiny rasteriser, white background, 1-px axes). */
+function plotCurves(file, series, { width = 640, height = 400, yMin, yMax, xMax }) {
+  const data = new Uint8Array(width * height * 3).fill(255);
+  const pad = 40;
+  const px = (x) => pad + Math.round((x / xMax) * (width - 2 * pad));
+  const py = (y) => height - pad - Math.round(((y - yMin) / (yMax - yMin)) * (height - 2 * pad));
+  const set = (x, y, c) => {
+    if (x < 0 || y < 0 || x >= width || y >= height) return;
+    const o = (y * width + x) * 3;
+    data[o] = c[0];
+    data[o + 1] = c[1];
+    data[o + 2] = c[2];
+  };
+  const line = (x0, y0, x1, y1, c) => {
+    const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
+    for (let i = 0; i <= n; i++) {
+      const x = Math.round(x0 + ((x1 - x0) * i) / n);
+      const y = Math.round(y0 + ((y1 - y0) * i) / n);
+      set(x, y, c);
+      set(x, y + 1, c);
+    }
+  };
+  const axis = [0, 0, 0];
+  line(pad, height - pad, width - pad, height - pad, axis);
+  line(pad, pad, pad, height - pad, axis);
+  for (let k = 0; k <= 5; k++) {
+    const yv = yMin + ((yMax - yMin) * k) / 5;
+    line(pad - 4, py(yv), pad, py(yv), axis);
+    const xv = (xMax * k) / 5;
+    line(px(xv), height - pad, px(xv), height - pad + 4, axis);
+  }
+  // threshold line (dashed grey)
+  for (const s of series) {
+    if (s.threshold === undefined) continue;
+    for (let x = pad; x < width - pad; x += 6) line(x, py(s.threshold), x + 2, py(s.threshold), [150, 150, 150]);
+  }
+  for (const s of series) {
+    for (let i = 1; i < s.points.length; i++) {
+      const [xa, ya] = s.points[i - 1];
+      const [xb, yb] = s.points[i];
+      line(px(xa), py(ya), px(xb), py(yb), s.color);
+    }
+  }
+  writePng(file, { width, height, channels: 3, data });
+}
+
+const resultsDir = path.join(here, 'results');
+fs.mkdirSync(resultsDir, { recursive: true });
+const out = { suite, backend, node: process.version, command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`, started: new Date().toISOString(), runs: [] };
+const save = () => fs.writeFileSync(path.join(resultsDir, `dqn-${suite}.json`), `${JSON.stringify(out, null, 1)}\n`);
+
+const envFor = { cartpole: 'CartPole-v1', acrobot: 'Acrobot-v1', mountaincar: 'MountainCar-v0', lunarlander: 'LunarLander-v3', throughput: 'CartPole-v1' };
+if (suite in envFor) {
+  const envId = envFor[suite];
+  if (!listEnvs().includes(envId)) {
+    console.log(`${envId} is not registered (listEnvs: ${listEnvs().join(', ')})`);
+    process.exit(0);
+  }
+  const z = ZOO[envId];
+  for (const seed of seeds) {
+    out.runs.push(await run({ algo: 'DQN', envId, seed, hp: z.hp, steps: z.steps, threshold: z.threshold, evalEvery: suite === 'throughput' ? 0 : z.steps / 20 }));
+    save();
+  }
+} else if (suite === 'rainbow') {
+  const z = ZOO['CartPole-v1'];
+  for (const seed of seeds) {
+    for (const [algo, hp] of [['Rainbow', RAINBOW_CARTPOLE], ['DQN', z.hp]]) {
+      out.runs.push(await run({ algo, envId: 'CartPole-v1', seed, hp, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
+      save();
+    }
+  }
+  const colors = { Rainbow: [220, 40, 40], DQN: [30, 90, 220] };
+  plotCurves(path.join(resultsDir, 'dqn-rainbow-cartpole.png'), out.runs.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })), { yMin: 0, yMax: 500, xMax: z.steps });
+  out.plot = 'bench/results/dqn-rainbow-cartpole.png (red: Rainbow, blue: DQN; x: env steps 0–5e4, y: 5-episode deterministic eval return 0–500; grey dashes: 475)';
+} else {
+  throw new Error(`bench/dqn.mjs: unknown suite ${suite}`);
+}
+out.finished = new Date().toISOString();
+save();

@@ -1,0 +1,2 @@
+export * from './vae';
+export * from './trainer';

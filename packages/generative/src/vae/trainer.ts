@@ -1,0 +1,203 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type Logger, NullLogger, Rng } from '@tfrl/core';
+import { floatImagesToGrid, type RasterImage, writePngImage } from '../datasets/image-folder';
+import { type ImageDataset, loadMnist, mnistPaths, splitTrainHeldOut } from '../datasets/mnist';
+import { type ElboResult, Vae, type VaeDecoderKind } from './vae';
+
+export interface TrainVaeOptions {
+  /** Training images (pixels in [0, 1]). */
+  data: ImageDataset;
+  /** Held-out images for the −ELBO after each epoch. */
+  heldOut?: ImageDataset;
+  latentDim: number;
+  epochs: number;
+  batchSize?: number;
+  lr?: number;
+  hiddenSizes?: number[];
+  decoder?: VaeDecoderKind;
+  seed?: number;
+  logger?: Logger;
+  /** Write PNG grids every `sampleEvery` epochs (and before training); 0 = never (default 1). */
+  sampleEvery?: number;
+  /** Where PNGs and the final checkpoint go (nothing written without it). */
+  outDir?: string;
+  /** Log train/* scalars every this many steps (default 50). */
+  logEvery?: number;
+  /** Continue training this VAE instead of building one. */
+  vae?: Vae;
+  /** Called after each epoch. */
+  onEpoch?: (info: VaeEpochInfo) => void;
+}
+
+export interface VaeEpochInfo {
+  epoch: number;
+  train: { loss: number; recon: number; kl: number };
+  heldOut?: ElboResult;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+export interface TrainVaeResult {
+  vae: Vae;
+  history: VaeEpochInfo[];
+  /** Training throughput over all epochs (examples/s, gradient steps only). */
+  examplesPerSecond: number;
+}
+
+function toLogImage(img: RasterImage) {
+  return img;
+}
+
+/** Write the sample, reconstruction and (latent 1–2) traversal grids for `tag` (e.g. epoch_005). */
+export function writeVaeImages(vae: Vae, data: ImageDataset, outDir: string, tag: string, logger: Logger, step: number): string[] {
+  const { rows: h, cols: w } = data;
+  const written: string[] = [];
+  const put = (name: string, img: RasterImage) => {
+    const p = join(outDir, `${name}_${tag}.png`);
+    writePngImage(p, img);
+    logger.image(`vae/${name}`, toLogImage(img), step);
+    written.push(p);
+  };
+  put('samples', floatImagesToGrid(vae.sample(64, 7), 64, h, w, 1, { cols: 8 }));
+  const n = Math.min(16, data.count);
+  const inputs = data.images.subarray(0, n * h * w);
+  const recon = vae.reconstruct(inputs);
+  const pair = new Float32Array(2 * n * h * w);
+  pair.set(inputs, 0);
+  pair.set(recon, n * h * w);
+  put('recon', floatImagesToGrid(pair, 2 * n, h, w, 1, { cols: n })); // top row inputs, bottom row reconstructions
+  if (vae.latentDim <= 2) {
+    const per = vae.latentDim === 1 ? 20 : 15;
+    for (const kind of ['quantiles', 'uniform'] as const) {
+      const z = vae.latentGrid(per, kind);
+      const k = z.length / vae.latentDim;
+      put(`traversal_${kind}`, floatImagesToGrid(vae.decodePoints(z), k, h, w, 1, { cols: vae.latentDim === 1 ? 10 : per }));
+    }
+  }
+  return written;
+}
+
+/**
+ * Train a VAE on images (flattened), logging `train/loss`, `train/recon`, `train/kl` and
+ * `eval/neg_elbo`, `eval/recon`, `eval/kl` (held-out) as scalars, and writing PNG grids.
+ */
+export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult> {
+  const data = options.data;
+  const d = data.rows * data.cols * data.channels;
+  if (!Number.isInteger(options.epochs) || options.epochs < 0) throw new RangeError(`trainVae: epochs must be a non-negative integer, got ${options.epochs}`);
+  const bs = options.batchSize ?? 128;
+  if (!Number.isInteger(bs) || bs <= 0) throw new RangeError(`trainVae: batchSize must be a positive integer, got ${bs}`);
+  const logger = options.logger ?? new NullLogger();
+  const seed = options.seed ?? 0;
+  const vae =
+    options.vae ??
+    new Vae({ inputDim: d, latentDim: options.latentDim, hiddenSizes: options.hiddenSizes, decoder: options.decoder, lr: options.lr, seed });
+  if (vae.inputDim !== d) throw new RangeError(`trainVae: the VAE takes ${vae.inputDim} inputs but the images have ${d} pixels`);
+  const shuffleRng = new Rng(seed + 1);
+  const sampleEvery = options.sampleEvery ?? 1;
+  const logEvery = options.logEvery ?? 50;
+  const imgData = options.heldOut ?? data;
+  if (options.outDir && sampleEvery > 0) writeVaeImages(vae, imgData, options.outDir, 'epoch_000', logger, 0);
+  const history: VaeEpochInfo[] = [];
+  const batch = new Float32Array(bs * d);
+  let trainSeconds = 0;
+  let trainExamples = 0;
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const perm = shuffleRng.permutation(data.count);
+    const nBatches = Math.floor(data.count / bs); // drop the last partial batch (one shape per step)
+    let sr = 0;
+    let sk = 0;
+    const t0 = performance.now();
+    for (let b = 0; b < nBatches; b++) {
+      for (let i = 0; i < bs; i++) {
+        const j = perm[b * bs + i] as number;
+        batch.set(data.images.subarray(j * d, (j + 1) * d), i * d);
+      }
+      const x = tf.tensor2d(batch, [bs, d]);
+      const { recon, kl } = vae.trainStep(x);
+      x.dispose();
+      sr += recon;
+      sk += kl;
+      if (vae.steps % logEvery === 0) {
+        logger.scalar('train/loss', recon + kl, vae.steps);
+        logger.scalar('train/recon', recon, vae.steps);
+        logger.scalar('train/kl', kl, vae.steps);
+      }
+      if (b % 20 === 19) await new Promise((r) => setImmediate(r));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    trainSeconds += seconds;
+    trainExamples += nBatches * bs;
+    const train = { loss: (sr + sk) / nBatches, recon: sr / nBatches, kl: sk / nBatches };
+    const info: VaeEpochInfo = { epoch, train, seconds, examplesPerSecond: (nBatches * bs) / seconds };
+    logger.scalar('epoch/train_loss', train.loss, epoch);
+    logger.scalar('epoch/train_recon', train.recon, epoch);
+    logger.scalar('epoch/train_kl', train.kl, epoch);
+    logger.scalar('time/examples_per_s', info.examplesPerSecond, epoch);
+    if (options.heldOut) {
+      info.heldOut = vae.elbo(options.heldOut.images, { seed: 999 });
+      logger.scalar('eval/neg_elbo', info.heldOut.negElbo, epoch);
+      logger.scalar('eval/recon', info.heldOut.recon, epoch);
+      logger.scalar('eval/kl', info.heldOut.kl, epoch);
+    }
+    logger.dump?.(epoch);
+    history.push(info);
+    options.onEpoch?.(info);
+    if (options.outDir && sampleEvery > 0 && (epoch % sampleEvery === 0 || epoch === options.epochs)) {
+      writeVaeImages(vae, imgData, options.outDir, `epoch_${String(epoch).padStart(3, '0')}`, logger, epoch);
+    }
+  }
+  if (options.outDir) await vae.save(join(options.outDir, 'checkpoint'), { epochs: options.epochs });
+  await logger.flush();
+  return { vae, history, examplesPerSecond: trainSeconds > 0 ? trainExamples / trainSeconds : 0 };
+}
+
+/** Parsed options of `tfrl gen train vae` / `tfrl gen train gan`. */
+export interface GenCommandOptions {
+  dataset: 'mnist';
+  /** Directory with the MNIST IDX files (default /work/shared/data/mnist-style `t10k-*` or `train-*`). */
+  dataDir: string;
+  latent?: number;
+  epochs?: number;
+  seed?: number;
+  logdir?: string;
+  batchSize?: number;
+  lr?: number;
+  /** Held-out examples (default 1000). */
+  heldOut?: number;
+  /** A Logger (e.g. @tfrl/logger's createRunLogger); default none. */
+  logger?: Logger;
+}
+
+/** Load MNIST from `dataDir` (train split if present, else t10k) and split off a held-out set. */
+export function loadMnistForCommand(opts: GenCommandOptions): { train: ImageDataset; heldOut: ImageDataset } {
+  if (opts.dataset !== 'mnist') throw new Error(`gen train: unknown dataset ${JSON.stringify(opts.dataset)}; only 'mnist' is supported`);
+  let paths: { imagesPath: string; labelsPath: string };
+  try {
+    paths = mnistPaths(opts.dataDir, 'train');
+  } catch {
+    paths = mnistPaths(opts.dataDir, 't10k');
+  }
+  const data = loadMnist(paths);
+  return splitTrainHeldOut(data, opts.heldOut ?? 1000, new Rng(opts.seed ?? 0));
+}
+
+/** `tfrl gen train vae --dataset mnist --latent 2`: trains, writes PNGs + checkpoint under logdir. */
+export async function trainVaeCommand(argv: GenCommandOptions): Promise<TrainVaeResult> {
+  const { train, heldOut } = loadMnistForCommand(argv);
+  const result = await trainVae({
+    data: train,
+    heldOut,
+    latentDim: argv.latent ?? 2,
+    epochs: argv.epochs ?? 10,
+    batchSize: argv.batchSize ?? 128,
+    lr: argv.lr ?? 1e-3,
+    seed: argv.seed ?? 0,
+    logger: argv.logger,
+    outDir: argv.logdir,
+  });
+  const last = result.history[result.history.length - 1];
+  if (last?.heldOut) console.info(`vae: held-out −ELBO ${last.heldOut.negElbo.toFixed(2)} nats (recon ${last.heldOut.recon.toFixed(2)}, KL ${last.heldOut.kl.toFixed(2)})`);
+  return result;
+}

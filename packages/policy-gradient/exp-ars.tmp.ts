@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { evaluatePolicy } from '@tfrl/core';
+import { make, makeVec } from '@tfrl/envs';
+import { ARS } from './src/ars';
+await tf.setBackend('wasm');
+const envId = process.argv[4] ?? 'CartPole-v1';
+const cfg = JSON.parse(process.argv[2] ?? '{}');
+const steps = Number(process.argv[3] ?? 50000);
+const seed = Number(process.argv[5] ?? 1);
+const t0 = performance.now();
+const { nEnvs = 1, ...hp } = cfg;
+const agent = new ARS({ env: makeVec(envId, nEnvs, { seed }), seed, ...hp });
+await agent.learn({ totalTimesteps: steps });
+const ev = await evaluatePolicy(agent, make(envId), { nEpisodes: 10, deterministic: true, seed: 100 });
+console.log(envId, JSON.stringify(cfg), steps, 'eval', ev.meanReward, ev.stdReward, 'trainMean', agent.epRewardMean(), 'sec', ((performance.now() - t0) / 1000).toFixed(1));
