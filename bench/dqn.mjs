@@ -31,10 +31,23 @@ const ZOO = {
   'LunarLander-v3': { steps: 5e5, threshold: 200, hp: { learningRate: 6.3e-4, batchSize: 128, bufferSize: 50000, learningStarts: 0, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 4, gradientSteps: -1, explorationFraction: 0.12, explorationFinalEps: 0.1, netArch: [256, 256] } },
 };
 
-// Rainbow on CartPole: the same collection/update schedule as the DQN zoo config, Rainbow's
-// extensions on (defaults: double, dueling, PER α 0.5 β 0.4→1, 3-step, noisy σ0 0.5, C51 51 atoms),
-// support [0, 100] (γ = 0.99 bounds the return at 100), ε = 0.
-const RAINBOW_CARTPOLE = { ...ZOO['CartPole-v1'].hp, learningRate: 1e-3, vMin: 0, vMax: 100 };
+// Rainbow on CartPole: Rainbow's extensions at their defaults (double, dueling, PER α 0.5 β 0.4→1,
+// 3-step, noisy σ0 0.5 with ε = 0, C51 51 atoms on [0, 100] — γ = 0.99 bounds the return at 100),
+// the paper's per-step schedule (one update every 4 steps, batch 32) and a [128, 128] net. Rainbow's
+// update is ~6x the cost of a plain DQN update here, so it gets a quarter of DQN's update budget.
+const RAINBOW_CARTPOLE = {
+  learningRate: 1e-3,
+  batchSize: 32,
+  bufferSize: 100000,
+  learningStarts: 1000,
+  gamma: 0.99,
+  targetUpdateInterval: 500,
+  trainFreq: 4,
+  gradientSteps: 1,
+  netArch: [128, 128],
+  vMin: 0,
+  vMax: 100,
+};
 
 /** Periodic deterministic evaluation (learning curve) on a separate env. */
 class EvalCurve extends BaseCallback {
@@ -145,7 +158,7 @@ function plotCurves(file, series, { width = 640, height = 400, yMin, yMax, xMax 
 const resultsDir = path.join(here, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const out = { suite, backend, node: process.version, command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`, started: new Date().toISOString(), runs: [] };
-const save = () => fs.writeFileSync(path.join(resultsDir, `dqn-${suite}.json`), `${JSON.stringify(out, null, 1)}\n`);
+const save = () => fs.writeFileSync(path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite}.json`), `${JSON.stringify(out, null, 1)}\n`);
 
 const envFor = { cartpole: 'CartPole-v1', acrobot: 'Acrobot-v1', mountaincar: 'MountainCar-v0', lunarlander: 'LunarLander-v3', throughput: 'CartPole-v1' };
 if (suite in envFor) {
@@ -159,17 +172,30 @@ if (suite in envFor) {
     out.runs.push(await run({ algo: 'DQN', envId, seed, hp: z.hp, steps: z.steps, threshold: z.threshold, evalEvery: suite === 'throughput' ? 0 : z.steps / 20 }));
     save();
   }
-} else if (suite === 'rainbow') {
+} else if (suite === 'rainbow' || suite === 'plot') {
   const z = ZOO['CartPole-v1'];
-  for (const seed of seeds) {
-    for (const [algo, hp] of [['Rainbow', RAINBOW_CARTPOLE], ['DQN', z.hp]]) {
-      out.runs.push(await run({ algo, envId: 'CartPole-v1', seed, hp, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
+  const file = path.join(resultsDir, 'dqn-rainbow.json');
+  if (suite === 'rainbow') {
+    for (const seed of seeds) {
+      out.runs.push(await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: RAINBOW_CARTPOLE, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
       save();
     }
+  } else {
+    out.runs = JSON.parse(fs.readFileSync(file, 'utf8')).runs;
   }
+  // DQN curves come from the cartpole suite (same eval every 2500 steps, 5 episodes).
+  const dqnFile = path.join(resultsDir, 'dqn-cartpole.json');
+  const dqnRuns = fs.existsSync(dqnFile) ? JSON.parse(fs.readFileSync(dqnFile, 'utf8')).runs : [];
   const colors = { Rainbow: [220, 40, 40], DQN: [30, 90, 220] };
-  plotCurves(path.join(resultsDir, 'dqn-rainbow-cartpole.png'), out.runs.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })), { yMin: 0, yMax: 500, xMax: z.steps });
-  out.plot = 'bench/results/dqn-rainbow-cartpole.png (red: Rainbow, blue: DQN; x: env steps 0–5e4, y: 5-episode deterministic eval return 0–500; grey dashes: 475)';
+  const all = [...out.runs, ...dqnRuns];
+  plotCurves(path.join(resultsDir, 'dqn-rainbow-cartpole.png'), all.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })), { yMin: 0, yMax: 500, xMax: z.steps });
+  out.plot = 'bench/results/dqn-rainbow-cartpole.png (red: Rainbow, blue: DQN (bench/results/dqn-cartpole.json); x: env steps 0–5e4, y: 5-episode deterministic eval return 0–500; grey dashes: 475)';
+  out.dqnCurvesFrom = 'bench/results/dqn-cartpole.json';
+  if (suite === 'plot') {
+    out.suite = 'rainbow';
+    fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
+    process.exit(0);
+  }
 } else {
   throw new Error(`bench/dqn.mjs: unknown suite ${suite}`);
 }

@@ -9,7 +9,8 @@
  *
  * Actions are pre-generated valid random actions (sampled from the action space with a seeded Rng,
  * cycled), so the env dominates the timing. Each number is the median of `--reps` runs of about
- * `--seconds` each. SyncVecEnv throughput does not depend on N beyond N ≈ 64 (it steps one env
+ * `--seconds` each, as steps per wall-clock second and per CPU second of the process
+ * (`process.cpuUsage`, all threads incl. GC/JIT; on a loaded machine the CPU figure is the stable one). SyncVecEnv throughput does not depend on N beyond N ≈ 64 (it steps one env
  * after another), so for non-batched envs N is capped at 256 (larger N only costs memory and time).
  * Each env is measured in its own child process (fresh JIT state, as in a training run).
  * If bench/results/envs-throughput-gym.json exists (from bench/envs_throughput_gym.py), the ratios
@@ -42,6 +43,12 @@ const NS = [1, 8, 64, 1024, 4096];
 const SYNC_MAX_N = 256;
 const BATCHED = new Set(['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Acrobot-v1']);
 
+/** CPU seconds of this process (all threads, user + system) since `c0`. */
+const cpuSeconds = (c0) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+};
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -56,6 +63,7 @@ function benchSingle(id) {
   const run = () => {
     let steps = 0;
     let k = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let t = t0;
     while (t - t0 < seconds * 1000) {
@@ -67,12 +75,12 @@ function benchSingle(id) {
       steps += 1000;
       t = performance.now();
     }
-    return steps / ((t - t0) / 1000);
+    return [steps / ((t - t0) / 1000), steps / cpuSeconds(c0)];
   };
   run(); // warm-up
   const out = Array.from({ length: reps }, run);
   env.close();
-  return median(out);
+  return { wall: median(out.map((x) => x[0])), cpu: median(out.map((x) => x[1])) };
 }
 
 function benchVec(id, n) {
@@ -92,6 +100,7 @@ function benchVec(id, n) {
     let steps = 0;
     let k = 0;
     const chunk = Math.max(1, Math.floor(20000 / n));
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let t = t0;
     while (t - t0 < seconds * 1000) {
@@ -102,12 +111,12 @@ function benchVec(id, n) {
       steps += chunk * n;
       t = performance.now();
     }
-    return steps / ((t - t0) / 1000);
+    return [steps / ((t - t0) / 1000), steps / cpuSeconds(c0)];
   };
   run();
   const out = Array.from({ length: reps }, run);
   vec.close();
-  return { sps: median(out), impl: vec.constructor.name };
+  return { sps: median(out.map((x) => x[0])), cpu: median(out.map((x) => x[1])), impl: vec.constructor.name };
 }
 
 const ids = listEnvs().filter((id) => only.length === 0 || only.includes(id));
@@ -117,13 +126,16 @@ if (missing.length) {
   process.exit(2);
 }
 function benchEnv(id) {
-  const row = { single: null, vec: {}, vecImpl: null, maxEpisodeSteps: envSpec(id)?.maxEpisodeSteps ?? null };
+  const row = { single: null, singleCpu: null, vec: {}, vecCpu: {}, vecImpl: null, maxEpisodeSteps: envSpec(id)?.maxEpisodeSteps ?? null };
   try {
-    row.single = benchSingle(id);
+    const s1 = benchSingle(id);
+    row.single = s1.wall;
+    row.singleCpu = s1.cpu;
     for (const n of NS) {
       if (!BATCHED.has(id) && n > SYNC_MAX_N) continue;
       const v = benchVec(id, n);
       row.vec[n] = v.sps;
+      row.vecCpu[n] = v.cpu;
       row.vecImpl = v.impl;
     }
   } catch (e) {
@@ -175,23 +187,33 @@ writeFileSync(outPath, `${JSON.stringify(out, null, 2)}\n`);
 const fmt = (x) => (x == null ? '–' : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
 const ratio = (a, b) => (a == null || b == null ? '–' : `${(a / b).toFixed(1)}×`);
 const lines = [];
-lines.push('| env | tfrl single | Gymnasium single | ratio (target ≥ 10×) | ' + NS.map((n) => `N=${n}`).join(' | ') + ' | VecEnv |');
-lines.push('|' + ' --- |'.repeat(5 + NS.length));
+lines.push(
+  '| env | tfrl single | Gymnasium single | ratio | tfrl single / CPU-s | Gymnasium / CPU-s | ratio per CPU-s (target ≥ 10×) | ' +
+    NS.map((n) => `N=${n}`).join(' | ') +
+    ' | VecEnv |',
+);
+lines.push(`|${' --- |'.repeat(8 + NS.length)}`);
 for (const id of ids) {
   const r = results[id];
   const g = gym?.single?.[id] ?? null;
+  const gc = gym?.singleCpu?.[id] ?? null;
   lines.push(
-    `| ${id} | ${fmt(r.single)} | ${fmt(g)} | ${ratio(r.single, g)} | ${NS.map((n) => fmt(r.vec[n])).join(' | ')} | ${r.vecImpl ?? r.error ?? ''} |`,
+    `| ${id} | ${fmt(r.single)} | ${fmt(g)} | ${ratio(r.single, g)} | ${fmt(r.singleCpu)} | ${fmt(gc)} | ${ratio(r.singleCpu, gc)} | ${NS.map((n) => fmt(r.vec[n])).join(' | ')} | ${r.vecImpl ?? r.error ?? ''} |`,
   );
 }
 if (gym?.cartpoleVector && results['CartPole-v1']) {
+  const cp = results['CartPole-v1'];
+  const gv = gym.cartpoleVector;
+  const gvc = gym.cartpoleVectorCpu ?? {};
   lines.push('');
-  lines.push('| CartPole-v1 vectorised, steps/s | ' + NS.map((n) => `N=${n}`).join(' | ') + ' |');
-  lines.push('|' + ' --- |'.repeat(1 + NS.length));
-  const cp = results['CartPole-v1'].vec;
-  lines.push(`| tfrl CartPoleVecEnv (batched) | ${NS.map((n) => fmt(cp[n])).join(' | ')} |`);
-  lines.push(`| Gymnasium CartPoleVectorEnv (NumPy) | ${NS.map((n) => fmt(gym.cartpoleVector[n])).join(' | ')} |`);
-  lines.push(`| ratio (target ≥ 1.5× at N ≥ 1024) | ${NS.map((n) => ratio(cp[n], gym.cartpoleVector[n])).join(' | ')} |`);
+  lines.push(`| CartPole-v1 vectorised, steps/s | ${NS.map((n) => `N=${n}`).join(' | ')} |`);
+  lines.push(`|${' --- |'.repeat(1 + NS.length)}`);
+  lines.push(`| tfrl CartPoleVecEnv (batched) | ${NS.map((n) => fmt(cp.vec[n])).join(' | ')} |`);
+  lines.push(`| Gymnasium CartPoleVectorEnv (NumPy) | ${NS.map((n) => fmt(gv[n])).join(' | ')} |`);
+  lines.push(`| ratio | ${NS.map((n) => ratio(cp.vec[n], gv[n])).join(' | ')} |`);
+  lines.push(`| tfrl per CPU-s | ${NS.map((n) => fmt(cp.vecCpu[n])).join(' | ')} |`);
+  lines.push(`| Gymnasium per CPU-s | ${NS.map((n) => fmt(gvc[n])).join(' | ')} |`);
+  lines.push(`| ratio per CPU-s (target ≥ 1.5× at N ≥ 1024) | ${NS.map((n) => ratio(cp.vecCpu[n], gvc[n])).join(' | ')} |`);
 }
 lines.push('');
 lines.push(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; ${out.machine.cpu}, ${out.machine.cores} cores, Node ${process.version}`);

@@ -143,6 +143,7 @@ if (task === 'affine') {
     logEvery: 100,
     evalData: test.x,
     evalEvery: 1000,
+    snapshotEvery: 100,
     onStep: (step) => {
       if (step % 1000 === 0) {
         const e = memLogger.lastScalar('eval/nll');

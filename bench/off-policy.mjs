@@ -35,6 +35,9 @@ const envId = args.env ?? 'Pendulum-v1';
 const seeds = (args.seeds ?? '0').split(',').map(Number);
 const backend = args.backend ?? 'wasm';
 const evalEpisodes = Number(args['eval-episodes'] ?? 10);
+// Deterministic evaluation (5 episodes) every `--eval-every` steps: a learning curve that is
+// written out as it grows, so a run cut short still reports where it got.
+const evalEvery = Number(args['eval-every'] ?? 2000);
 const Ctor = { sac: SAC, td3: TD3, ddpg: DDPG }[algo];
 if (!Ctor) throw new Error(`unknown --algo ${algo} (sac, td3, ddpg)`);
 
@@ -80,12 +83,24 @@ for (const seed of seeds) {
   const loadBefore = load();
   const t0 = performance.now();
   let lastPrint = t0;
+  const curve = [];
+  let nextEval = evalEvery;
+  const curveFile = path.join(here, 'results', `off-policy-curve-${algo}-${envId}-seed${seed}.json`);
   await agent.learn({
     totalTimesteps: steps,
     callbacks: [
       new (class extends BaseCallback {
         // Progress every ~30 s (stderr).
         onStep() {
+          if (evalEvery > 0 && agent.numTimesteps >= nextEval) {
+            nextEval += evalEvery;
+            const e = evaluatePolicy(agent, make(envId, envKwargs), { nEpisodes: 5, deterministic: true, seed: 20_000 + seed });
+            const point = { step: agent.numTimesteps, evalMean: e.meanReward, evalStd: e.stdReward, seconds: (performance.now() - t0) / 1000, load: load() };
+            curve.push(point);
+            process.stderr.write(`[${algo} ${envId} seed ${seed}] eval ${JSON.stringify(point)}\n`);
+            fs.mkdirSync(path.dirname(curveFile), { recursive: true });
+            fs.writeFileSync(curveFile, `${JSON.stringify({ algo, env: envId, seed, hyperparameters: hp, steps, backend, curve }, null, 2)}\n`);
+          }
           const now = performance.now();
           if (now - lastPrint > 30_000) {
             lastPrint = now;
@@ -110,6 +125,7 @@ for (const seed of seeds) {
     evalStd: ev.stdReward,
     evalEpisodes,
     trainEpRewMean100: agent.epRewardMean() ?? null,
+    curve,
     wallSeconds: wall,
     stepsPerSecond: steps / wall,
     backend: tf.getBackend(),

@@ -4,3 +4,4 @@ export * from './flows';
 export * from './datasets/mnist';
 export * from './datasets/image-folder';
 export * from './vae';
+export * from './gan';

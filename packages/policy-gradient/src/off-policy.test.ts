@@ -9,6 +9,7 @@ import {
   deterministicActorLoss,
   forwardInputGradOnly,
   forwardNoGrad,
+  forwardTrainable,
   ouStep,
   sacActorLoss,
   sacCriticTarget,
@@ -203,6 +204,36 @@ describe('networks and scaling', () => {
     read(g2 as tf.Tensor).forEach((v, i) => expect(v).toBeCloseTo(ga[i] as number, 5));
     x.dispose();
     mlp.dispose();
+  });
+
+  it('forwardTrainable: same value and weight gradients as Mlp.apply({inputGrad: false})', () => {
+    const rng = new Rng(2);
+    for (const output of ['identity', 'tanh'] as const) {
+      const mlp = new Mlp({ inputDim: 3, hiddenSizes: [6, 5], outputDim: 2, activation: 'relu', outputActivation: output, rng, name: 'pi' });
+      torchDefaultInit(mlp, rng);
+      const vars = mlp.trainableVariables;
+      const x = tf.tensor2d([
+        [0.1, -0.4, 0.8],
+        [1.2, 0.3, -0.5],
+        [-0.7, 0.9, 0.2],
+      ]);
+      const w = tf.tensor2d([
+        [1, -2],
+        [0.5, 3],
+        [-1, 1],
+      ]);
+      const ref = tf.variableGrads(() => tf.sum(tf.mul(mlp.apply(x, { inputGrad: false }), w)) as tf.Scalar, vars);
+      const ours = tf.variableGrads(() => tf.sum(tf.mul(forwardTrainable(mlp, x, 'relu', output), w)) as tf.Scalar, vars);
+      expect(read(ours.value)[0]).toBeCloseTo(read(ref.value)[0] as number, 5);
+      for (const v of vars) {
+        const a = read(ref.grads[v.name] as tf.Tensor);
+        const b = read(ours.grads[v.name] as tf.Tensor);
+        expect(b.length).toBe(a.length);
+        b.forEach((g, i) => expect(g).toBeCloseTo(a[i] as number, 5));
+      }
+      tf.dispose([x, w]);
+      mlp.dispose();
+    }
   });
 
   it('torchDefaultInit draws weights and biases in ±1/√fanIn', () => {

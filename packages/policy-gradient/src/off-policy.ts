@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   type Activation,
-  Adam,
+  type Adam,
   Algorithm,
   type AnyEnv,
   type BaseCallback,
@@ -22,6 +22,7 @@ import {
   activate,
   activationGradFromOutput,
   isVecEnv,
+  matMulTA,
   matMulTB,
 } from '@tfrl/core';
 
@@ -218,6 +219,47 @@ export function forwardInputGradOnly(mlp: Mlp, x: tf.Tensor2D, hidden: Activatio
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as (x: tf.Tensor) => tf.Tensor)(x) as tf.Tensor2D;
+}
+
+/**
+ * Forward pass of an Mlp on DATA (no gradient into `x`) as one custom-gradient node over its
+ * weights. Same values and gradients as `mlp.apply(x, {inputGrad: false})` (tested); the bias
+ * gradient Σ_batch dz is computed as 1ᵀ·dz (a 1×B matMul) instead of `tf.sum(dz, 0)`, which on
+ * wasm transposes the whole B×width matrix first (≈ a third of a 256³ matMul per layer).
+ */
+export function forwardTrainable(mlp: Mlp, x: tf.Tensor2D, hidden: Activation, output: Activation = 'identity'): tf.Tensor2D {
+  const vars = mlp.trainableVariables;
+  const acts = layerActs(mlp, hidden, output);
+  const L = acts.length;
+  const B = x.shape[0];
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const ps = args.slice(0, -1) as tf.Tensor[];
+    const hs: tf.Tensor2D[] = [];
+    let h = x;
+    for (let l = 0; l < L; l++) {
+      h = activate(tf.add(tf.matMul(h, ps[2 * l] as tf.Tensor2D), ps[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
+      hs.push(h);
+    }
+    save(hs);
+    return {
+      value: h,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const ones = tf.ones([1, B]) as tf.Tensor2D;
+        const grads: tf.Tensor[] = new Array(2 * L);
+        let dh = dy as tf.Tensor2D;
+        for (let l = L - 1; l >= 0; l--) {
+          const dz = activationGradFromOutput(dh, saved[l] as tf.Tensor2D, acts[l] as Activation);
+          const input = l === 0 ? x : (saved[l - 1] as tf.Tensor2D);
+          grads[2 * l] = matMulTA(input, dz);
+          grads[2 * l + 1] = tf.reshape(tf.matMul(ones, dz), [dz.shape[1]]);
+          if (l > 0) dh = matMulTB(dz, vars[2 * l] as tf.Tensor2D);
+        }
+        return grads;
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (f as (...a: tf.Tensor[]) => tf.Tensor)(...vars) as tf.Tensor2D;
 }
 
 /** Copy-free list of the variables of several networks. */

@@ -15,6 +15,7 @@ import {
   Discrete,
   type Rng,
   activate,
+  uniqueName,
   type RunningMeanStd,
   SyncVecEnv,
   checkpointTensorToTf,
@@ -195,7 +196,9 @@ export class OnPolicyNetwork {
       }
     }
     if (!this.discrete && this.head === 'state_independent') {
-      this.logStd = tf.variable(tf.fill([this.actDim], o.logStdInit), true, `${o.name}/log_std`);
+      const init = tf.fill([this.actDim], o.logStdInit);
+      this.logStd = tf.variable(init, true, uniqueName(`${o.name}/log_std`));
+      init.dispose();
     }
     if (!this.discrete && this.head === 'tanh_softplus') {
       const hi = this.high as Float32Array;

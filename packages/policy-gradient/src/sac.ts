@@ -34,6 +34,7 @@ import {
   criticLoss,
   forwardInputGradOnly,
   forwardNoGrad,
+  forwardTrainable,
   loadAdamStateTensors,
   loadNetStateTensors,
   netStateTensors,
@@ -196,7 +197,8 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     const x = tf.concat([batch.obs, batch.actions], 1);
     let meanQ: tf.Scalar | undefined;
     const critic = tf.variableGrads(() => {
-      const { q1, q2 } = this.critic.apply(x, { inputGrad: false });
+      const q1 = tf.reshape(forwardTrainable(this.critic.q1, x, act), [-1]) as tf.Tensor1D;
+      const q2 = tf.reshape(forwardTrainable(this.critic.q2, x, act), [-1]) as tf.Tensor1D;
       meanQ = tf.keep(tf.mean(q1) as tf.Scalar);
       return criticLoss([q1, q2], target);
     }, this.criticVars);
@@ -208,7 +210,7 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     let tempLoss: tf.Scalar | undefined;
     const actorVars = this.actorOptimizer.variables;
     const actor = tf.variableGrads(() => {
-      const pi = this.policy(this.actor.apply(batch.obs, { inputGrad: false }), seedPi);
+      const pi = this.policy(forwardTrainable(this.actor, batch.obs, act), seedPi);
       const xa = tf.concat([batch.obs, pi.action], 1);
       const q1 = tf.reshape(forwardInputGradOnly(this.critic.q1, xa, act), [-1]) as tf.Tensor1D;
       const q2 = tf.reshape(forwardInputGradOnly(this.critic.q2, xa, act), [-1]) as tf.Tensor1D;

@@ -30,6 +30,7 @@ import {
   deterministicActorLoss,
   forwardInputGradOnly,
   forwardNoGrad,
+  forwardTrainable,
   loadAdamStateTensors,
   loadNetStateTensors,
   makeActionNoise,
@@ -162,7 +163,7 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
     const x = tf.concat([batch.obs, batch.actions], 1);
     let meanQ: tf.Scalar | undefined;
     const critic = tf.variableGrads(() => {
-      const qs = this.critics.map((c) => tf.reshape(c.apply(x, { inputGrad: false }), [-1]) as tf.Tensor1D);
+      const qs = this.critics.map((c) => tf.reshape(forwardTrainable(c, x, act), [-1]) as tf.Tensor1D);
       meanQ = tf.keep(tf.mean(qs[0] as tf.Tensor1D) as tf.Scalar);
       return criticLoss(qs, target);
     }, this.criticVars);
@@ -173,7 +174,7 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
     if ((this.numUpdates + 1) % policyDelay === 0) {
       const actorVars = this.actor.trainableVariables;
       const actor = tf.variableGrads(() => {
-        const a = this.actor.apply(batch.obs, { inputGrad: false });
+        const a = forwardTrainable(this.actor, batch.obs, act, 'tanh');
         const q1 = tf.reshape(forwardInputGradOnly(this.critics[0] as Mlp, tf.concat([batch.obs, a], 1), act), [-1]) as tf.Tensor1D;
         return deterministicActorLoss(q1);
       }, actorVars);

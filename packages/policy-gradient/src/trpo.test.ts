@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { evaluatePolicy } from '@tfrl/core';
 import { expectNoTensorLeak } from '@tfrl/core/testing';
 import { make, makeVec } from '@tfrl/envs';
@@ -9,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPO, backtrackingLineSearch, conjugateGradient, fisherVectorProduct } from './trpo';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await tf.setBackend('wasm');
 });
 
 describe('conjugateGradient', () => {
@@ -73,5 +74,95 @@ describe('fisherVectorProduct', () => {
       expect(fv[r]).toBeCloseTo(expected, 5);
     }
     tf.dispose([W, x, oldLogits, probs]);
+  });
+});
+
+describe('backtrackingLineSearch', () => {
+  it('accepts the first step with KL below the target and a better objective', () => {
+    // objective(c) = 1 + c·(1 − c)·4, kl(c) = 0.05·c²: c = 1 → obj 1, rejected (no improvement, KL 0.05);
+    // c = 0.8 → obj 1.64 but KL 0.032 > 0.01; 0.64 → KL 0.02048; 0.512 → KL 0.0131; 0.4096 → KL 0.00839, obj 1.967 ✓
+    const tried: number[] = [];
+    const res = backtrackingLineSearch({
+      evaluate: (c) => {
+        tried.push(c);
+        return { objective: 1 + c * (1 - c) * 4, kl: 0.05 * c * c };
+      },
+      baseObjective: 1,
+      targetKl: 0.01,
+      maxIter: 10,
+      shrinkFactor: 0.8,
+    });
+    expect(res.accepted).toBe(true);
+    expect(res.coefficient).toBeCloseTo(0.4096, 10);
+    expect(res.iterations).toBe(5);
+    expect(tried.length).toBe(5);
+    expect(res.kl).toBeCloseTo(0.05 * 0.4096 ** 2, 10);
+  });
+
+  it('rejects when no step improves the objective within maxIter', () => {
+    const res = backtrackingLineSearch({
+      evaluate: () => ({ objective: 0.5, kl: 0 }),
+      baseObjective: 1,
+      targetKl: 0.01,
+      maxIter: 3,
+    });
+    expect(res.accepted).toBe(false);
+    expect(res.coefficient).toBe(0);
+    expect(res.iterations).toBe(3);
+  });
+});
+
+describe('TRPO', () => {
+  it('rejects unknown and out-of-range hyperparameters by name', () => {
+    const env = makeVec('CartPole-v1', 1, { seed: 0 });
+    expect(() => new TRPO({ env, cgSteps: 5 } as never)).toThrow(/cgSteps/);
+    expect(() => new TRPO({ env, targetKl: 0 })).toThrow(/targetKl/);
+  });
+
+  it('improves on CartPole-v1 in a few updates, with KL steps inside the trust region', async () => {
+    const agent = new TRPO({ env: makeVec('CartPole-v1', 2, { seed: 1 }), seed: 1, nSteps: 512, batchSize: 256, nCriticUpdates: 5, gaeLambda: 0.98 });
+    const evalEnv = make('CartPole-v1');
+    const before = await evaluatePolicy(agent, evalEnv, { nEpisodes: 5, deterministic: true, seed: 100 });
+    const kls: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await agent.learn({ totalTimesteps: 1024, resetNumTimesteps: false });
+      const s = agent.lastTrainStats;
+      if (s?.lineSearchSuccess) kls.push(s.kl);
+    }
+    const after = await evaluatePolicy(agent, evalEnv, { nEpisodes: 5, deterministic: true, seed: 100 });
+    expect(after.meanReward).toBeGreaterThan(Math.max(100, before.meanReward + 50));
+    expect(kls.length).toBeGreaterThan(3);
+    for (const kl of kls) expect(kl).toBeLessThan(0.01);
+    agent.dispose();
+  }, 120_000);
+
+  it('does not leak tensors (discrete; Gaussian with sub-sampling and normalisation)', async () => {
+    const agent = new TRPO({ env: makeVec('CartPole-v1', 2, { seed: 0 }), seed: 0, nSteps: 16, batchSize: 16, nCriticUpdates: 2, cgMaxSteps: 3 });
+    await expectNoTensorLeak(async () => {
+      await agent.learn({ totalTimesteps: 32, resetNumTimesteps: false });
+      agent.predict(new Float32Array(4));
+    });
+    agent.dispose();
+    const cagent = new TRPO({ env: makeVec('Pendulum-v1', 2, { seed: 0 }), seed: 0, nSteps: 16, batchSize: 8, nCriticUpdates: 1, cgMaxSteps: 3, subSamplingFactor: 2, normalize: true });
+    await expectNoTensorLeak(() => cagent.learn({ totalTimesteps: 32, resetNumTimesteps: false }).then(() => undefined));
+    expect(cagent.lastTrainStats?.cgIterations).toBeGreaterThan(0);
+    cagent.dispose();
+  });
+
+  it('save → load restores the policy, value optimizer, RNG and normalisation', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfrl-trpo-'));
+    const a = new TRPO({ env: makeVec('Pendulum-v1', 2, { seed: 7 }), seed: 7, nSteps: 32, batchSize: 32, nCriticUpdates: 2, normalize: true });
+    await a.learn({ totalTimesteps: 64 });
+    await a.save(dir);
+    const b = await TRPO.load(dir, { env: makeVec('Pendulum-v1', 2, { seed: 7 }) });
+    const probe = new Float32Array([1, 0, 0.5, 0, 1, -2]);
+    expect(Array.from(b.predict(probe, { deterministic: true }))).toEqual(Array.from(a.predict(probe, { deterministic: true })));
+    expect(b.valueOptimizer.getState()).toEqual(a.valueOptimizer.getState());
+    expect(b.obsRms?.count).toBeCloseTo(a.obsRms?.count as number, 6);
+    expect(b.rng.getState()).toEqual(a.rng.getState());
+    expect(b.numTimesteps).toBe(64);
+    a.dispose();
+    b.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -388,7 +388,8 @@ export class TRPO extends Algorithm<TrpoHp> {
   /** The Fisher of the output distribution at the old parameters. */
   private outputFisher(oldParams: tf.Tensor[]): OutputFisher {
     if (oldParams.length === 1) return { kind: 'categorical', probs: tf.softmax(oldParams[0] as tf.Tensor2D) as tf.Tensor2D };
-    return { kind: 'gaussian', invVar: tf.exp(tf.mul(-2, oldParams[1] as tf.Tensor1D)) as tf.Tensor1D, logStdSize: this.policy.actDim };
+    const invVar = tf.tidy(() => tf.exp(tf.mul(-2, oldParams[1] as tf.Tensor1D)) as tf.Tensor1D);
+    return { kind: 'gaussian', invVar, logStdSize: this.policy.actDim };
   }
 
   /** Surrogate mean(ratio · A) and mean KL at the current parameters, with one read. */

@@ -140,7 +140,7 @@ export interface GaussianMixtureOptions {
   /** Component means, one row of `dim` numbers per component. */
   means: number[][];
   /** Standard deviations: one for all, one per component, or one per component and dimension. */
-  stds: number | number[] | number[][];
+  stds: number | Array<number | number[]>;
   /** Mixture weights (normalised here; default uniform). */
   weights?: number[];
   rng: Rng;

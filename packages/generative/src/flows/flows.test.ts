@@ -280,7 +280,8 @@ describe('LU parameterisation', () => {
 });
 
 describe('the fused training loss', () => {
-  it('has the value and gradients of the taped NLL (Glow, RealNVP + ActNorm)', () => {
+  it.each(['cpu', 'wasm'] as const)('has the value and gradients of the taped NLL (Glow, RealNVP + ActNorm) on %s', async (backend) => {
+    await useBackend(backend);
     const flows = [
       new Glow({ dim: 2, numBlocks: 2, hiddenSizes: [12, 12], activation: 'tanh', seed: 4 }),
       new RealNVP({ dim: 3, numLayers: 3, actNorm: true, hiddenSizes: [10], activation: 'elu', seed: 5 }),
@@ -305,6 +306,7 @@ describe('the fused training loss', () => {
       tf.dispose([x, taped.value, fused.value, ...Object.values(taped.grads), ...Object.values(fused.grads)]);
       flow.dispose();
     }
+    await useBackend('cpu');
   });
 });
 

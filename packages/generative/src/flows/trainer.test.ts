@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMoons } from '../datasets/toys';
 import { loadFlow, saveFlow } from './checkpoint';
 import { AffineFlow, Glow, RealNVP } from './flow';
+import { trainFlowCommand } from './command';
 import { FlowNonFiniteError, FlowTrainer, trainFlow } from './trainer';
 
 const dirs: string[] = [];
@@ -27,21 +28,21 @@ afterAll(() => {
 describe('FlowTrainer', () => {
   it('smoke: a short Glow run lowers the held-out NLL on moons and logs the course curves', async () => {
     const train = makeMoons(4000, { noise: 0.1, rng: new Rng(1) });
-    const test = makeMoons(2000, { noise: 0.1, rng: new Rng(2) });
+    const test = makeMoons(1000, { noise: 0.1, rng: new Rng(2) });
     const flow = new Glow({ dim: 2, numBlocks: 2, hiddenSizes: [32, 32], seed: 0 });
     const logger = new MemoryLogger();
-    const trainer = new FlowTrainer(flow, { lr: 3e-3, seed: 3 });
+    const trainer = new FlowTrainer(flow, { lr: 5e-3, seed: 3 });
     // ActNorm init happens on the first batch, so measure the starting NLL after it.
     await trainer.train(train.x, { steps: 1, batchSize: 128 });
     const before = flow.evaluateNll(test.x);
-    const r = await trainer.train(train.x, { steps: 300, batchSize: 128, logger, logEvery: 50, evalData: test.x, evalEvery: 150 });
+    const r = await trainer.train(train.x, { steps: 200, batchSize: 128, logger, logEvery: 50, evalData: test.x, evalEvery: 100 });
     const after = flow.evaluateNll(test.x);
-    expect(r.steps).toBe(300);
-    expect(trainer.step).toBe(301);
-    expect(after).toBeLessThan(before - 0.15);
+    expect(r.steps).toBe(200);
+    expect(trainer.step).toBe(201);
+    expect(after).toBeLessThan(before - 0.1);
     expect(r.evalNll).toBeCloseTo(after, 5);
-    expect(logger.scalars('train/nll').length).toBe(6);
-    expect(logger.scalars('train/log_det').length).toBe(6);
+    expect(logger.scalars('train/nll').length).toBe(4);
+    expect(logger.scalars('train/log_det').length).toBe(4);
     expect(logger.scalars('eval/nll').length).toBe(3);
     // Loss decomposition: nll = −(log_prob + log_det) on the logged batch.
     expect(Number.isFinite(logger.lastScalar('train/log_prob'))).toBe(true);
@@ -51,7 +52,7 @@ describe('FlowTrainer', () => {
 
   it('fits the affine flow to a 1-D Gaussian', async () => {
     const flow = new AffineFlow({ dim: 1 });
-    const r = await trainFlow(flow, (b, rng) => rng.fillNormal(new Float32Array(b), 3, 2), { steps: 1500, batchSize: 100, lr: 0.05, seed: 1 });
+    const r = await trainFlow(flow, (b, rng) => rng.fillNormal(new Float32Array(b), 3, 2), { steps: 800, batchSize: 100, lr: 0.05, seed: 1 });
     const p = flow.gaussianParameters();
     expect(p.mean[0]).toBeCloseTo(3, 0);
     expect(Math.abs((p.std[0] as number) - 2)).toBeLessThan(0.2);
@@ -183,5 +184,20 @@ describe('FlowTrainer', () => {
     await expect(trainFlow(flow, new Float32Array(9), { steps: 1 })).rejects.toThrow(/rows with 2 values/);
     expect(() => new FlowTrainer(flow, { lr: -1 })).toThrow(/lr must be a positive number/);
     flow.dispose();
+  });
+
+  it('trainFlowCommand trains on a toy set, evaluates held-out data and writes a checkpoint', async () => {
+    const outDir = join(tempDir(), 'cmd');
+    const r = await trainFlowCommand({ dataset: 'circles', model: 'realnvp', blocks: 2, hidden: [8], steps: 20, batchSize: 32, nTrain: 300, nTest: 200, outDir });
+    expect(r.result.steps).toBe(20);
+    expect(Number.isFinite(r.heldOutNll)).toBe(true);
+    expect(r.test.n).toBe(200);
+    const loaded = await loadFlow(outDir);
+    expect(loaded.manifest.counters.numUpdates).toBe(20);
+    expect(loaded.flow.evaluateNll(r.test.x)).toBeCloseTo(r.heldOutNll, 4);
+    for (const t of Object.values(loaded.optimizerState ?? {})) t.dispose();
+    loaded.flow.dispose();
+    r.flow.dispose();
+    await expect(trainFlowCommand({ datset: 'moons' } as never)).rejects.toThrow(/unknown option "datset"/);
   });
 });

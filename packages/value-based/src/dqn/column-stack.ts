@@ -51,7 +51,9 @@ export function columnStack(xT: tf.Tensor2D, layers: readonly ColumnLayer[], opt
       h = (layers[l] as ColumnLayer).relu ? tf.relu(z) : z;
       hs.push(h);
     }
-    const toSave: tf.Tensor[] = [...(inputGrad ? [x] : []), ...hs];
+    // The input is saved even when it gets no gradient: it may be an intermediate (a transpose)
+    // that the forward scope disposes.
+    const toSave: tf.Tensor[] = [x, ...hs];
     const wAt: number[] = [];
     for (let l = 0; l < L; l++) {
       if (!isVar[l]) {
@@ -63,8 +65,7 @@ export function columnStack(xT: tf.Tensor2D, layers: readonly ColumnLayer[], opt
     return {
       value: h,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const off = inputGrad ? 1 : 0;
-        const act = (i: number) => (i === 0 ? (inputGrad ? (saved[0] as tf.Tensor2D) : xT) : (saved[off + i - 1] as tf.Tensor2D));
+        const act = (i: number) => saved[i] as tf.Tensor2D;
         const wOf = (l: number) => (isVar[l] ? (layers[l] as ColumnLayer).w : (saved[wAt[l] as number] as tf.Tensor2D));
         const grads: tf.Tensor[] = new Array(2 * L);
         let dh = dy as tf.Tensor2D;

@@ -1,0 +1,4 @@
+export * from './layers';
+export * from './networks';
+export * from './gan';
+export * from './trainer';
