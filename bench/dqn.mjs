@@ -172,6 +172,25 @@ if (suite in envFor) {
     out.runs.push(await run({ algo: 'DQN', envId, seed, hp: z.hp, steps: z.steps, threshold: z.threshold, evalEvery: suite === 'throughput' ? 0 : z.steps / 20 }));
     save();
   }
+} else if (suite === 'step') {
+  // CPU and wall ms per gradient step of the CartPole zoo config (phases of 128 steps, as in training),
+  // to compare with bench/dqn_step_torch.py under the same load.
+  for (const [name, extra] of [['DQN', {}], ['Double DQN', { double: true }]]) {
+    const agent = new DQN({ env: makeVec('CartPole-v1', 1, { seed: 0 }), seed: 0, ...ZOO['CartPole-v1'].hp, ...extra });
+    await agent.learn({ totalTimesteps: 1000 }); // random collection only (learningStarts = 1000)
+    agent.train(128);
+    const loadBefore = load();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const phases = 8;
+    for (let i = 0; i < phases; i++) agent.train(128);
+    const wall = performance.now() - t0;
+    const cu = process.cpuUsage(c0);
+    const r = { impl: `tfrl ${name}`, backend, gradientSteps: phases * 128, wallMsPerStep: +(wall / phases / 128).toFixed(3), cpuMsPerStep: +((cu.user + cu.system) / 1000 / phases / 128).toFixed(3), loadBefore, loadAfter: load() };
+    console.log(JSON.stringify(r));
+    out.runs.push(r);
+    agent.dispose();
+  }
 } else if (suite === 'rainbow' || suite === 'plot') {
   const z = ZOO['CartPole-v1'];
   const file = path.join(resultsDir, 'dqn-rainbow.json');
