@@ -5,7 +5,7 @@
  * batched VecEnv for classic control, a SyncVecEnv for the rest) at N = 1, 8, 64, 1024, 4096.
  *
  *   npx -y pnpm@10.34.9 --filter @tfrl/core --filter @tfrl/envs build
- *   node bench/envs-throughput.mjs [--only CartPole-v1,Pendulum-v1] [--seconds 0.4] [--reps 3] [--out path]
+ *   node bench/envs-throughput.mjs [--only CartPole-v1,Pendulum-v1] [--seconds 0.4] [--reps 3] [--out path] [--gym path]
  *
  * Actions are pre-generated valid random actions (sampled from the action space with a seeded Rng,
  * cycled), so the env dominates the timing. Each number is the median of `--reps` runs of about
@@ -13,7 +13,7 @@
  * (`process.cpuUsage`, all threads incl. GC/JIT; on a loaded machine the CPU figure is the stable one). SyncVecEnv throughput does not depend on N beyond N ≈ 64 (it steps one env
  * after another), so for non-batched envs N is capped at 256 (larger N only costs memory and time).
  * Each env is measured in its own child process (fresh JIT state, as in a training run).
- * If bench/results/envs-throughput-gym.json exists (from bench/envs_throughput_gym.py), the ratios
+ * If bench/results/envs-throughput-gym.json (or `--gym path`) exists (from bench/envs_throughput_gym.py), the ratios
  * to Gymnasium are computed. Writes bench/results/envs-throughput.json and prints a Markdown table.
  */
 
@@ -165,7 +165,7 @@ for (const id of ids) {
 }
 const load1 = os.loadavg();
 
-const gymPath = path.join(here, 'results', 'envs-throughput-gym.json');
+const gymPath = opt('gym', path.join(here, 'results', 'envs-throughput-gym.json'));
 const gym = existsSync(gymPath) ? JSON.parse(readFileSync(gymPath, 'utf8')) : null;
 
 const out = {

@@ -100,12 +100,12 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
     const [low, high] = resetBounds(this.id, options, -0.6, -0.4);
     this.s[0] = f(this.rng.uniform(low, high));
     this.s[1] = 0;
-    return { obs: Float32Array.from(this.s), info: {} };
+    return { obs: new Float32Array(this.s), info: {} };
   }
 
   protected _step(action: Float32Array): StepResult<Float32Array> {
     const reward = mccStep(this.s, 0, f(action[0] as number), this.goalVelocity, this.flag, 0);
-    return { obs: Float32Array.from(this.s), reward, terminated: this.flag[0] === 1, truncated: false, info: {} };
+    return { obs: new Float32Array(this.s), reward, terminated: this.flag[0] === 1, truncated: false, info: {} };
   }
 
   render(): RgbFrame {

@@ -60,7 +60,7 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
     const [low, high] = resetBounds(this.id, options, -0.6, -0.4);
     this.s[0] = this.rng.uniform(low, high);
     this.s[1] = 0;
-    return { obs: Float32Array.from(this.s), info: {} };
+    return { obs: new Float32Array(this.s), info: {} };
   }
 
   protected _step(action: number): StepResult<Float32Array> {
@@ -75,7 +75,7 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
     const terminated = position >= MC_GOAL_POSITION && velocity >= this.goalVelocity;
     this.s[0] = position;
     this.s[1] = velocity;
-    return { obs: Float32Array.from(this.s), reward: -1, terminated, truncated: false, info: {} };
+    return { obs: new Float32Array(this.s), reward: -1, terminated, truncated: false, info: {} };
   }
 
   render(): RgbFrame {

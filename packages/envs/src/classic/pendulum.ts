@@ -73,7 +73,11 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array> {
 
   private obs(): Float32Array {
     const th = this.s[0] as number;
-    return Float32Array.of(Math.cos(th), Math.sin(th), this.s[1] as number);
+    const o = new Float32Array(3);
+    o[0] = Math.cos(th);
+    o[1] = Math.sin(th);
+    o[2] = this.s[1] as number;
+    return o;
   }
 
   /** θ uniform in [−π, π), θ̇ uniform in [−1, 1) (`options.x_init`/`options.y_init` change the bounds). */

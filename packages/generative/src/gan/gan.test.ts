@@ -50,8 +50,13 @@ describe('BatchNorm', () => {
     expect(e[1]).toBeCloseTo((2 - 0.2) / Math.sqrt(0.9 + 1e-5), 5);
     // gradient reaches γ and β, and the input (Σ dx = 0 per channel for a loss linear in y)
     const g = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(bn.apply(xx, true), tf.tensor1d([1, 3]))))([x]);
-    const gx = (g[0] as tf.Tensor).dataSync();
+    const gx = Array.from((g[0] as tf.Tensor).dataSync());
     expect(gx.filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0)).toBeCloseTo(0, 4);
+    // dβ = Σ coef = 4·(1, 3); dγ = Σ coef·x̂ = 0 on channel 0 (x̂ sums to 0)
+    const vg = tf.variableGrads(() => tf.sum(tf.mul(bn.apply(x, true), tf.tensor1d([1, 3]))) as tf.Scalar, [bn.gamma, bn.beta]);
+    expect(Array.from((vg.grads[bn.beta.name] as tf.Tensor).dataSync())).toEqual([4, 12]);
+    expect((vg.grads[bn.gamma.name] as tf.Tensor).dataSync()[0]).toBeCloseTo(0, 4);
+    tf.dispose([vg.value, ...Object.values(vg.grads)]);
     expect(() => bn.apply(tf.zeros([2, 3]), true)).toThrow(/expected 2 channels/);
     tf.dispose([x, ...g]);
     store.dispose();

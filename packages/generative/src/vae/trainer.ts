@@ -166,6 +166,8 @@ export interface GenCommandOptions {
   lr?: number;
   /** Held-out examples (default 1000). */
   heldOut?: number;
+  /** Use only the first `limit` images of the file (quick runs). */
+  limit?: number;
   /** A Logger (e.g. @tfrl/logger's createRunLogger); default none. */
   logger?: Logger;
 }
@@ -179,7 +181,7 @@ export function loadMnistForCommand(opts: GenCommandOptions): { train: ImageData
   } catch {
     paths = mnistPaths(opts.dataDir, 't10k');
   }
-  const data = loadMnist(paths);
+  const data = loadMnist({ ...paths, limit: opts.limit });
   return splitTrainHeldOut(data, opts.heldOut ?? 1000, new Rng(opts.seed ?? 0));
 }
 
