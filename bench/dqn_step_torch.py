@@ -33,4 +33,8 @@ w0, c0 = time.perf_counter(), time.process_time()
 for _ in range(steps):
     step()
 w, c = time.perf_counter() - w0, time.process_time() - c0
-print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "threads": 1, "steps": steps, "wallMsPerStep": round(1000 * w / steps, 3), "cpuMsPerStep": round(1000 * c / steps, 3), "load": os.getloadavg()}))
+res = {"impl": "pytorch", "torch": torch.__version__, "threads": 1, "steps": steps, "wallMsPerStep": round(1000 * w / steps, 3), "cpuMsPerStep": round(1000 * c / steps, 3), "load": os.getloadavg()}
+print(json.dumps(res))
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "dqn-step-torch.json")
+with open(out, "w") as f:
+    f.write(json.dumps(res, indent=1) + "\n")

@@ -5,6 +5,7 @@
 //   node bench/flows.mjs moons  [--noise 0.1]   # Glow on two moons, held-out NLL + PNGs
 //   node bench/flows.mjs circles
 // Options: --steps N --batch N --lr X --blocks K --hidden H --seed S --model glow|realnvp --noise X --tag name
+//          --ckpt DIR (write a tfrl checkpoint there every 1000 steps and at the end)
 // Writes bench/results/flows-<tag>.json and, for 2-D tasks, bench/results/flows-<tag>-*.png.
 import { execSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -144,6 +145,8 @@ if (task === 'affine') {
     evalData: test.x,
     evalEvery: 1000,
     snapshotEvery: 100,
+    checkpointDir: opt('ckpt', undefined),
+    checkpointEvery: 1000,
     onStep: (step) => {
       if (step % 1000 === 0) {
         const e = memLogger.lastScalar('eval/nll');

@@ -50,7 +50,6 @@ if (task === 'vae') {
   const lr = Number(opt('lr', 1e-3));
   const hidden = opt('hidden', '400').split(',').map(Number);
   const outPath = join(resultsDir, 'generative-vae.json');
-  const out = existsSync(outPath) ? JSON.parse(readFileSync(outPath, 'utf8')) : { runs: {} };
   for (const latent of latents) {
     const uptimeStart = uptime();
     const t0 = Date.now();
@@ -95,6 +94,8 @@ if (task === 'vae') {
       }
     }
     const last = res.history[res.history.length - 1];
+    // Re-read: several latent sizes may run as parallel processes.
+    const out = existsSync(outPath) ? JSON.parse(readFileSync(outPath, 'utf8')) : { runs: {} };
     out.runs[`latent${latent}_seed${seed}`] = {
       latent,
       seed,

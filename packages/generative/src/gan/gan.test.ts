@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MemoryLogger, Rng } from '@tfrl/core';
 import { expectNoTensorLeak, useBackend } from '@tfrl/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodePng } from '../datasets/image-folder';
+import { decodePng, writePngImage } from '../datasets/image-folder';
 import type { ImageDataset } from '../datasets/mnist';
 import { conv2dFast, conv2dTransposeFast } from './conv';
 import { Gan, discriminatorLosses, generatorLoss } from './gan';
@@ -193,5 +193,19 @@ describe('Gan', () => {
     expect(loaded.optG.stepCount).toBe(gan.optG.stepCount);
     gan.dispose();
     loaded.dispose();
+  });
+
+  it('trains a colour DCGAN from a streamed image folder (centre-cropped, resized)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfrl-gan-folder-'));
+    for (let i = 0; i < 8; i++) {
+      const data = new Uint8Array(20 * 16 * 3);
+      for (let p = 0; p < 20 * 16; p++) data.set([(i * 30) % 256, p % 256, 128], p * 3);
+      writePngImage(join(dir, `face${i}.png`), { width: 20, height: 16, channels: 3, data });
+    }
+    const { gan, history } = await trainGan({ folder: { dir, height: 16 }, baseFilters: 4, latentDim: 8, epochs: 1, batchSize: 4, seed: 0 });
+    expect(history[0]?.steps).toBe(2);
+    expect(gan.options.image).toEqual({ height: 16, width: 16, channels: 3 });
+    expect(gan.sample(2).length).toBe(2 * 16 * 16 * 3);
+    gan.dispose();
   });
 });
