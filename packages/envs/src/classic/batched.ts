@@ -8,7 +8,7 @@
  *   at the first reset; from platform entropy when never seeded), used only to draw reset states;
  * - the dynamics are the single envs' own step functions (or, for CartPole, the same float64
  *   operations in the same order), so obs/rewards match bit for bit;
- * - when env i terminates or reaches `maxEpisodeSteps` (truncated, not when also terminated),
+ * - when env i terminates or reaches `maxEpisodeSteps` (truncated, also when it terminates on that step, as Gymnasium),
  *   its last observation goes to `finalObs` row i, it is reset at once and `obs` row i holds the
  *   new episode's first observation; `infos[i].episode = {r, l, t}` on that step;
  * - output buffers are reused exactly as SyncVecEnv's (`obs` alternates between two buffers).
@@ -209,7 +209,8 @@ export abstract class ClassicVecEnv implements VecEnv {
     this.elapsed[i] = l;
     const R = (this.episodeReturn[i] as number) + r;
     this.episodeReturn[i] = R;
-    const tr = !done && l >= this.maxEpisodeSteps;
+    // As Gymnasium's TimeLimit: the limit step is truncated even when it also terminates.
+    const tr = l >= this.maxEpisodeSteps;
     this.term[i] = done ? 1 : 0;
     this.trunc[i] = tr ? 1 : 0;
     if (done || tr) this.endEpisode(i, R, l, obs);
