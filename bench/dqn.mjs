@@ -195,6 +195,8 @@ if (suite in envFor) {
   const z = ZOO['CartPole-v1'];
   const file = path.join(resultsDir, 'dqn-rainbow.json');
   if (suite === 'rainbow') {
+    // Keep earlier seeds' runs (seeds can be run as separate processes).
+    if (fs.existsSync(file)) out.runs = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
     for (const seed of seeds) {
       out.runs.push(await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: RAINBOW_CARTPOLE, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
       save();

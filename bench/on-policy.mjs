@@ -4,8 +4,8 @@
 //   npx -y pnpm@10.34.9 --filter @tfrl/policy-gradient build
 //   node bench/on-policy.mjs <run> [seeds=0,1,2] [backend=wasm]
 //
-// <run>: reinforce-cartpole | a2c-cartpole | trpo-cartpole | ars-pendulum | a2c-pendulum-course |
-//        a2c-pendulum-zoo | ars-cartpole
+// <run>: reinforce-cartpole | a2c-cartpole | trpo-cartpole | ars-pendulum | ars-pendulum-2ep |
+//        ars-pendulum-tuned | ars-cartpole | a2c-pendulum-course | a2c-pendulum-zoo
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +46,15 @@ const RUNS = {
     steps: 4_000_000,
     threshold: -250,
     hp: { version: 'v2', learningRate: 0.018, nDelta: 4, nTop: 1, deltaStd: 0.1, netArch: [16], zeroPolicy: false, nEvalEpisodes: 2 },
+  },
+  // Tuned here: 8 directions, top 4, two episodes per perturbation, 6M steps.
+  'ars-pendulum-tuned': {
+    algo: ARS,
+    env: 'Pendulum-v1',
+    nEnvs: 1,
+    steps: 6_000_000,
+    threshold: -250,
+    hp: { version: 'v2', learningRate: 0.018, nDelta: 8, nTop: 4, deltaStd: 0.1, netArch: [16], zeroPolicy: false, nEvalEpisodes: 2 },
   },
   'ars-cartpole': { algo: ARS, env: 'CartPole-v1', nEnvs: 1, steps: 50_000, threshold: 475, hp: { nDelta: 2 } },
   // The course's Pendulum A2C (shared/seeds/003): 1 env, one-step TD updates, Adam 1e-4 / 1e-3.
@@ -108,7 +117,10 @@ await initBackend(backend, { quiet: true });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'results', `on-policy-${run}.json`);
+// Seeds run separately (e.g. in parallel processes) are merged into the same file.
 const results = [];
+const previous = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
+const kept = previous?.run === run ? previous.seeds.filter((x) => !seeds.includes(x.seed)) : [];
 for (const seed of seeds) {
   const loadStart = os.loadavg()[0];
   const env = makeVec(spec.env, spec.nEnvs, { seed });
@@ -129,9 +141,13 @@ for (const seed of seeds) {
   };
   results.push(r);
   console.log(JSON.stringify({ run, ...r }));
+  // Other processes may have written their seeds meanwhile: re-read before merging.
+  const now = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
+  for (const x of now?.run === run ? now.seeds : kept) if (!seeds.includes(x.seed) && !kept.some((k) => k.seed === x.seed)) kept.push(x);
+  const all = [...kept, ...results].sort((a, b) => a.seed - b.seed);
   agent.dispose?.();
   // Rewrite after every seed so a partial run leaves its numbers behind.
-  const means = results.map((x) => x.evalMean);
+  const means = all.map((x) => x.evalMean);
   const mean = means.reduce((a, b) => a + b, 0) / means.length;
   const std = Math.sqrt(means.reduce((a, b) => a + (b - mean) ** 2, 0) / means.length);
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -150,10 +166,10 @@ for (const seed of seeds) {
         node: process.version,
         cpus: os.cpus().length,
         evaluation: '10 episodes, deterministic, eval seed 10000 + seed',
-        seeds: results,
+        seeds: all,
         meanOfSeedMeans: +mean.toFixed(2),
         stdOfSeedMeans: +std.toFixed(2),
-        seedsAtThreshold: results.filter((x) => x.evalMean >= spec.threshold).length,
+        seedsAtThreshold: all.filter((x) => x.evalMean >= spec.threshold).length,
         date: new Date().toISOString(),
       },
       null,

@@ -75,6 +75,26 @@ describe('fisherVectorProduct', () => {
     }
     tf.dispose([W, x, oldLogits, probs]);
   });
+  it('equals an explicit Fisher for a linear Gaussian policy (mean block 1/σ², log-std block 2·I)', () => {
+    // mean = x W (x ∈ R², 1 action), σ = exp(logStd) = 0.5: F_WW = mean_s x xᵀ / σ², F_logσ = 2
+    const X = [
+      [1, -0.5],
+      [0.3, 2],
+      [-1, 1],
+    ];
+    const W = tf.variable(tf.tensor2d([0.2, -0.1], [2, 1]), true, 'fvp/Wg');
+    const x = tf.tensor2d(X.flat(), [3, 2]);
+    const invVar = tf.tensor1d([1 / 0.25]);
+    const v = [0.7, -0.4, 1.5]; // [W00, W10, logStd]
+    const fv = fisherVectorProduct({ outputs: () => tf.matMul(x, W), fisher: { kind: 'gaussian', invVar, logStdSize: 1 }, vars: [W], v, damping: 0.01 });
+    for (let r = 0; r < 2; r++) {
+      let e = 0.01 * v[r]!;
+      for (let c = 0; c < 2; c++) e += (X.reduce((a, xs) => a + xs[r]! * xs[c]!, 0) / 3 / 0.25) * v[c]!;
+      expect(fv[r]).toBeCloseTo(e, 5);
+    }
+    expect(fv[2]).toBeCloseTo((2 + 0.01) * 1.5, 6);
+    tf.dispose([W, x, invVar]);
+  });
 });
 
 describe('backtrackingLineSearch', () => {

@@ -90,6 +90,24 @@ describe('ELBO terms', () => {
     vae.dispose();
   });
 
+  it("initialises as PyTorch's nn.Linear by default: W, b ~ U(±1/√fan_in)", () => {
+    const vae = new Vae({ inputDim: 784, latentDim: 2, seed: 0 });
+    const maxAbs = (v: tf.Variable) => v.dataSync().reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const [ew, eb] = vae.encoder.trainableVariables as [tf.Variable, tf.Variable];
+    const [dw, db] = vae.decoder.trainableVariables as [tf.Variable, tf.Variable];
+    expect(maxAbs(ew)).toBeLessThanOrEqual(1 / 28);
+    expect(maxAbs(ew)).toBeGreaterThan(0.035);
+    expect(maxAbs(eb)).toBeLessThanOrEqual(1 / 28);
+    expect(maxAbs(eb)).toBeGreaterThan(0.03);
+    expect(maxAbs(dw)).toBeLessThanOrEqual(Math.SQRT1_2);
+    expect(maxAbs(dw)).toBeGreaterThan(0.6);
+    expect(maxAbs(db)).toBeGreaterThan(0.6);
+    vae.dispose();
+    const g = new Vae({ inputDim: 784, latentDim: 2, init: 'glorot' });
+    expect(maxAbs(g.decoder.trainableVariables[1] as tf.Variable)).toBe(0);
+    g.dispose();
+  });
+
   it('normalQuantile and latent grids', () => {
     expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
     expect(normalQuantile(0.5)).toBeCloseTo(0, 8);

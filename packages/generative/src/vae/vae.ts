@@ -19,6 +19,11 @@ export interface VaeOptions {
   /** Seed for the initial weights and the noise (default 0). */
   seed?: number;
   lr?: number;
+  /**
+   * Weight initialisation: 'torch' (default) = PyTorch's nn.Linear default, W and b ~ U(±1/√fan_in),
+   * as the pytorch/examples VAE; 'glorot' = Glorot-uniform weights, zero biases.
+   */
+  init?: 'torch' | 'glorot';
 }
 
 export interface VaeLossTerms {
@@ -95,13 +100,13 @@ export class Vae {
       decoder,
       seed: options.seed ?? 0,
       lr,
+      init: options.init ?? 'torch',
     };
     this.inputDim = options.inputDim;
     this.latentDim = options.latentDim;
     this.hiddenSizes = [...hidden];
     this.decoderKind = decoder;
     this.rng = new Rng(this.options.seed);
-    // Glorot-uniform weights: close to PyTorch's default U(±1/√fan_in) scale for these layers.
     this.encoder = new Mlp({
       inputDim: this.inputDim,
       hiddenSizes: hidden,
@@ -120,6 +125,8 @@ export class Vae {
       rng: this.rng,
       name: 'vae/decoder',
     });
+    if (this.options.init === 'torch') for (const net of [this.encoder, this.decoder]) torchLinearInit(net, this.rng);
+    else if (this.options.init !== 'glorot') throw new TypeError(`Vae: init must be 'torch' or 'glorot', got ${JSON.stringify(this.options.init)}`);
     const zero = tf.scalar(0);
     this.logSigma = tf.variable(zero, true, uniqueName('vae/log_sigma'));
     zero.dispose();
@@ -337,6 +344,21 @@ export class Vae {
     this.logSigma.dispose();
     this.optimizer.dispose();
   }
+}
+
+/** Re-draw an Mlp's weights and biases as PyTorch's nn.Linear default: U(±1/√fan_in). */
+export function torchLinearInit(net: Mlp, rng: Rng): void {
+  const vars = net.trainableVariables;
+  const w: Record<string, tf.Tensor> = {};
+  net.weightNames.forEach((name, i) => {
+    const v = vars[i] as tf.Variable;
+    // weights are [in, out]; a bias [out] belongs to the weight before it
+    const fanIn = v.rank === 2 ? (v.shape[0] as number) : ((vars[i - 1] as tf.Variable).shape[0] as number);
+    const bound = 1 / Math.sqrt(fanIn);
+    w[name] = tf.tensor(rng.fillUniform(new Float32Array(v.size), -bound, bound), v.shape);
+  });
+  net.setWeights(w);
+  for (const t of Object.values(w)) t.dispose();
 }
 
 /** Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
