@@ -49,6 +49,7 @@ if (task === 'vae') {
   const batchSize = Number(opt('batch', 128));
   const lr = Number(opt('lr', 1e-3));
   const hidden = opt('hidden', '400').split(',').map(Number);
+  const init = opt('init', 'torch');
   const outPath = join(resultsDir, 'generative-vae.json');
   for (const latent of latents) {
     const uptimeStart = uptime();
@@ -69,6 +70,7 @@ if (task === 'vae') {
       batchSize,
       lr,
       hiddenSizes: hidden,
+      init,
       seed,
       logger,
       outDir: runOut,
@@ -96,13 +98,14 @@ if (task === 'vae') {
     const last = res.history[res.history.length - 1];
     // Re-read: several latent sizes may run as parallel processes.
     const out = existsSync(outPath) ? JSON.parse(readFileSync(outPath, 'utf8')) : { runs: {} };
-    out.runs[`latent${latent}_seed${seed}`] = {
+    out.runs[`latent${latent}_seed${seed}${init === 'torch' ? '' : `_${init}`}`] = {
       latent,
       seed,
       epochs,
       batchSize,
       lr,
       hidden,
+      init,
       trainCount: train.count,
       heldOutCount: heldOut.count,
       heldOutNegElbo1Sample: last.heldOut.negElbo,

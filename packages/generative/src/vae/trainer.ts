@@ -16,6 +16,8 @@ export interface TrainVaeOptions {
   lr?: number;
   hiddenSizes?: number[];
   decoder?: VaeDecoderKind;
+  /** Weight initialisation (default 'torch', see VaeOptions.init). */
+  init?: 'torch' | 'glorot';
   seed?: number;
   logger?: Logger;
   /** Write PNG grids every `sampleEvery` epochs (and before training); 0 = never (default 1). */
@@ -92,7 +94,7 @@ export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult
   const seed = options.seed ?? 0;
   const vae =
     options.vae ??
-    new Vae({ inputDim: d, latentDim: options.latentDim, hiddenSizes: options.hiddenSizes, decoder: options.decoder, lr: options.lr, seed });
+    new Vae({ inputDim: d, latentDim: options.latentDim, hiddenSizes: options.hiddenSizes, decoder: options.decoder, lr: options.lr, init: options.init, seed });
   if (vae.inputDim !== d) throw new RangeError(`trainVae: the VAE takes ${vae.inputDim} inputs but the images have ${d} pixels`);
   const shuffleRng = new Rng(seed + 1);
   const sampleEvery = options.sampleEvery ?? 1;

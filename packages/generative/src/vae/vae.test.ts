@@ -92,7 +92,7 @@ describe('ELBO terms', () => {
 
   it("initialises as PyTorch's nn.Linear by default: W, b ~ U(±1/√fan_in)", () => {
     const vae = new Vae({ inputDim: 784, latentDim: 2, seed: 0 });
-    const maxAbs = (v: tf.Variable) => v.dataSync().reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const maxAbs = (v: tf.Variable) => Array.from(v.dataSync()).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
     const [ew, eb] = vae.encoder.trainableVariables as [tf.Variable, tf.Variable];
     const [dw, db] = vae.decoder.trainableVariables as [tf.Variable, tf.Variable];
     expect(maxAbs(ew)).toBeLessThanOrEqual(1 / 28);
