@@ -158,7 +158,16 @@ function plotCurves(file, series, { width = 640, height = 400, yMin, yMax, xMax 
 const resultsDir = path.join(here, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const out = { suite, backend, node: process.version, command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`, started: new Date().toISOString(), runs: [] };
-const save = () => fs.writeFileSync(path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite}.json`), `${JSON.stringify(out, null, 1)}\n`);
+const save = () => {
+  const file = path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite}.json`);
+  if (suite === 'cartpole' && fs.existsSync(file)) {
+    // Seeds may run as parallel processes: keep the other seeds' runs already in the file.
+    const others = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
+    const mine = out.runs.filter((r) => seeds.includes(r.seed));
+    out.runs = [...others, ...mine].sort((a, b) => a.seed - b.seed);
+  }
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
+};
 
 const envFor = { cartpole: 'CartPole-v1', acrobot: 'Acrobot-v1', mountaincar: 'MountainCar-v0', lunarlander: 'LunarLander-v3', throughput: 'CartPole-v1' };
 if (suite in envFor) {
@@ -202,7 +211,10 @@ if (suite in envFor) {
       save();
     }
   } else {
-    out.runs = JSON.parse(fs.readFileSync(file, 'utf8')).runs;
+    const prev = JSON.parse(fs.readFileSync(file, 'utf8'));
+    out.runs = prev.runs;
+    out.command = 'node bench/dqn.mjs rainbow <seed> (one process per seed), then node bench/dqn.mjs plot';
+    out.started = prev.started;
   }
   // DQN curves come from the cartpole suite (same eval every 2500 steps, 5 episodes).
   const dqnFile = path.join(resultsDir, 'dqn-cartpole.json');

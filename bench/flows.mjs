@@ -5,7 +5,7 @@
 //   node bench/flows.mjs moons  [--noise 0.1]   # Glow on two moons, held-out NLL + PNGs
 //   node bench/flows.mjs circles
 // Options: --steps N --batch N --lr X --blocks K --hidden H --seed S --model glow|realnvp --noise X --tag name
-//          --ckpt DIR (write a tfrl checkpoint there every 1000 steps and at the end)
+//          --clip X (max global gradient norm) --ckpt DIR (write a tfrl checkpoint there every 1000 steps and at the end)
 // Writes bench/results/flows-<tag>.json and, for 2-D tasks, bench/results/flows-<tag>-*.png.
 import { execSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -139,6 +139,7 @@ if (task === 'affine') {
     batchSize,
     lr,
     lrSchedule: 'cosine',
+    maxGradNorm: opt('clip', undefined) === undefined ? undefined : Number(opt('clip')),
     seed,
     logger: memLogger,
     logEvery: 100,
@@ -205,7 +206,7 @@ if (task === 'affine') {
     task: `${model} on ${task} (noise ${noise})`,
     command: `node bench/flows.mjs ${args.join(' ')}`,
     model,
-    hyper: { blocks, hidden: [hidden, hidden], activation, scaleBound: 2, steps, batchSize, lr, lrSchedule: 'cosine', optimizer: 'Adam', seed },
+    hyper: { blocks, hidden: [hidden, hidden], activation, scaleBound: 2, steps, batchSize, lr, lrSchedule: 'cosine', maxGradNorm: opt('clip', null), optimizer: 'Adam', seed },
     params: flow.numParameters,
     layers: flow.layers.length,
     data: { nTrain, nHeldOut: 10000, trainSeed: 1000 + seed, heldOutSeed: 2000 + seed, noise, ...(task === 'circles' ? { factor: 0.5 } : {}) },
