@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BaseEnv, Box, type Env, SyncVecEnv, evaluatePolicy } from '@tfrl/core';
-import { expectNoTensorLeak } from '@tfrl/core/testing';
+import { expectNoTensorLeak, useBackend } from '@tfrl/core/testing';
 import { make, makeVec } from '@tfrl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PPO, ppoPolicyLoss } from './ppo';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend('wasm');
 });
 
 /** One-step task with a Box action: reward -(a - target)², target = the observation. */
