@@ -88,7 +88,7 @@ export class RmsProp {
     if (this.maxGradNorm !== undefined && !(this.maxGradNorm > 0)) throw new RangeError(`RmsProp: maxGradNorm must be positive, got ${this.maxGradNorm}`);
     this.sizes = variables.map((v) => v.size);
     this.shapes = variables.map((v) => [...v.shape]);
-    this.sq = tf.variable(tf.zeros([this.sizes.reduce((a, b) => a + b, 0)]), false);
+    this.sq = tf.tidy(() => tf.variable(tf.zeros([this.sizes.reduce((a, b) => a + b, 0)]), false));
   }
 
   get stepCount(): number {

@@ -204,7 +204,7 @@ export class PPO extends Algorithm<PpoHp> {
       rng: this.rng,
       name: 'ppo',
     });
-    this.logStd = this.discrete ? undefined : tf.variable(tf.fill([this.actDim], hp.logStdInit), true, 'ppo/log_std');
+    this.logStd = this.discrete ? undefined : tf.tidy(() => tf.variable(tf.fill([this.actDim], hp.logStdInit), true, 'ppo/log_std'));
     this.variables = [...this.policy.trainableVariables, ...(this.logStd ? [this.logStd] : [])];
     this.optimizer = new Adam(this.variables, {
       lr: this.scheduleValue('learningRate'),

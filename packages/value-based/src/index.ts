@@ -6,7 +6,7 @@ export * from './dqn';
 
 /**
  * Registers this package's algorithms in @tfrl/core's algorithm registry (the CLI calls this).
- * The DQN family lands with its own issue; until then there is nothing to register.
+ * Registers `dqn` and `rainbow` (the tabular learners register through `registerTabularAlgorithms`).
  */
 export function registerValueBasedAlgorithms(): void {
   registerAlgorithm({

@@ -174,3 +174,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+describe('Adam lifetime', () => {
+  it('creating and disposing an optimizer leaves no tensors behind', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const v = tf.variable(tf.zeros([3]));
+    const before = tf.memory().numTensors;
+    const opt = new Adam([v], { lr: 0.1 });
+    opt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    v.dispose();
+  });
+});

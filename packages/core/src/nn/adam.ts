@@ -92,8 +92,9 @@ export class Adam {
     this.total = this.sizes.reduce((a, b) => a + b, 0);
     const fk = options.fusedKernel ?? 'auto';
     this.useFused = fk === 'auto' ? this.total <= FUSED_ADAM_MAX_PARAMS : fk;
-    this.m = tf.variable(tf.zeros([this.total]), false);
-    this.v = tf.variable(tf.zeros([this.total]), false);
+    // Inside tidy so the zeros tensors the variables were made from are released.
+    this.m = tf.tidy(() => tf.variable(tf.zeros([this.total]), false));
+    this.v = tf.tidy(() => tf.variable(tf.zeros([this.total]), false));
   }
 
   /** Number of updates applied so far. */
