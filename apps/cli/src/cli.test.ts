@@ -44,7 +44,7 @@ describe('tfrl CLI', () => {
   });
 
   it('names what is wrong: unknown command, algorithm, env, option, hyperparameter', async () => {
-    await expect(main(['fly'])).rejects.toThrow(/unknown command "fly".*train, eval, list/s);
+    await expect(main(['fly'])).rejects.toThrow(/unknown command "fly".*train, eval, list, gen/s);
     await expect(trainCommand(['nope', 'CartPole-v1'])).rejects.toThrow(/nope.*ppo/s);
     await expect(trainCommand(['ppo', 'CartPol-v9'])).rejects.toThrow(/unknown environment "CartPol-v9".*CartPole-v1/s);
     await expect(trainCommand(['ppo', 'CartPole-v1', '--stepz', '5'])).rejects.toThrow(/unknown option --stepz.*--steps/s);
@@ -87,4 +87,22 @@ describe('tfrl CLI', () => {
     expect(fs.readFileSync(gif).subarray(0, 6).toString('latin1')).toBe('GIF89a');
     await expect(evalCommand([path.join(tmp, 'missing')])).rejects.toThrow(/run directory not found/);
   }, 120_000);
+});
+
+describe('tfrl gen', () => {
+  it('trains a flow on two moons and a VAE on a slice of MNIST, writing runs', async () => {
+    const { genCommand } = await import('./commands/gen');
+    const flow = await genCommand(['train', 'flow', '--dataset', 'moons', '--steps', '60', '--blocks', '2', '--backend', 'wasm', '--logdir', tmp]);
+    expect(fs.readdirSync(flow!.runDir)).toEqual(expect.arrayContaining(['config.json', 'progress.csv', 'model']));
+    const mnistDir = path.resolve(__dirname, '../../../../shared/data/mnist');
+    const vae = await genCommand([
+      'train', 'vae', '--dataset', 'mnist', '--data-dir', mnistDir, '--limit', '1200', '--epochs', '1', '--latent', '2', '--backend', 'wasm', '--logdir', tmp,
+    ]);
+    expect(fs.readdirSync(vae!.runDir).some((f) => f.endsWith('.png') || f === 'samples' || f === 'checkpoint')).toBe(true);
+    await expect(genCommand(['train', 'flow', '--dataset', 'mnist'])).rejects.toThrow(/moons, circles or checkerboard/);
+    await expect(genCommand(['train', 'bigan'])).rejects.toThrow(/vae, gan, dcgan, flow/);
+    await expect(
+      genCommand(['train', 'vae', '--data-dir', path.join(tmp, 'nope'), '--backend', 'wasm', '--logdir', tmp]),
+    ).rejects.toThrow(/nope/);
+  }, 180_000);
 });

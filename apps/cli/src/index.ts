@@ -1,11 +1,13 @@
 import { registerPolicyGradientAlgorithms } from '@tfrl/policy-gradient';
 import { registerTabularAlgorithms, registerValueBasedAlgorithms } from '@tfrl/value-based';
 import { evalCommand } from './commands/eval';
+import { genCommand } from './commands/gen';
 import { listCommand } from './commands/list';
 import { trainCommand } from './commands/train';
 
 export { trainCommand } from './commands/train';
 export { evalCommand } from './commands/eval';
+export { genCommand } from './commands/gen';
 export { listCommand, installedBackends } from './commands/list';
 export { defaultConfig, configsDir } from './config';
 
@@ -16,6 +18,7 @@ Usage:
                           [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--logdir dir]
   tfrl eval <run-dir> [--episodes N] [--gif out.gif]
   tfrl list [algorithms|envs|backends]
+  tfrl gen train <vae|gan|dcgan|flow> [--dataset mnist|moons|circles] [--latent N] [--epochs N]
   tfrl <command> --help
 
 Examples:
@@ -24,6 +27,7 @@ Examples:
   tfrl train ppo CartPole-v1 --set learning_rate=3e-4 --backend cpu
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
   tfrl list algorithms
+  tfrl gen train vae --dataset mnist --latent 2
 `;
 
 let registered = false;
@@ -54,7 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'list':
       listCommand(rest);
       return 0;
+    case 'gen':
+      await genCommand(rest);
+      return 0;
     default:
-      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, help\n\n${HELP}`);
+      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, gen, help\n\n${HELP}`);
   }
 }
