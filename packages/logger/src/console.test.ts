@@ -146,7 +146,13 @@ describe('ConsoleLogger table interval', () => {
     const { ConsoleLogger } = await import('./console');
     let out = '';
     let t = 0;
-    const stream = { write: (s: string) => ((out += s), true), isTTY: false } as unknown as NodeJS.WritableStream;
+    const stream = {
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
     const c = new ConsoleLogger({ stream, progress: 'off', tableIntervalSeconds: 10, now: () => t, env: {} });
     c.scalar('train/loss', 1, 1);
     c.dump(1);
