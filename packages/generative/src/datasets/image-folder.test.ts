@@ -142,11 +142,42 @@ describe('imageFolderBatches', () => {
       for await (const _ of imageFolderBatches({ dir, batchSize: 8 })) {
         /* drain */
       }
-    }).rejects.toThrow(/no decoder for .*photo\.jpg/);
+    }).rejects.toThrow(/photo\.jpg is not a readable JPEG/);
     await expect(async () => {
       for await (const _ of imageFolderBatches({ dir: join(dir, 'missing'), batchSize: 2 })) {
         /* drain */
       }
     }).rejects.toThrow(/cannot read directory .*missing/);
+  });
+});
+
+describe('JPEG images', () => {
+  it('decodes JPEG files in a folder (jpeg-js) and centre-crops them like PNGs', async () => {
+    const jpeg = (await import('jpeg-js')).default;
+    const dir = mkdtempSync(join(tmpdir(), 'tfrl-jpg-'));
+    // 16×8 RGBA: left half red, right half blue; the centre crop (8×8) keeps columns 4..11.
+    const w = 16;
+    const h = 8;
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const o = (y * w + x) * 4;
+        rgba[o] = x < 8 ? 255 : 0;
+        rgba[o + 2] = x < 8 ? 0 : 255;
+        rgba[o + 3] = 255;
+      }
+    }
+    writeFileSync(join(dir, 'a.jpg'), jpeg.encode({ data: rgba, width: w, height: h }, 95).data);
+    writeFileSync(join(dir, 'broken.jpeg'), Buffer.from([0xff, 0xd8, 0x00, 0x01]));
+    const { decodeJpeg } = await import('./image-folder');
+    const img = decodeJpeg(new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 95).data), 'a.jpg');
+    expect([img.width, img.height, img.channels]).toEqual([16, 8, 3]);
+    expect(img.data[0]).toBeGreaterThan(200); // red at (0, 0)
+    expect(img.data[(15) * 3 + 2]).toBeGreaterThan(200); // blue at (15, 0)
+    const batches = [];
+    await expect(async () => {
+      for await (const b of imageFolderBatches({ dir, batchSize: 1, height: 8, width: 8, range: [0, 1] })) batches.push(b);
+    }).rejects.toThrow(/broken\.jpeg/);
+    expect(batches.length).toBe(1);
   });
 });

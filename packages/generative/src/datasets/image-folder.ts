@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Rng } from '@tfrl/core';
+import jpeg from 'jpeg-js';
 
 /** An 8-bit image, row-major, `channels` interleaved values per pixel (same shape as core's LogImage). */
 export interface RasterImage {
@@ -273,6 +274,19 @@ export function centerCropResize(
 
 export type ImageDecoder = (bytes: Uint8Array, path: string) => RasterImage;
 
+/** JPEG (baseline and progressive) through jpeg-js, as RGB. */
+export function decodeJpeg(bytes: Uint8Array, path: string): RasterImage {
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 }) as typeof img;
+  } catch (e) {
+    throw new Error(`imageFolder: ${path} is not a readable JPEG: ${(e as Error).message}`);
+  }
+  return { width: img.width, height: img.height, channels: 3, data: img.data };
+}
+
+const DEFAULT_DECODERS: Record<string, ImageDecoder> = { '.png': decodePng, '.jpg': decodeJpeg, '.jpeg': decodeJpeg };
+
 export interface ImageFolderOptions {
   dir: string;
   /** Output size (default 64×64). */
@@ -340,7 +354,7 @@ export async function* imageFolderBatches(options: ImageFolderOptions): AsyncGen
   if (files.length === 0) throw new Error(`imageFolder: ${options.dir} contains no .png/.jpg/.jpeg files`);
   if (options.rng) files = options.rng.shuffle([...files]);
   if (options.limit !== undefined) files = files.slice(0, options.limit);
-  const decoders: Record<string, ImageDecoder> = { '.png': decodePng, ...(options.decoders ?? {}) };
+  const decoders: Record<string, ImageDecoder> = { ...DEFAULT_DECODERS, ...(options.decoders ?? {}) };
   for (let start = 0; start < files.length; start += bs) {
     const paths = files.slice(start, start + bs);
     if (paths.length < bs && options.dropLast) break;
@@ -371,7 +385,7 @@ async function readFileAsync(p: string): Promise<Uint8Array> {
 /** Read and decode one image file with the built-in PNG decoder (or `decoders`). */
 export function readImageFile(path: string, decoders: Record<string, ImageDecoder> = {}): RasterImage {
   const ext = extname(path).toLowerCase();
-  const dec = ({ '.png': decodePng, ...decoders } as Record<string, ImageDecoder>)[ext];
+  const dec = ({ ...DEFAULT_DECODERS, ...decoders } as Record<string, ImageDecoder>)[ext];
   if (!dec) throw new Error(`readImageFile: no decoder for ${path} (${ext})`);
   return dec(new Uint8Array(readFileSync(path)), path);
 }
