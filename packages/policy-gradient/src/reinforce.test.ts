@@ -3,33 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { BaseEnv, Box, evaluatePolicy } from '@tfrl/core';
+import { evaluatePolicy } from '@tfrl/core';
 import { expectNoTensorLeak } from '@tfrl/core/testing';
 import { make, makeVec } from '@tfrl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REINFORCE, discountedReturns } from './reinforce';
+import { ReachEnv } from './reach-env.testutil';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
-/** One-step task with a Box action: reward −(a − target)², target = the observation. */
-class ReachEnv extends BaseEnv<Float32Array, Float32Array> {
-  readonly observationSpace = new Box({ low: -1, high: 1, shape: [1] });
-  readonly actionSpace = new Box({ low: -2, high: 2, shape: [1] });
-  private target = 0;
-  protected _reset() {
-    this.target = this.rng.uniform(-1, 1);
-    return { obs: Float32Array.of(this.target), info: {} };
-  }
-  protected _step(action: Float32Array) {
-    const d = (action[0] as number) - this.target;
-    return { obs: Float32Array.of(this.target), reward: -d * d, terminated: true, truncated: false, info: {} };
-  }
-  render() {
-    return { width: 1, height: 1, data: new Uint8Array(3) };
-  }
-}
 
 describe('discountedReturns', () => {
   it('matches hand-computed returns', () => {
