@@ -35,6 +35,7 @@ import {
   adamStateTensors,
   asVecEnv,
   loadAdamState,
+  normalizeRewardsWithRms,
   normalizeWithRms,
   rmsFromJson,
   rmsToJson,
@@ -304,19 +305,8 @@ export class A2C extends Algorithm<A2cHp> {
   private normalizeRewards(rewards: Float32Array, dones: Uint8Array): Float32Array {
     const rms = this.retRms;
     if (!rms) return rewards;
-    const n = rewards.length;
-    const g = this.hyperparameters.gamma;
-    for (let i = 0; i < n; i++) this.discountedReturns[i] = (this.discountedReturns[i] as number) * g + (rewards[i] as number);
-    rms.update(this.discountedReturns);
-    const scale = Math.sqrt((rms.var[0] as number) + 1e-8);
-    const clip = this.hyperparameters.clipReward;
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = (rewards[i] as number) / scale;
-      out[i] = v > clip ? clip : v < -clip ? -clip : v;
-      if (dones[i]) this.discountedReturns[i] = 0;
-    }
-    return out;
+    const hp = this.hyperparameters;
+    return normalizeRewardsWithRms(rewards, dones, rms, this.discountedReturns, hp.gamma, hp.clipReward);
   }
 
   predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array | Float32Array {

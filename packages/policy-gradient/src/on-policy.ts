@@ -38,6 +38,32 @@ export function normalizeWithRms(obs: Float32Array, rms: RunningMeanStd, clip: n
 }
 
 /**
+ * VecNormalize-style reward scaling: updates the running discounted return per env (`returns`,
+ * reset where `dones`), merges it into `rms`, and returns the rewards divided by the return's std
+ * and clipped to ±clip. `returns` is updated in place.
+ */
+export function normalizeRewardsWithRms(
+  rewards: Float32Array,
+  dones: ArrayLike<number>,
+  rms: RunningMeanStd,
+  returns: Float64Array,
+  gamma: number,
+  clip: number,
+): Float32Array {
+  const n = rewards.length;
+  for (let i = 0; i < n; i++) returns[i] = (returns[i] as number) * gamma + (rewards[i] as number);
+  rms.update(returns);
+  const scale = Math.sqrt((rms.var[0] as number) + 1e-8);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = (rewards[i] as number) / scale;
+    out[i] = v > clip ? clip : v < -clip ? -clip : v;
+    if (dones[i]) returns[i] = 0;
+  }
+  return out;
+}
+
+/**
  * Policy outputs → env actions: integers for a Discrete space (`low` undefined), values clipped to
  * [low, high] per dimension for a Box.
  */

@@ -33,7 +33,7 @@ import {
   explainedVariance,
   isVecEnv,
 } from '@tfrl/core';
-import { normalizeWithRms, toEnvActionArray } from './on-policy';
+import { normalizeRewardsWithRms, normalizeWithRms, toEnvActionArray } from './on-policy';
 
 export const ppoHyperparameters = defineHyperparameters({
   learningRate: { type: 'schedule', default: 3e-4, exclusiveMin: 0, doc: 'Adam step size: a number or a schedule such as "lin_0.001"' },
@@ -248,19 +248,8 @@ export class PPO extends Algorithm<PpoHp> {
   private normalizeRewards(rewards: Float32Array, dones: Uint8Array | Float32Array): Float32Array {
     const rms = this.retRms;
     if (!rms) return rewards;
-    const n = rewards.length;
-    const g = this.hyperparameters.gamma;
-    for (let i = 0; i < n; i++) this.discountedReturns[i] = (this.discountedReturns[i] as number) * g + (rewards[i] as number);
-    rms.update(this.discountedReturns);
-    const scale = Math.sqrt((rms.var[0] as number) + 1e-8);
-    const clip = this.hyperparameters.clipReward;
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = (rewards[i] as number) / scale;
-      out[i] = v > clip ? clip : v < -clip ? -clip : v;
-      if (dones[i]) this.discountedReturns[i] = 0;
-    }
-    return out;
+    const hp = this.hyperparameters;
+    return normalizeRewardsWithRms(rewards, dones, rms, this.discountedReturns, hp.gamma, hp.clipReward);
   }
 
   // ------------------------------------------------------------------ acting
