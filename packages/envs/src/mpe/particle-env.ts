@@ -298,6 +298,23 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
 
   close(): void {}
 
+  /**
+   * The scenarios' reset placement: every agent uniform in [−1, 1]² at rest, then every landmark
+   * uniform in [−landmarkBound, landmarkBound]² (draws in that order).
+   */
+  protected scatterEntities(landmarkBound = 1): void {
+    for (const a of this.world.agents) {
+      a.px = this.uniform(-1, 1);
+      a.py = this.uniform(-1, 1);
+      a.vx = 0;
+      a.vy = 0;
+    }
+    for (const l of this.world.landmarks) {
+      l.px = this.uniform(-landmarkBound, landmarkBound);
+      l.py = this.uniform(-landmarkBound, landmarkBound);
+    }
+  }
+
   protected uniform(lo: number, hi: number): number {
     return this.rng.uniform(lo, hi);
   }

@@ -56,16 +56,7 @@ export class SimpleSpreadEnv extends ParticleEnv {
   }
 
   protected resetWorld(): void {
-    for (const a of this.world.agents) {
-      a.px = this.uniform(-1, 1);
-      a.py = this.uniform(-1, 1);
-      a.vx = 0;
-      a.vy = 0;
-    }
-    for (const l of this.world.landmarks) {
-      l.px = this.uniform(-1, 1);
-      l.py = this.uniform(-1, 1);
-    }
+    this.scatterEntities();
   }
 
   protected observe(i: number): number[] {
@@ -160,16 +151,7 @@ export class SimpleAdversaryEnv extends ParticleEnv {
 
   protected resetWorld(): void {
     this.markGoal(this.rng.integers(0, this.world.landmarks.length));
-    for (const a of this.world.agents) {
-      a.px = this.uniform(-1, 1);
-      a.py = this.uniform(-1, 1);
-      a.vx = 0;
-      a.vy = 0;
-    }
-    for (const l of this.world.landmarks) {
-      l.px = this.uniform(-1, 1);
-      l.py = this.uniform(-1, 1);
-    }
+    this.scatterEntities();
   }
 
   protected observe(i: number): number[] {
@@ -238,16 +220,7 @@ export class SimpleTagEnv extends ParticleEnv {
   }
 
   protected resetWorld(): void {
-    for (const a of this.world.agents) {
-      a.px = this.uniform(-1, 1);
-      a.py = this.uniform(-1, 1);
-      a.vx = 0;
-      a.vy = 0;
-    }
-    for (const l of this.world.landmarks) {
-      l.px = this.uniform(-0.9, 0.9);
-      l.py = this.uniform(-0.9, 0.9);
-    }
+    this.scatterEntities(0.9);
   }
 
   protected observe(i: number): number[] {
