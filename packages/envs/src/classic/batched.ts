@@ -21,7 +21,7 @@
 
 import { Box, Discrete, Rng, type Space, type VecEnv, type VecStepResult, entropySeed } from '@tfrl/core';
 import { acrobotObs, acrobotStep } from './acrobot';
-import { CartPoleEnv } from './cartpole';
+import { CP_INV_TOTAL_MASS, CartPoleEnv, cartPoleCos, cartPoleSin } from './cartpole';
 import { MC_FORCE, MC_GOAL_POSITION, MC_GRAVITY, MC_MAX_POSITION, MC_MAX_SPEED, MC_MIN_POSITION } from './mountain-car';
 import { mccStep } from './mountain-car-continuous';
 import { PENDULUM_MAX_TORQUE, pendulumStep } from './pendulum';
@@ -191,7 +191,7 @@ export abstract class ClassicVecEnv implements VecEnv {
     for (let k = 0; k < this.infoCount; k++) {
       const i = this.infoSet[k] as number;
       infos[i] = this.emptyInfos[i] as Record<string, unknown>;
-      finalObs.fill(0, i * d, i * d + d);
+      for (let j = i * d; j < i * d + d; j++) finalObs[j] = 0;
     }
     this.infoCount = 0;
     this.stepNow = -1;
@@ -239,7 +239,6 @@ export abstract class ClassicVecEnv implements VecEnv {
 
 const CP_GRAVITY = 9.8;
 const CP_MASS_POLE = 0.1;
-const CP_TOTAL_MASS = CP_MASS_POLE + 1.0;
 const CP_LENGTH = 0.5;
 const CP_POLE_MASS_LENGTH = CP_MASS_POLE * CP_LENGTH;
 const CP_FORCE_MAG = 10.0;
@@ -297,12 +296,12 @@ export class CartPoleVecEnv extends ClassicVecEnv {
       const theta = s[b + 2] as number;
       const thetaDot = s[b + 3] as number;
       const force = actions[i] === 1 ? CP_FORCE_MAG : -CP_FORCE_MAG;
-      const cosT = Math.cos(theta);
-      const sinT = Math.sin(theta);
-      // Same operations in the same order as CartPoleEnv (and Gymnasium).
-      const temp = (force + CP_POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinT) / CP_TOTAL_MASS;
-      const thetaAcc = (CP_GRAVITY * sinT - cosT * temp) / (CP_LENGTH * (4.0 / 3.0 - (CP_MASS_POLE * (cosT * cosT)) / CP_TOTAL_MASS));
-      const xAcc = temp - (CP_POLE_MASS_LENGTH * thetaAcc * cosT) / CP_TOTAL_MASS;
+      const cosT = cartPoleCos(theta);
+      const sinT = cartPoleSin(theta);
+      // Same operations in the same order as CartPoleEnv (bit-identical to it).
+      const temp = (force + CP_POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinT) * CP_INV_TOTAL_MASS;
+      const thetaAcc = (CP_GRAVITY * sinT - cosT * temp) / (CP_LENGTH * (4.0 / 3.0 - CP_MASS_POLE * (cosT * cosT) * CP_INV_TOTAL_MASS));
+      const xAcc = temp - CP_POLE_MASS_LENGTH * thetaAcc * cosT * CP_INV_TOTAL_MASS;
       const nx = x + CP_TAU * xDot;
       const nxDot = xDot + CP_TAU * xAcc;
       const nth = theta + CP_TAU * thetaDot;
@@ -322,7 +321,8 @@ export class CartPoleVecEnv extends ClassicVecEnv {
       elapsed[i] = l;
       const R = (ret[i] as number) + r;
       ret[i] = R;
-      const tr = !done && l >= max;
+      // As Gymnasium's TimeLimit: the limit step is truncated even when it also terminates.
+      const tr = l >= max;
       term[i] = done ? 1 : 0;
       trunc[i] = tr ? 1 : 0;
       if (done || tr) this.endEpisode(i, R, l, obs);

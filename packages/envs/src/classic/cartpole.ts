@@ -23,6 +23,46 @@ const TAU = 0.02; // seconds per step
 const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
 const X_THRESHOLD = 2.4;
 
+/** The divisions by the total mass are done as multiplications by its inverse (one rounding apart;
+ * a division costs several multiplications). Exported for the batched env, which must match. */
+export const CP_INV_TOTAL_MASS = 1 / TOTAL_MASS;
+
+// Taylor coefficients of sin and cos. On |θ| < 0.25 rad (CartPole terminates at 0.2094 rad) the
+// truncation error is below 1e-21, so these agree with Math.sin/Math.cos to the last ulp (they
+// differ by one ulp on ~0.7 % of inputs, as NumPy's and V8's sin already do) at a fraction of
+// the cost; outside that range the library functions are used.
+const S3 = -1 / 6;
+const S5 = 1 / 120;
+const S7 = -1 / 5040;
+const S9 = 1 / 362880;
+const S11 = -1 / 39916800;
+const S13 = 1 / 6227020800;
+const C2 = -1 / 2;
+const C4 = 1 / 24;
+const C6 = -1 / 720;
+const C8 = 1 / 40320;
+const C10 = -1 / 3628800;
+const C12 = 1 / 479001600;
+const C14 = -1 / 87178291200;
+
+/** sin(θ), fast for the small angles CartPole lives at. */
+export function cartPoleSin(t: number): number {
+  if (t < 0.25 && t > -0.25) {
+    const t2 = t * t;
+    return t + t * t2 * (S3 + t2 * (S5 + t2 * (S7 + t2 * (S9 + t2 * (S11 + t2 * S13)))));
+  }
+  return Math.sin(t);
+}
+
+/** cos(θ), fast for the small angles CartPole lives at. */
+export function cartPoleCos(t: number): number {
+  if (t < 0.25 && t > -0.25) {
+    const t2 = t * t;
+    return 1 + t2 * (C2 + t2 * (C4 + t2 * (C6 + t2 * (C8 + t2 * (C10 + t2 * (C12 + t2 * C14))))));
+  }
+  return Math.cos(t);
+}
+
 const SCREEN_W = 600;
 const SCREEN_H = 400;
 
@@ -71,12 +111,13 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     let theta = s[2] as number;
     let thetaDot = s[3] as number;
     const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
-    const cosT = Math.cos(theta);
-    const sinT = Math.sin(theta);
-    // Same operation order as Gymnasium; results agree to the last ulp of sin/cos (NumPy vs V8).
-    const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinT) / TOTAL_MASS;
-    const thetaAcc = (GRAVITY * sinT - cosT * temp) / (LENGTH * (4.0 / 3.0 - (MASS_POLE * (cosT * cosT)) / TOTAL_MASS));
-    const xAcc = temp - (POLE_MASS_LENGTH * thetaAcc * cosT) / TOTAL_MASS;
+    const cosT = cartPoleCos(theta);
+    const sinT = cartPoleSin(theta);
+    // Gymnasium's formula and operation order, except that x / TOTAL_MASS is x * CP_INV_TOTAL_MASS;
+    // results agree with Gymnasium's to a few ulps per step. CartPoleVecEnv has the same lines.
+    const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinT) * CP_INV_TOTAL_MASS;
+    const thetaAcc = (GRAVITY * sinT - cosT * temp) / (LENGTH * (4.0 / 3.0 - MASS_POLE * (cosT * cosT) * CP_INV_TOTAL_MASS));
+    const xAcc = temp - POLE_MASS_LENGTH * thetaAcc * cosT * CP_INV_TOTAL_MASS;
     x = x + TAU * xDot;
     xDot = xDot + TAU * xAcc;
     theta = theta + TAU * thetaDot;
