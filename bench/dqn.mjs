@@ -4,6 +4,10 @@
 //   node bench/dqn.mjs rainbow  [seeds=0]         Rainbow vs DQN on CartPole-v1, curves → PNG
 //   node bench/dqn.mjs acrobot|mountaincar|lunarlander [seeds]
 //   node bench/dqn.mjs throughput                 zoo CartPole config, steps/s only (eval off)
+//   --early-stop   SB3's EvalCallback + StopTrainingOnRewardThreshold protocol: every evaluation
+//                  uses 10 episodes and training stops at the first one ≥ the threshold; the final
+//                  10-episode evaluation (fresh seeds) then scores the stopped model. Results go to
+//                  dqn-<suite>-earlystop.json.
 // Each suite writes bench/results/dqn-<suite>.json. Every run records `uptime` load next to its timing.
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,8 +20,10 @@ import { writePng } from '../packages/logger/dist/index.js';
 import { DQN, Rainbow } from '../packages/value-based/dist/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const suite = process.argv[2] ?? 'cartpole';
-const seeds = (process.argv[3] ?? (suite === 'cartpole' ? '0,1,2' : '0')).split(',').map(Number);
+const earlyStop = process.argv.includes('--early-stop');
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const suite = positional[0] ?? 'cartpole';
+const seeds = (positional[1] ?? (suite === 'cartpole' ? '0,1,2' : '0')).split(',').map(Number);
 const backend = process.env.TFRL_BACKEND ?? 'wasm';
 await initBackend(backend, { quiet: true });
 
@@ -70,14 +76,14 @@ class EvalCurve extends BaseCallback {
     this.evalSeconds += (performance.now() - t0) / 1000;
     this.curve.push([ctx.numTimesteps, r.meanReward]);
     if (this.reachedAt === null && r.meanReward >= this.threshold) this.reachedAt = ctx.numTimesteps;
-    return true;
+    return !(earlyStop && this.reachedAt !== null);
   }
 }
 
 async function run({ algo, envId, seed, hp, steps, threshold, evalEvery = 0 }) {
   const Cls = algo === 'Rainbow' ? Rainbow : DQN;
   const agent = new Cls({ env: makeVec(envId, 1, { seed }), seed, ...hp });
-  const cb = new EvalCurve(envId, evalEvery, 5, threshold);
+  const cb = new EvalCurve(envId, evalEvery, earlyStop ? 10 : 5, threshold);
   const loadBefore = load();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -98,6 +104,7 @@ async function run({ algo, envId, seed, hp, steps, threshold, evalEvery = 0 }) {
     evalMean: +fin.meanReward.toFixed(1),
     evalStd: +fin.stdReward.toFixed(1),
     reachedThresholdAt: cb.reachedAt,
+    earlyStop,
     curve: cb.curve,
     backend,
     loadBefore,
@@ -159,8 +166,8 @@ const resultsDir = path.join(here, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const out = { suite, backend, node: process.version, command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`, started: new Date().toISOString(), runs: [] };
 const save = () => {
-  const file = path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite}.json`);
-  if (suite === 'cartpole' && fs.existsSync(file)) {
+  const file = path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite}${earlyStop ? '-earlystop' : ''}.json`);
+  if (fs.existsSync(file)) {
     // Seeds may run as parallel processes: keep the other seeds' runs already in the file.
     const others = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
     const mine = out.runs.filter((r) => seeds.includes(r.seed));
