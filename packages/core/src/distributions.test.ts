@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Categorical, DiagGaussian, SquashedDiagGaussian, tanhLogAbsDetJacobian } from './distributions';
+import {
+  Categorical,
+  DiagGaussian,
+  SquashedDiagGaussian,
+  SquashedStateDependentNoiseDistribution,
+  StateDependentNoise,
+  StateDependentNoiseDistribution,
+  expln,
+  gsdeStdMatrix,
+  tanhLogAbsDetJacobian,
+} from './distributions';
 import { Rng } from './rng';
 import { expectNoTensorLeak, useBackend } from './testing';
 
@@ -294,5 +304,229 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
       expectClose(arr(d.logProbFromPre(u)), [-72 - 0.5 * LN_2PI - Math.log(1e-6)], 3);
       tf.dispose([mean, logStd, u]);
     });
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('gSDE on the %s backend', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
+  /** log N(x; μ, σ) by hand. */
+  const logN = (x: number, mu: number, sigma: number) => -0.5 * ((x - mu) / sigma) ** 2 - Math.log(sigma) - 0.5 * LN_2PI;
+  const entN = (sigma: number) => 0.5 + 0.5 * LN_2PI + Math.log(sigma);
+
+  it('latentDim 2, actDim 1: σ² = Σ_j z_j² σ_j² (+1e-6), logProb and entropy by hand', () => {
+    // σ = [0.5, 2]; rows z = [1, 2] and [0, -1].
+    const logStd = tf.tensor2d([[Math.log(0.5)], [Math.log(2)]]);
+    const latent = tf.tensor2d([
+      [1, 2],
+      [0, -1],
+    ]);
+    const mean = tf.tensor2d([[0.3], [-1]]);
+    const d = new StateDependentNoiseDistribution(mean, logStd, latent);
+    const s0 = Math.sqrt(1 * 0.25 + 4 * 4 + 1e-6);
+    const s1 = Math.sqrt(0 + 1 * 4 + 1e-6);
+    expectClose(arr(d.std()), [s0, s1]);
+    const x = tf.tensor2d([[1.3], [0]]);
+    expectClose(arr(d.logProb(x)), [logN(1.3, 0.3, s0), logN(0, -1, s1)]);
+    expectClose(arr(d.entropy()), [entN(s0), entN(s1)]);
+    expectClose(arr(d.mode()), [0.3, -1]);
+    tf.dispose([logStd, latent, mean, x]);
+  });
+
+  it('latentDim 2, actDim 2 (full and shared std): per-action σ, log-prob and entropy summed over actions', () => {
+    // Full: σ = [[1, 2], [3, e^-1]].
+    const logStd = tf.tensor2d([
+      [0, Math.log(2)],
+      [Math.log(3), -1],
+    ]);
+    const latent = tf.tensor2d([
+      [1, -1],
+      [0.5, 2],
+    ]);
+    const mean = tf.tensor2d([
+      [0, 1],
+      [-0.5, 0.2],
+    ]);
+    const x = tf.tensor2d([
+      [1, 0],
+      [0.5, 0.7],
+    ]);
+    const e2 = Math.exp(-2);
+    const sig = [
+      [Math.sqrt(1 + 9 + 1e-6), Math.sqrt(4 + e2 + 1e-6)],
+      [Math.sqrt(0.25 + 36 + 1e-6), Math.sqrt(0.25 * 4 + 4 * e2 + 1e-6)],
+    ] as const;
+    const d = new StateDependentNoiseDistribution(mean, logStd, latent);
+    expectClose(arr(d.std()), [sig[0][0], sig[0][1], sig[1][0], sig[1][1]]);
+    expectClose(arr(d.logProb(x)), [
+      logN(1, 0, sig[0][0]) + logN(0, 1, sig[0][1]),
+      logN(0.5, -0.5, sig[1][0]) + logN(0.7, 0.2, sig[1][1]),
+    ]);
+    expectClose(arr(d.entropy()), [entN(sig[0][0]) + entN(sig[0][1]), entN(sig[1][0]) + entN(sig[1][1])]);
+    // fullStd false: logStd [L, 1] = [log 2, 0] shared by both actions → σ matrix [[2, 2], [1, 1]].
+    const shared = tf.tensor2d([[Math.log(2)], [0]]);
+    const ds = new StateDependentNoiseDistribution(mean, shared, latent);
+    expectClose(arr(ds.stdMatrix()), [2, 2, 1, 1]);
+    const r0 = Math.sqrt(4 + 1 + 1e-6);
+    const r1 = Math.sqrt(0.25 * 4 + 4 + 1e-6);
+    expectClose(arr(ds.std()), [r0, r0, r1, r1]);
+    tf.dispose([logStd, latent, mean, x, shared]);
+  });
+
+  it('noise = z·(σ ⊙ W) with one matrix for the batch or one per row', () => {
+    const logStd = tf.tensor2d([
+      [0, Math.log(2)],
+      [Math.log(3), 0],
+    ]);
+    const latent = tf.tensor2d([
+      [1, -1],
+      [0.5, 2],
+    ]);
+    const mean = tf.tensor2d([
+      [0, 1],
+      [-0.5, 0.2],
+    ]);
+    const d = new StateDependentNoiseDistribution(mean, logStd, latent);
+    // E = σ ⊙ W = [[1·1, 2·0.5], [3·(-1), 1·2]] = [[1, 1], [-3, 2]]
+    const w = tf.tensor2d([
+      [1, 0.5],
+      [-1, 2],
+    ]);
+    expectClose(arr(d.noise(w)), [1 + 3, 1 - 2, 0.5 - 6, 0.5 + 4]);
+    expectClose(arr(d.sample(w)), [4, 0, -6, 4.7]);
+    // Per row: row 0 uses W above, row 1 uses W' = [[0, 1], [1, 0]] → E' = [[0, 2], [3, 0]].
+    const wb = tf.tensor3d([
+      [
+        [1, 0.5],
+        [-1, 2],
+      ],
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    ]);
+    expectClose(arr(d.noise(wb)), [4, -1, 6, 1]);
+    expect(() => d.noise(tf.zeros([3, 2]) as tf.Tensor2D)).toThrow(/weights shape/);
+    tf.dispose([logStd, latent, mean, w, wb]);
+  });
+
+  it('learnFeatures false stops the gradient into the latent; true lets it through; logStd always gets one', () => {
+    const logStd = tf.tensor2d([[-0.5], [0.3]]);
+    const mean = tf.tensor2d([[0.1], [0.4]]);
+    const x = tf.tensor2d([[1], [-1]]);
+    const w = tf.tensor2d([[0.7], [-1.2]]);
+    const latent = tf.tensor2d([
+      [0.5, -0.2],
+      [1, 0.3],
+    ]);
+    for (const learnFeatures of [false, true]) {
+      const g = tf.grad((z: tf.Tensor) => {
+        const d = new StateDependentNoiseDistribution(mean, logStd, z as tf.Tensor2D, { learnFeatures });
+        return tf.add(tf.sum(d.logProb(x)), tf.sum(d.noise(w)));
+      })(latent);
+      const v = arr(g);
+      if (learnFeatures) expect(v.some((e) => Math.abs(e) > 1e-3)).toBe(true);
+      else expect(v).toEqual([0, 0, 0, 0]);
+    }
+    // d logp / d logStd matches a central finite difference.
+    const f = (ls: tf.Tensor) => tf.sum(new StateDependentNoiseDistribution(mean, ls as tf.Tensor2D, latent).logProb(x));
+    const g = arr(tf.grad(f)(logStd));
+    const h = 1e-2;
+    for (let j = 0; j < 2; j++) {
+      const delta = tf.tensor2d(j === 0 ? [[h], [0]] : [[0], [h]]);
+      const up = tf.tidy(() => f(tf.add(logStd, delta)).dataSync()[0] as number);
+      const down = tf.tidy(() => f(tf.sub(logStd, delta)).dataSync()[0] as number);
+      expect(g[j]).toBeCloseTo((up - down) / (2 * h), 2);
+      delta.dispose();
+    }
+    tf.dispose([logStd, mean, x, w, latent]);
+  });
+
+  it('expln vs exp: values and gradients', () => {
+    const x = tf.tensor1d([-1, 0, 0.5, 2]);
+    expectClose(arr(expln(x)), [Math.exp(-1), 1, Math.log1p(0.5 + 1e-6) + 1, Math.log1p(2 + 1e-6) + 1]);
+    expectClose(arr(tf.grad((t: tf.Tensor) => tf.sum(expln(t)))(x)), [Math.exp(-1), 1, 1 / 1.5, 1 / 3], 4);
+    // Far above 0 expln grows like a log, exp explodes; no NaN for large inputs.
+    const big = tf.tensor2d([[100], [-100]]);
+    const viaExpln = arr(gsdeStdMatrix(big, 1, true));
+    expect(viaExpln[0]).toBeCloseTo(Math.log1p(100) + 1, 4);
+    expect(viaExpln[1]).toBeCloseTo(0, 6);
+    expectClose(arr(gsdeStdMatrix(tf.tensor2d([[0.5]]), 1, false)), [Math.exp(0.5)]);
+    expectClose(arr(gsdeStdMatrix(tf.tensor2d([[0.5]]), 1, true)), [Math.log1p(0.5 + 1e-6) + 1]);
+    // The distribution uses it: σ = expln(2) for z = [1].
+    const d = new StateDependentNoiseDistribution(tf.tensor2d([[0]]), tf.tensor2d([[2]]), tf.tensor2d([[1]]), { useExpln: true });
+    expectClose(arr(d.std()), [Math.sqrt((Math.log1p(2 + 1e-6) + 1) ** 2 + 1e-6)]);
+    tf.dispose([x, big, d.mean, d.logStd, d.latent]);
+  });
+
+  it('squashed: log p(tanh u) = log N(u) − Σ log(1 − tanh² u); mode = tanh(μ); entropy throws', () => {
+    const mean = tf.tensor2d([[0.2, -0.3]]);
+    const logStd = tf.tensor2d([[-1, 0]]);
+    const latent = tf.tensor2d([[2]]);
+    const d = new SquashedStateDependentNoiseDistribution(mean, logStd, latent);
+    const w = tf.tensor2d([[0.5, -0.25]]);
+    const { action, logProb, preTanh } = d.sampleWithLogProb(w);
+    // u = μ + 2·[e^-1·0.5, 1·(-0.25)]
+    const u = [0.2 + 2 * Math.exp(-1) * 0.5, -0.3 - 0.5];
+    expectClose(arr(preTanh), u);
+    expectClose(arr(action), u.map(Math.tanh));
+    const sig = [Math.sqrt(4 * Math.exp(-2) + 1e-6), Math.sqrt(4 + 1e-6)];
+    const expected = logN(u[0] as number, 0.2, sig[0] as number) + logN(u[1] as number, -0.3, sig[1] as number) - u.reduce((a, v) => a + Math.log(1 - Math.tanh(v) ** 2), 0);
+    expectClose(arr(logProb), [expected], 4);
+    expectClose(arr(d.logProb(tf.tanh(tf.tensor2d([u])) as tf.Tensor2D)), [expected], 3);
+    expectClose(arr(d.mode()), [Math.tanh(0.2), Math.tanh(-0.3)]);
+    expect(() => d.entropy()).toThrow(/no closed form/);
+    tf.dispose([mean, logStd, latent, w]);
+  });
+
+  it('StateDependentNoise: weights stay fixed between resets, change after one, follow SB3 batch rule', async () => {
+    const noise = new StateDependentNoise(3, 2);
+    expect(() => noise.weightsFor(1)).toThrow(/reset/);
+    noise.reset(11, 4);
+    expect(noise.numMatrices).toBe(4);
+    expect(noise.weightsFor(4).shape).toEqual([4, 3, 2]);
+    expect(noise.weightsFor(1).shape).toEqual([3, 2]);
+    expect(noise.weightsFor(7).shape).toEqual([3, 2]);
+    const first = Array.from(noise.weightsFor(4).dataSync());
+    const firstShared = Array.from(noise.weightsFor(1).dataSync());
+    expect(Array.from(noise.weightsFor(4).dataSync())).toEqual(first);
+    noise.reset(12, 4);
+    const second = Array.from(noise.weightsFor(4).dataSync());
+    expect(second).not.toEqual(first);
+    noise.reset(11, 4);
+    expect(Array.from(noise.weightsFor(4).dataSync())).toEqual(first);
+    expect(Array.from(noise.weightsFor(1).dataSync())).toEqual(firstShared);
+    // One env: the batch of one uses the shared matrix.
+    noise.reset(5, 1);
+    expect(noise.weightsFor(1).shape).toEqual([3, 2]);
+    await expectNoTensorLeak(() => noise.reset(6, 4));
+    noise.dispose();
+    expect(noise.numMatrices).toBe(0);
+  });
+
+  it('rejects mismatched shapes, naming them', () => {
+    const mean = tf.tensor2d([[0, 0]]);
+    const latent = tf.tensor2d([[1, 2, 3]]);
+    expect(() => new StateDependentNoiseDistribution(mean, tf.zeros([2, 2]) as tf.Tensor2D, latent)).toThrow(/logStd shape/);
+    expect(() => new StateDependentNoiseDistribution(mean, tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D)).toThrow(/latent shape/);
+    expect(() => new StateDependentNoise(0, 1)).toThrow(/latentDim/);
+  });
+
+  it('does not leak tensors', async () => {
+    const mean = tf.tensor2d([[0.1, 0.2]]);
+    const logStd = tf.tensor2d([[0.1, -0.2], [0.3, 0]]);
+    const latent = tf.tensor2d([[1, -1]]);
+    const w = tf.tensor2d([[0.1, 0.2], [0.3, 0.4]]);
+    await expectNoTensorLeak(() => {
+      const d = new StateDependentNoiseDistribution(mean, logStd, latent, { useExpln: true });
+      tf.dispose([d.std(), d.logProb(mean), d.entropy(), d.noise(w), d.sample(w), d.mode(), d.stdMatrix()]);
+      const sq = new SquashedStateDependentNoiseDistribution(mean, logStd, latent);
+      const r = sq.sampleWithLogProb(w);
+      tf.dispose([r.action, r.logProb, r.preTanh, sq.mode(), sq.logProb(r.action)]);
+      tf.dispose(tf.grad((z: tf.Tensor) => tf.sum(new StateDependentNoiseDistribution(mean, logStd, z as tf.Tensor2D).logProb(mean)))(latent));
+    });
+    tf.dispose([mean, logStd, latent, w]);
   });
 });

@@ -351,3 +351,314 @@ export class SquashedDiagGaussian {
     return tf.tidy(() => tf.tanh(this.gaussian.mean) as tf.Tensor2D);
   }
 }
+
+// ---------------------------------------------------------------------------- gSDE
+
+/**
+ * Identity whose gradient is zero (tfjs has no stop-gradient op): `x` is a constant to the tape.
+ */
+function detach<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad(((xIn: tf.Tensor) => ({ value: tf.clone(xIn), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<
+    typeof tf.customGrad
+  >[0]);
+  return (f as (x: tf.Tensor) => tf.Tensor)(x) as T;
+}
+
+/**
+ * expln(x) = exp(x) for x ≤ 0, log1p(x + ε) + 1 for x > 0 (the gSDE paper's positive map that
+ * grows only logarithmically; ε = 1e-6 as SB3, which adds it to avoid log1p of a masked 0).
+ * Element-wise, differentiable everywhere (the branch masks are `step`, whose gradient is 0).
+ */
+export function expln(x: tf.Tensor, epsilon = 1e-6): tf.Tensor {
+  return tf.tidy(() => {
+    const pos = tf.step(x); // 1 where x > 0, else 0
+    const below = tf.mul(tf.exp(tf.minimum(x, 0)), tf.sub(1, pos));
+    const above = tf.mul(tf.add(tf.log1p(tf.add(tf.maximum(x, 0), epsilon)), 1), pos);
+    return tf.add(below, above);
+  });
+}
+
+export interface StateDependentNoiseOptions {
+  /**
+   * Map from the log-std parameter to a standard deviation: `exp` (default) or `expln` (the
+   * paper's variant that keeps σ > 0 and grows slowly above 0).
+   */
+  useExpln?: boolean;
+  /**
+   * Let gradients of the variance / noise flow into the latent features (default false: the
+   * features are detached, as SB3's on-policy policies; SB3's SAC actor learns them).
+   */
+  learnFeatures?: boolean;
+  /** Added to the variance under the square root (default 1e-6, SB3's). */
+  epsilon?: number;
+}
+
+/**
+ * The std matrix of gSDE's exploration weights [latentDim, actDim] from its log-std parameter
+ * ([latentDim, actDim], or [latentDim, 1] broadcast over the actions when `fullStd` is false).
+ */
+export function gsdeStdMatrix(logStd: tf.Tensor2D, actDim: number, useExpln = false): tf.Tensor2D {
+  if (logStd.rank !== 2 || (logStd.shape[1] !== actDim && logStd.shape[1] !== 1)) {
+    throw new Error(`gsdeStdMatrix: logStd must be [latentDim, ${actDim}] or [latentDim, 1], got [${logStd.shape}]`);
+  }
+  return tf.tidy(() => {
+    const std = (useExpln ? expln(logStd) : tf.exp(logStd)) as tf.Tensor2D;
+    if (logStd.shape[1] === actDim) return std;
+    // Broadcast by a product (its gradient sums over the broadcast axis).
+    return tf.mul(std, tf.ones([logStd.shape[0], actDim])) as tf.Tensor2D;
+  });
+}
+
+/**
+ * generalized State-Dependent Exploration (gSDE, Raffin et al. 2021, https://arxiv.org/abs/2005.05719):
+ * the exploration noise is a linear function of the policy's latent features z(s),
+ * a = μ(s) + z(s)·E with E ~ N(0, σ²) a [latentDim, actDim] weight matrix held fixed between
+ * noise resets, so the noise is a smooth function of the state.
+ *
+ * Marginally (over E) the action is Gaussian with mean μ(s) and per-dimension variance
+ * σ_i(s)² = Σ_j z_j(s)² σ_ji² (+ ε under the square root), which `logProb` and `entropy` use.
+ *
+ * `mean` [B, D]; `logStd` [L, D] or [L, 1]; `latent` [B, L]. Like the other distributions it owns no
+ * tensors. Noise weights are passed to `sample` / `noise` as standard normals ([L, D] shared by
+ * the batch, or [B, L, D] one matrix per row); the matrix used is σ ⊙ weights, differentiable in
+ * the log-std (the reparameterisation SAC needs). See {@link StateDependentNoise} for the state
+ * that keeps them fixed between resets.
+ */
+export class StateDependentNoiseDistribution {
+  readonly mean: tf.Tensor2D;
+  readonly logStd: tf.Tensor2D;
+  readonly latent: tf.Tensor2D;
+  readonly useExpln: boolean;
+  readonly learnFeatures: boolean;
+  readonly epsilon: number;
+
+  constructor(mean: tf.Tensor2D, logStd: tf.Tensor2D, latent: tf.Tensor2D, options: StateDependentNoiseOptions = {}) {
+    if (mean.rank !== 2) throw new Error(`StateDependentNoiseDistribution: mean must be rank 2 [batch, dim], got shape [${mean.shape}]`);
+    if (latent.rank !== 2 || latent.shape[0] !== mean.shape[0]) {
+      throw new Error(`StateDependentNoiseDistribution: latent shape [${latent.shape}] does not fit mean shape [${mean.shape}] (expected [${mean.shape[0]}, latentDim])`);
+    }
+    const d = mean.shape[1];
+    if (logStd.rank !== 2 || logStd.shape[0] !== latent.shape[1] || (logStd.shape[1] !== d && logStd.shape[1] !== 1)) {
+      throw new Error(
+        `StateDependentNoiseDistribution: logStd shape [${logStd.shape}] does not fit latent [${latent.shape}] and mean [${mean.shape}] ` +
+          `(expected [${latent.shape[1]}, ${d}] or [${latent.shape[1]}, 1])`,
+      );
+    }
+    this.mean = mean;
+    this.logStd = logStd;
+    this.latent = latent;
+    this.useExpln = options.useExpln ?? false;
+    this.learnFeatures = options.learnFeatures ?? false;
+    this.epsilon = options.epsilon ?? 1e-6;
+  }
+
+  get batchSize(): number {
+    return this.mean.shape[0];
+  }
+
+  get dim(): number {
+    return this.mean.shape[1];
+  }
+
+  get latentDim(): number {
+    return this.latent.shape[1];
+  }
+
+  /** The latent features as the noise sees them: detached unless `learnFeatures`. */
+  private features(): tf.Tensor2D {
+    return this.learnFeatures ? this.latent : detach(this.latent);
+  }
+
+  /** σ of the exploration weights, [L, D]. */
+  stdMatrix(): tf.Tensor2D {
+    return gsdeStdMatrix(this.logStd, this.dim, this.useExpln);
+  }
+
+  /** Per-action standard deviation sqrt(z² · σ² + ε) → [B, D]. */
+  std(): tf.Tensor2D {
+    return tf.tidy(() => {
+      const z = this.features();
+      const variance = tf.matMul(tf.square(z), tf.square(this.stdMatrix()));
+      return tf.sqrt(tf.add(variance, this.epsilon)) as tf.Tensor2D;
+    });
+  }
+
+  /** Σ_d log N(x_d; μ_d, σ_d(s)) → [B]. */
+  logProb(x: tf.Tensor2D): tf.Tensor1D {
+    if (x.rank !== 2 || x.shape[0] !== this.batchSize || x.shape[1] !== this.dim) {
+      throw new Error(`StateDependentNoiseDistribution.logProb: actions shape [${x.shape}], expected [${this.mean.shape}]`);
+    }
+    return tf.tidy(() => {
+      const std = this.std();
+      const zs = tf.div(tf.sub(x, this.mean), std);
+      const perDim = tf.sub(tf.neg(tf.add(tf.mul(0.5, tf.square(zs)), tf.log(std))), HALF_LOG_2PI);
+      return tf.sum(perDim, 1) as tf.Tensor1D;
+    });
+  }
+
+  /** Σ_d (½ log 2πe + log σ_d(s)) → [B]. */
+  entropy(): tf.Tensor1D {
+    return tf.tidy(() => tf.sum(tf.add(tf.log(this.std()), 0.5 + HALF_LOG_2PI), 1) as tf.Tensor1D);
+  }
+
+  /** The mean (a copy) → [B, D]. */
+  mode(): tf.Tensor2D {
+    return tf.clone(this.mean);
+  }
+
+  /**
+   * The exploration noise z(s)·E → [B, D], E = σ ⊙ `weights`, with `weights` standard normals
+   * [L, D] (one matrix for the whole batch) or [B, L, D] (row b uses matrix b).
+   */
+  noise(weights: tf.Tensor2D | tf.Tensor3D): tf.Tensor2D {
+    const L = this.latentDim;
+    const D = this.dim;
+    const ok =
+      (weights.rank === 2 && weights.shape[0] === L && weights.shape[1] === D) ||
+      (weights.rank === 3 && weights.shape[0] === this.batchSize && weights.shape[1] === L && weights.shape[2] === D);
+    if (!ok) {
+      throw new Error(`StateDependentNoiseDistribution.noise: weights shape [${weights.shape}], expected [${L}, ${D}] or [${this.batchSize}, ${L}, ${D}]`);
+    }
+    return tf.tidy(() => {
+      const z = this.features();
+      const e = tf.mul(weights, this.stdMatrix());
+      if (weights.rank === 2) return tf.matMul(z, e as tf.Tensor2D) as tf.Tensor2D;
+      // Row-wise z_b · E_b as a broadcast product and a sum (no batched matMul).
+      return tf.sum(tf.mul(tf.expandDims(z, 2), e), 1) as tf.Tensor2D;
+    });
+  }
+
+  /** μ(s) + z(s)·E → [B, D] (see {@link noise}). */
+  sample(weights: tf.Tensor2D | tf.Tensor3D): tf.Tensor2D {
+    return tf.tidy(() => tf.add(this.mean, this.noise(weights)) as tf.Tensor2D);
+  }
+}
+
+/**
+ * gSDE with tanh-squashed actions (SAC): a = tanh(u), u = μ + z·E, and
+ * log p(a) = log N(u; μ, σ(s)) − Σ_d log(1 − tanh(u_d)²). Options as {@link SquashedDiagGaussian}.
+ */
+export class SquashedStateDependentNoiseDistribution {
+  readonly base: StateDependentNoiseDistribution;
+  readonly clipEpsilon: number;
+  readonly jacobianEpsilon: number | undefined;
+
+  constructor(
+    mean: tf.Tensor2D,
+    logStd: tf.Tensor2D,
+    latent: tf.Tensor2D,
+    options: StateDependentNoiseOptions & SquashedDiagGaussianOptions = {},
+  ) {
+    this.base = new StateDependentNoiseDistribution(mean, logStd, latent, options);
+    this.clipEpsilon = options.clipEpsilon ?? 1e-6;
+    if (!(this.clipEpsilon > 0 && this.clipEpsilon < 1)) {
+      throw new RangeError(`SquashedStateDependentNoiseDistribution: clipEpsilon must be in (0, 1), got ${this.clipEpsilon}`);
+    }
+    this.jacobianEpsilon = options.jacobianEpsilon;
+  }
+
+  get mean(): tf.Tensor2D {
+    return this.base.mean;
+  }
+
+  /** The pre-tanh sample u = μ + z·E → [B, D]. */
+  samplePreTanh(weights: tf.Tensor2D | tf.Tensor3D): tf.Tensor2D {
+    return this.base.sample(weights);
+  }
+
+  /** tanh(μ + z·E) → [B, D]. */
+  sample(weights: tf.Tensor2D | tf.Tensor3D): tf.Tensor2D {
+    return tf.tidy(() => tf.tanh(this.base.sample(weights)) as tf.Tensor2D);
+  }
+
+  /** A sample with its log-probability from the pre-tanh value (no atanh); the caller disposes all three. */
+  sampleWithLogProb(weights: tf.Tensor2D | tf.Tensor3D): { action: tf.Tensor2D; logProb: tf.Tensor1D; preTanh: tf.Tensor2D } {
+    const preTanh = this.base.sample(weights);
+    const action = tf.tanh(preTanh) as tf.Tensor2D;
+    const logProb = this.logProbFromPre(preTanh);
+    return { action, logProb, preTanh };
+  }
+
+  /** log p(tanh(u)) from u [B, D] → [B]. */
+  logProbFromPre(u: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => tf.sub(this.base.logProb(u), tanhLogAbsDetJacobian(u, this.jacobianEpsilon)) as tf.Tensor1D);
+  }
+
+  /** log p(a) of squashed actions (u = atanh of a clipped to ±(1 − clipEpsilon)) → [B]. */
+  logProb(actions: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      const lim = 1 - this.clipEpsilon;
+      return this.logProbFromPre(tf.atanh(tf.clipByValue(actions, -lim, lim)) as tf.Tensor2D);
+    });
+  }
+
+  /** Not available in closed form; throws (estimate it as −logProb of samples). */
+  entropy(): never {
+    throw new Error('SquashedStateDependentNoiseDistribution.entropy: no closed form for a tanh-squashed Gaussian; estimate it as -logProb of samples');
+  }
+
+  /** tanh(μ) → [B, D], the deterministic action. */
+  mode(): tf.Tensor2D {
+    return tf.tidy(() => tf.tanh(this.base.mean) as tf.Tensor2D);
+  }
+}
+
+/**
+ * The exploration weights of gSDE that stay fixed between resets (SB3's `exploration_mat` and
+ * `exploration_matrices`), held as standard normals so the weight matrix σ ⊙ ε follows the
+ * current log-std. `reset(seed, n)` draws one shared matrix and n per-env matrices; `weightsFor(B)`
+ * gives the per-env set when B equals that n > 1, the shared one otherwise (SB3's rule). Owns its
+ * tensors: call `dispose()`.
+ */
+export class StateDependentNoise {
+  readonly latentDim: number;
+  readonly actDim: number;
+  private shared: tf.Tensor2D | undefined;
+  private perEnv: tf.Tensor3D | undefined;
+
+  constructor(latentDim: number, actDim: number) {
+    for (const [k, v] of [
+      ['latentDim', latentDim],
+      ['actDim', actDim],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`StateDependentNoise: ${k} must be a positive integer, got ${v}`);
+    }
+    this.latentDim = latentDim;
+    this.actDim = actDim;
+  }
+
+  /** Number of per-env matrices of the last reset (0 before any). */
+  get numMatrices(): number {
+    return this.perEnv ? this.perEnv.shape[0] : 0;
+  }
+
+  /** Draw new weights from a seeded tfjs op: one shared [L, D] matrix and `nEnvs` [L, D] matrices. */
+  reset(seed: number, nEnvs = 1): void {
+    checkSeed(seed, 'StateDependentNoise.reset');
+    if (!Number.isInteger(nEnvs) || nEnvs < 1) throw new RangeError(`StateDependentNoise.reset: nEnvs must be a positive integer, got ${nEnvs}`);
+    this.dispose();
+    const L = this.latentDim;
+    const D = this.actDim;
+    const [shared, perEnv] = tf.tidy(() => {
+      const all = tf.randomNormal([nEnvs + 1, L, D], 0, 1, 'float32', seed);
+      return [tf.reshape(tf.slice(all, [0, 0, 0], [1, L, D]), [L, D]) as tf.Tensor2D, tf.slice(all, [1, 0, 0], [nEnvs, L, D]) as tf.Tensor3D];
+    });
+    // Kept, so a reset inside a caller's tidy does not free them.
+    this.shared = tf.keep(shared);
+    this.perEnv = tf.keep(perEnv);
+  }
+
+  /** The weights for a batch of `batchSize` rows (not a copy: do not dispose). Throws before any reset. */
+  weightsFor(batchSize: number): tf.Tensor2D | tf.Tensor3D {
+    if (!this.shared || !this.perEnv) throw new Error('StateDependentNoise.weightsFor: call reset() first');
+    const n = this.perEnv.shape[0];
+    return batchSize === 1 || batchSize !== n ? this.shared : this.perEnv;
+  }
+
+  dispose(): void {
+    this.shared?.dispose();
+    this.perEnv?.dispose();
+    this.shared = undefined;
+    this.perEnv = undefined;
+  }
+}

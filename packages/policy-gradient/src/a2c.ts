@@ -179,7 +179,12 @@ export const a2cHyperparameters = defineHyperparameters({
   orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (gains √2, policy head 0.01, value head 1) instead of Glorot' },
   outputInitUniform: { type: 'number', default: null, exclusiveMin: 0, nullable: true, doc: 'initialise the policy and value output layers uniformly in ±this (the course uses 3e-3)' },
   gaussianHead: { type: 'enum', values: ['state_independent', 'tanh_softplus'], default: 'state_independent', doc: 'Box actions: learned log-std vector, or tanh mean × bound with log σ = softplus(·) from the network' },
-  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation (state_independent head)' },
+  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation (state_independent head; with gSDE every entry of the log-std matrix)' },
+  useSde: { type: 'boolean', default: false, doc: 'generalized State-Dependent Exploration (gSDE) instead of independent Gaussian noise (Box actions, state_independent head)' },
+  sdeSampleFreq: { type: 'integer', default: -1, min: -1, doc: 'gSDE: draw a new noise matrix every n steps (-1 = only at the start of each rollout)' },
+  fullStd: { type: 'boolean', default: true, doc: 'gSDE: a log-std per (latent feature, action) instead of one per latent feature' },
+  useExpln: { type: 'boolean', default: false, doc: 'gSDE: σ = expln(log σ) (exp below 0, log1p + 1 above) instead of exp' },
+  learnFeatures: { type: 'boolean', default: false, doc: 'gSDE: let the noise gradients flow into the latent features (SB3 on-policy: false)' },
   normalize: { type: 'boolean', default: false, doc: 'normalise observations and rewards with running statistics (VecNormalize)' },
   normalizeObs: { type: 'boolean', default: null, nullable: true, doc: 'override `normalize` for observations' },
   normalizeReward: { type: 'boolean', default: null, nullable: true, doc: 'override `normalize` for rewards' },
@@ -208,6 +213,11 @@ type A2cHp = {
   outputInitUniform: number | null;
   gaussianHead: 'state_independent' | 'tanh_softplus';
   logStdInit: number;
+  useSde: boolean;
+  sdeSampleFreq: number;
+  fullStd: boolean;
+  useExpln: boolean;
+  learnFeatures: boolean;
   normalize: boolean;
   normalizeObs: boolean | null;
   normalizeReward: boolean | null;
@@ -268,6 +278,7 @@ export class A2C extends Algorithm<A2cHp> {
       logStdInit: hp.logStdInit,
       gaussianHead: hp.gaussianHead,
       outputInitUniform: hp.outputInitUniform,
+      sde: hp.useSde ? { fullStd: hp.fullStd, useExpln: hp.useExpln, learnFeatures: hp.learnFeatures } : null,
       rng: this.rng,
       name: 'a2c',
     });
@@ -338,11 +349,22 @@ export class A2C extends Algorithm<A2cHp> {
           'train/explained_variance': stats.explainedVariance,
           'train/learning_rate': (this.optimizers[0] as Optim).lr,
           'train/n_updates': this.numUpdates,
+          ...this.stdScalar(),
         });
       }
       // Let timers and I/O run now and then (rollouts are short).
       if (iteration % 20 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** SB3's `train/std`: mean of exp(log std) of a Gaussian policy with a log-std parameter. */
+  private stdScalar(): Record<string, number> {
+    const ls = this.policy.logStd;
+    if (!ls) return {};
+    const m = tf.tidy(() => tf.mean(tf.exp(ls)));
+    const v = m.dataSync()[0] as number;
+    m.dispose();
+    return { 'train/std': v };
   }
 
   private async collectRollout(callback: BaseCallback): Promise<boolean> {
@@ -351,8 +373,12 @@ export class A2C extends Algorithm<A2cHp> {
     this.buffer.reset();
     await callback.rolloutStart(this.callbackContext());
     let obsNorm = this.normalizeObservation(this.lastObs as Float32Array);
+    const sde = this.policy.sdeNoise !== undefined;
     for (let step = 0; step < hp.nSteps; step++) {
-      const { actions, values, logProbs } = this.policy.act(obsNorm, false, this.rng.tfSeed());
+      // gSDE: new exploration weights at the start of the rollout and every sdeSampleFreq steps
+      // (the sample itself then needs no seed).
+      if (sde && (step === 0 || (hp.sdeSampleFreq > 0 && step % hp.sdeSampleFreq === 0))) this.policy.resetNoise(this.rng.tfSeed(), n);
+      const { actions, values, logProbs } = this.policy.act(obsNorm, false, sde ? 0 : this.rng.tfSeed());
       const res = this.env.step(this.policy.toEnvActions(actions));
       this.numTimesteps += n;
       this.recordEpisodeInfos(res.infos);

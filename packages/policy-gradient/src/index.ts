@@ -81,6 +81,7 @@ export {
   unscaleActions,
   forwardInputGradOnly,
   forwardNoGrad,
+  forwardNoGradWithHidden,
   forwardTrainable,
   torchDefaultInit,
   stopGradient,

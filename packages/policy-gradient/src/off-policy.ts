@@ -189,6 +189,30 @@ export function forwardNoGrad(mlp: Mlp, x: tf.Tensor2D, hidden: Activation, outp
 }
 
 /**
+ * `forwardNoGrad` that also returns the last hidden activations (the input when there is no hidden
+ * layer): the latent features of gSDE. Plain ops, for targets and acting.
+ */
+export function forwardNoGradWithHidden(
+  mlp: Mlp,
+  x: tf.Tensor2D,
+  hidden: Activation,
+  output: Activation = 'identity',
+): { hidden: tf.Tensor2D; out: tf.Tensor2D } {
+  const vars = mlp.trainableVariables;
+  const acts = layerActs(mlp, hidden, output);
+  return tf.tidy(() => {
+    let h = x;
+    let latent = x;
+    for (let l = 0; l < acts.length; l++) {
+      if (l === acts.length - 1) latent = h;
+      h = activate(tf.add(tf.matMul(h, vars[2 * l] as tf.Tensor2D), vars[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
+    }
+    // A copy when the latent is the input itself, so the caller may dispose it.
+    return { hidden: latent === x ? tf.clone(x) : latent, out: h };
+  });
+}
+
+/**
  * Forward pass whose gradient flows ONLY into the input `x` (one custom-gradient node). The
  * actor losses differentiate Q(s, π(s)) with respect to the action only; differentiating
  * through `Mlp.apply` would also compute every critic weight gradient (a 256×256×B matMul per
@@ -464,6 +488,19 @@ export abstract class OffPolicyActorCritic<H extends OffPolicyHp> extends Algori
   /** The optimizers, for the learning-rate schedule. */
   protected abstract optimizers(): Adam[];
 
+  /**
+   * gSDE exploration (SAC's `useSde`), set by a subclass: `reset(nEnvs)` draws new exploration
+   * weights; the loop calls it at the start of every collection phase (trainFreq steps, SB3's
+   * `collect_rollouts`) and every `sampleFreq` steps within it (> 0); with `atWarmup` the policy
+   * acts during the first learningStarts steps instead of uniform random actions.
+   */
+  protected sdeExploration: { sampleFreq: number; atWarmup: boolean; reset: (nEnvs: number) => void } | undefined;
+
+  /** Scalars logged with the training statistics besides `statNames` (e.g. SAC's gSDE `train/std`). */
+  protected extraTrainScalars(): Record<string, number> {
+    return {};
+  }
+
   predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Float32Array {
     if (obs.length % this.obsDim !== 0) {
       throw new RangeError(`${this.algorithmName}.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
@@ -514,9 +551,11 @@ export abstract class OffPolicyActorCritic<H extends OffPolicyHp> extends Algori
     let stepsSinceYield = 0;
     let phaseSteps = 0;
     await callback.rolloutStart(this.callbackContext());
+    const sde = this.sdeExploration;
     while (this.numTimesteps < totalTimesteps) {
       // ---- act
-      if (this.numTimesteps < hp.learningStarts) {
+      if (sde && (phaseSteps === 0 || (sde.sampleFreq > 0 && phaseSteps % sde.sampleFreq === 0))) sde.reset(n);
+      if (this.numTimesteps < hp.learningStarts && !(sde?.atWarmup ?? false)) {
         for (let i = 0; i < scaled.length; i++) scaled[i] = this.rng.uniform(-1, 1);
       } else {
         scaled.set(this.actScaled(this.lastObs, false));
@@ -581,6 +620,7 @@ export abstract class OffPolicyActorCritic<H extends OffPolicyHp> extends Algori
     if (s) this.lastTrainStats = s;
     return {
       ...(s ?? {}),
+      ...this.extraTrainScalars(),
       'train/learning_rate': this.optimizers()[0]?.lr ?? 0,
       'train/n_updates': this.numUpdates,
     };

@@ -14,6 +14,8 @@ import {
   DiagGaussian,
   Discrete,
   type Rng,
+  StateDependentNoise,
+  StateDependentNoiseDistribution,
   activate,
   uniqueName,
   type RunningMeanStd,
@@ -149,6 +151,12 @@ export interface OnPolicyNetworkOptions {
   gaussianHead?: GaussianHead;
   /** Re-initialise the policy and value output layers uniformly in ±this (null: keep the init). */
   outputInitUniform?: number | null;
+  /**
+   * generalized State-Dependent Exploration (Box actions, state_independent head): the log std
+   * becomes a [latentDim, actDim] ([latentDim, 1] without fullStd) matrix initialised to logStdInit
+   * and the noise a linear function of the policy's last hidden activations (SB3's `use_sde`).
+   */
+  sde?: { fullStd?: boolean; useExpln?: boolean; learnFeatures?: boolean } | null;
   rng: Rng;
   name: string;
 }
@@ -177,6 +185,9 @@ export class OnPolicyNetwork {
   private readonly bound: tf.Tensor1D | undefined;
   readonly name: string;
   readonly activation: 'tanh' | 'relu' | 'elu' | 'leaky_relu';
+  /** gSDE's exploration weights (undefined without `sde`). */
+  readonly sdeNoise: StateDependentNoise | undefined;
+  private readonly sdeOptions: { useExpln: boolean; learnFeatures: boolean } | undefined;
 
   constructor(o: OnPolicyNetworkOptions) {
     this.name = o.name;
@@ -221,8 +232,15 @@ export class OnPolicyNetwork {
         }
       }
     }
+    if (o.sde) {
+      if (this.discrete) throw new Error(`${o.name}: useSde (gSDE) needs a continuous (Box) action space, got ${String(o.actionSpace)}`);
+      if (this.head !== 'state_independent') throw new Error(`${o.name}: useSde (gSDE) needs gaussianHead 'state_independent', got '${this.head}'`);
+      this.sdeOptions = { useExpln: o.sde.useExpln ?? false, learnFeatures: o.sde.learnFeatures ?? false };
+      this.sdeNoise = new StateDependentNoise(this.net.latentDimPi, this.actDim);
+    }
     if (!this.discrete && this.head === 'state_independent') {
-      const init = tf.fill([this.actDim], o.logStdInit);
+      const shape = o.sde ? [this.net.latentDimPi, (o.sde.fullStd ?? true) ? this.actDim : 1] : [this.actDim];
+      const init = tf.fill(shape, o.logStdInit);
       this.logStd = tf.variable(init, true, uniqueName(`${o.name}/log_std`));
       init.dispose();
     }
@@ -252,9 +270,13 @@ export class OnPolicyNetwork {
     return [...this.net.trainableVariables, ...(this.logStd ? [this.logStd] : [])];
   }
 
-  /** The policy's distribution for a head output [B, outputs]. */
-  distributionFromOutput(out: tf.Tensor2D): Categorical | DiagGaussian {
+  /** The policy's distribution for a head output [B, outputs] (and, with gSDE, the latent features [B, L]). */
+  distributionFromOutput(out: tf.Tensor2D, latent?: tf.Tensor2D): Categorical | DiagGaussian | StateDependentNoiseDistribution {
     if (this.discrete) return new Categorical(out);
+    if (this.sdeOptions) {
+      if (!latent) throw new Error(`${this.name}: a gSDE policy needs the latent features of the batch`);
+      return new StateDependentNoiseDistribution(out, this.logStd as tf.Tensor as tf.Tensor2D, latent, this.sdeOptions);
+    }
     if (this.head === 'state_independent') return new DiagGaussian(out, this.logStd as tf.Tensor1D);
     const d = this.actDim;
     const b = out.shape[0];
@@ -264,15 +286,24 @@ export class OnPolicyNetwork {
   }
 
   /** Distribution and values of a batch (inside a tidy). */
-  forward(x: tf.Tensor2D): { dist: Categorical | DiagGaussian; value: tf.Tensor1D; out: tf.Tensor2D } {
+  forward(x: tf.Tensor2D): { dist: Categorical | DiagGaussian | StateDependentNoiseDistribution; value: tf.Tensor1D; out: tf.Tensor2D } {
+    if (this.sdeOptions) {
+      const { logitsOrMean, value, latentPi } = this.net.forwardWithLatent(x, { inputGrad: false });
+      return { dist: this.distributionFromOutput(logitsOrMean, latentPi), value, out: logitsOrMean };
+    }
     const { logitsOrMean, value } = this.net.forward(x, { inputGrad: false });
     return { dist: this.distributionFromOutput(logitsOrMean), value, out: logitsOrMean };
   }
 
   /** Policy distribution only (no value network pass when the networks are separate). */
-  policyForward(x: tf.Tensor2D): Categorical | DiagGaussian {
+  policyForward(x: tf.Tensor2D): Categorical | DiagGaussian | StateDependentNoiseDistribution {
     const n = this.net;
     const h = n.trunk ? n.trunk.apply(x, { inputGrad: false }) : x;
+    if (this.sdeOptions) {
+      if (n.trunk) return this.distributionFromOutput(n.actor.apply(h), h);
+      const { hidden, out } = n.actor.applyWithHidden(x, { inputGrad: false });
+      return this.distributionFromOutput(out, hidden);
+    }
     return this.distributionFromOutput(n.actor.apply(h, { inputGrad: !!n.trunk }));
   }
 
@@ -281,7 +312,13 @@ export class OnPolicyNetwork {
    * `dense` custom-gradient kernels: twice differentiable, for Hessian-vector products (TRPO).
    */
   policyForwardTwiceDifferentiable(x: tf.Tensor2D): Categorical | DiagGaussian {
-    return this.distributionFromOutput(this.actorOutputPlain(x));
+    if (this.sdeOptions) throw new Error(`${this.name}: policyForwardTwiceDifferentiable does not support gSDE`);
+    return this.distributionFromOutput(this.actorOutputPlain(x)) as Categorical | DiagGaussian;
+  }
+
+  /** gSDE: draw new exploration weights (one matrix per env for a batch of `nEnvs`); no-op otherwise. */
+  resetNoise(seed: number, nEnvs = 1): void {
+    this.sdeNoise?.reset(seed, nEnvs);
   }
 
   /** The actor head's raw output (logits, means, or [mean, s]) by plain tfjs ops. */
@@ -302,14 +339,23 @@ export class OnPolicyNetwork {
     return h;
   }
 
-  /** Sampled (or mode) actions, values and log-probabilities of a batch, with one read. */
+  /**
+   * Sampled (or mode) actions, values and log-probabilities of a batch, with one read. With gSDE
+   * the sample uses the current exploration weights (drawn with `seed` if none were yet).
+   */
   act(obs: Float32Array, deterministic: boolean, seed: number): ActResult {
     const b = obs.length / this.obsDim;
     const d = this.actDim;
+    const sde = this.sdeNoise;
+    if (sde && !deterministic && sde.numMatrices === 0) sde.reset(seed, 1);
     const packed = tf.tidy(() => {
       const x = tf.tensor2d(obs, [b, this.obsDim]);
       const { dist, value } = this.forward(x);
-      const a = deterministic ? dist.mode() : dist.sample(seed);
+      const a = deterministic
+        ? dist.mode()
+        : dist instanceof StateDependentNoiseDistribution
+          ? dist.sample((sde as StateDependentNoise).weightsFor(b))
+          : dist.sample(seed);
       const logp = dist.logProb(a as never);
       const aCols = this.discrete ? tf.reshape(tf.cast(a, 'float32'), [b, 1]) : (a as tf.Tensor2D);
       return tf.concat([aCols, tf.reshape(value, [b, 1]), tf.reshape(logp, [b, 1])], 1);
@@ -391,6 +437,7 @@ export class OnPolicyNetwork {
   dispose(): void {
     this.net.dispose();
     this.logStd?.dispose();
+    this.sdeNoise?.dispose();
     this.bound?.dispose();
     this.center?.dispose();
   }

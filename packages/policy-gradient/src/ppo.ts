@@ -20,6 +20,8 @@ import {
   type CheckpointTensor,
   DiagGaussian,
   Discrete,
+  StateDependentNoise,
+  StateDependentNoiseDistribution,
   type EnvSpecifier,
   RolloutBuffer,
   RunningMeanStd,
@@ -32,6 +34,7 @@ import {
   defineHyperparameters,
   explainedVariance,
   isVecEnv,
+  uniqueName,
 } from '@tfrl/core';
 import { normalizeRewardsWithRms, normalizeWithRms, toEnvActionArray } from './on-policy';
 
@@ -56,7 +59,12 @@ export const ppoHyperparameters = defineHyperparameters({
   activation: { type: 'enum', values: ['tanh', 'relu', 'elu', 'leaky_relu'], default: 'tanh', doc: 'hidden activation' },
   sharedNetwork: { type: 'boolean', default: false, doc: 'one trunk with two heads instead of separate networks' },
   orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (gains √2, policy head 0.01, value head 1) instead of Glorot' },
-  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation of a Gaussian policy' },
+  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation of a Gaussian policy (with gSDE: every entry of the log-std matrix)' },
+  useSde: { type: 'boolean', default: false, doc: 'generalized State-Dependent Exploration (gSDE) instead of independent Gaussian noise (Box actions only)' },
+  sdeSampleFreq: { type: 'integer', default: -1, min: -1, doc: 'gSDE: draw a new noise matrix every n steps (-1 = only at the start of each rollout)' },
+  fullStd: { type: 'boolean', default: true, doc: 'gSDE: a log-std per (latent feature, action) instead of one per latent feature' },
+  useExpln: { type: 'boolean', default: false, doc: 'gSDE: σ = expln(log σ) (exp below 0, log1p + 1 above) instead of exp' },
+  learnFeatures: { type: 'boolean', default: false, doc: 'gSDE: let the noise gradients flow into the latent features (SB3 on-policy: false)' },
   adamEps: { type: 'number', default: 1e-5, exclusiveMin: 0, doc: 'Adam ε (SB3 PPO uses 1e-5)' },
   normalize: { type: 'boolean', default: false, doc: 'normalise observations and rewards with running statistics (VecNormalize)' },
   normalizeObs: { type: 'boolean', default: null, nullable: true, doc: 'override `normalize` for observations' },
@@ -87,6 +95,11 @@ type PpoHp = {
   sharedNetwork: boolean;
   orthoInit: boolean;
   logStdInit: number;
+  useSde: boolean;
+  sdeSampleFreq: number;
+  fullStd: boolean;
+  useExpln: boolean;
+  learnFeatures: boolean;
   adamEps: number;
   normalize: boolean;
   normalizeObs: boolean | null;
@@ -148,8 +161,14 @@ export class PPO extends Algorithm<PpoHp> {
   readonly obsDim: number;
   readonly actDim: number;
   readonly policy: ActorCriticMlp;
-  /** State-independent log std of a Gaussian policy ([actDim]); undefined for discrete actions. */
+  /**
+   * Log std of a Gaussian policy: state-independent [actDim], or with gSDE the log std of the
+   * exploration weights [latentDim, actDim] ([latentDim, 1] without `fullStd`); undefined for
+   * discrete actions.
+   */
   readonly logStd: tf.Variable | undefined;
+  /** gSDE's exploration weights, fixed between resets (undefined without `useSde`). */
+  readonly sdeNoise: StateDependentNoise | undefined;
   readonly optimizer: Adam;
   readonly buffer: RolloutBuffer;
   /** Running observation statistics when observations are normalised. */
@@ -189,6 +208,9 @@ export class PPO extends Algorithm<PpoHp> {
     } else {
       throw new Error(`PPO: action space must be Discrete or Box, got ${String(actSpace)}`);
     }
+    if (hp.useSde && this.discrete) {
+      throw new Error(`PPO: useSde (gSDE) needs a continuous (Box) action space, got ${String(actSpace)}`);
+    }
     this.obsDim = env.obsDim;
     const n = env.numEnvs;
     const nActionOutputs = this.discrete ? (actSpace as Discrete).n : this.actDim;
@@ -204,7 +226,9 @@ export class PPO extends Algorithm<PpoHp> {
       rng: this.rng,
       name: 'ppo',
     });
-    this.logStd = this.discrete ? undefined : tf.tidy(() => tf.variable(tf.fill([this.actDim], hp.logStdInit), true, 'ppo/log_std'));
+    const logStdShape = hp.useSde ? [this.policy.latentDimPi, hp.fullStd ? this.actDim : 1] : [this.actDim];
+    this.logStd = this.discrete ? undefined : tf.tidy(() => tf.variable(tf.fill(logStdShape, hp.logStdInit), true, uniqueName('ppo/log_std')));
+    this.sdeNoise = hp.useSde ? new StateDependentNoise(this.policy.latentDimPi, this.actDim) : undefined;
     this.variables = [...this.policy.trainableVariables, ...(this.logStd ? [this.logStd] : [])];
     this.optimizer = new Adam(this.variables, {
       lr: this.scheduleValue('learningRate'),
@@ -254,8 +278,28 @@ export class PPO extends Algorithm<PpoHp> {
 
   // ------------------------------------------------------------------ acting
 
-  private distribution(out: tf.Tensor2D): Categorical | DiagGaussian {
-    return this.discrete ? new Categorical(out) : new DiagGaussian(out, this.logStd as tf.Tensor1D);
+  /** Policy head output and (gSDE) latent features of a batch; call inside a tidy. */
+  private forward(x: tf.Tensor2D): { dist: Categorical | DiagGaussian | StateDependentNoiseDistribution; value: tf.Tensor1D } {
+    const hp = this.hyperparameters;
+    if (this.sdeNoise) {
+      const { logitsOrMean, value, latentPi } = this.policy.forwardWithLatent(x, { inputGrad: false });
+      const dist = new StateDependentNoiseDistribution(logitsOrMean, this.logStd as tf.Variable as tf.Tensor2D, latentPi, {
+        useExpln: hp.useExpln,
+        learnFeatures: hp.learnFeatures,
+      });
+      return { dist, value };
+    }
+    const { logitsOrMean, value } = this.policy.forward(x, { inputGrad: false });
+    const dist = this.discrete ? new Categorical(logitsOrMean) : new DiagGaussian(logitsOrMean, this.logStd as tf.Tensor1D);
+    return { dist, value };
+  }
+
+  /**
+   * gSDE: draw new exploration weights, one matrix per env for a batch of `nEnvs` (SB3's
+   * `reset_noise`). No-op without `useSde`.
+   */
+  resetNoise(nEnvs = this.env.numEnvs): void {
+    this.sdeNoise?.reset(this.rng.tfSeed(), nEnvs);
   }
 
   /**
@@ -264,12 +308,18 @@ export class PPO extends Algorithm<PpoHp> {
    */
   private act(obs: Float32Array, deterministic: boolean): { actions: Float32Array; values: Float32Array; logProbs: Float32Array } {
     const b = obs.length / this.obsDim;
-    const seed = deterministic ? 0 : this.rng.tfSeed();
+    const sde = this.sdeNoise;
+    // gSDE draws no per-step noise: it uses the current exploration weights (drawn lazily once).
+    if (sde && !deterministic && sde.numMatrices === 0) this.resetNoise();
+    const seed = deterministic || sde ? 0 : this.rng.tfSeed();
     const packed = tf.tidy(() => {
       const x = tf.tensor2d(obs, [b, this.obsDim]);
-      const { logitsOrMean, value } = this.policy.forward(x, { inputGrad: false });
-      const dist = this.distribution(logitsOrMean);
-      const a = deterministic ? dist.mode() : dist.sample(seed);
+      const { dist, value } = this.forward(x);
+      const a = deterministic
+        ? dist.mode()
+        : dist instanceof StateDependentNoiseDistribution
+          ? dist.sample((sde as StateDependentNoise).weightsFor(b))
+          : dist.sample(seed);
       const logp = dist.logProb(a as never);
       const aCols = this.discrete ? tf.reshape(tf.cast(a, 'float32'), [b, 1]) : (a as tf.Tensor2D);
       return tf.concat([aCols, tf.reshape(value, [b, 1]), tf.reshape(logp, [b, 1])], 1);
@@ -352,6 +402,7 @@ export class PPO extends Algorithm<PpoHp> {
       'train/n_updates': this.numUpdates,
     };
     if (!this.discrete && this.logStd) {
+      // exp of the log-std parameter (with gSDE: of the exploration weights), as SB3 logs it.
       const std = tf.tidy(() => tf.mean(tf.exp(this.logStd as tf.Variable)));
       out['train/std'] = std.dataSync()[0] as number;
       std.dispose();
@@ -368,6 +419,8 @@ export class PPO extends Algorithm<PpoHp> {
     await callback.rolloutStart(this.callbackContext());
     let obsNorm = this.normalizeObservation(this.lastObs as Float32Array);
     for (let step = 0; step < hp.nSteps; step++) {
+      // gSDE: new exploration weights at the start of the rollout and every sdeSampleFreq steps.
+      if (this.sdeNoise && (step === 0 || (hp.sdeSampleFreq > 0 && step % hp.sdeSampleFreq === 0))) this.resetNoise(n);
       const { actions, values, logProbs } = this.act(obsNorm, false);
       this.rolloutActions.set(actions);
       const res = this.env.step(this.toEnvActions(actions, this.envActions));
@@ -410,8 +463,7 @@ export class PPO extends Algorithm<PpoHp> {
     statsOut: tf.Tensor[],
   ): tf.Scalar {
     const hp = this.hyperparameters;
-    const { logitsOrMean, value } = this.policy.forward(obs, { inputGrad: false });
-    const dist = this.distribution(logitsOrMean);
+    const { dist, value } = this.forward(obs);
     const logp = dist.logProb(actions as never);
     const { policyLoss: pgLoss, approxKl, clipFraction: clipFrac } = ppoPolicyLoss({
       logProbs: logp,
@@ -532,8 +584,8 @@ export class PPO extends Algorithm<PpoHp> {
     this.policy.setWeights(weights);
     tf.dispose(Object.values(weights));
     if (this.logStd) {
-      const t = checkpointTensorToTf(this.requireTensor(tensors, 'ppo/log_std', [this.actDim]));
-      this.logStd.assign(t as tf.Tensor1D);
+      const t = checkpointTensorToTf(this.requireTensor(tensors, 'ppo/log_std', [...this.logStd.shape]));
+      this.logStd.assign(t);
       t.dispose();
     }
     const m = this.requireTensor(tensors, 'adam/m');
@@ -575,6 +627,7 @@ export class PPO extends Algorithm<PpoHp> {
   override dispose(): void {
     this.policy.dispose();
     this.logStd?.dispose();
+    this.sdeNoise?.dispose();
     this.optimizer.dispose();
   }
 }

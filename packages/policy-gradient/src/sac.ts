@@ -11,6 +11,12 @@
  * critics are differentiated with respect to the action only; one flat Adam over the actor and
  * log α, which equals SB3's two Adams since Adam is element-wise and both use the same settings)
  * → Polyak update. Nothing is read back per step; statistics accumulate on the device.
+ *
+ * With `useSde` the actor explores by generalized State-Dependent Exploration (gSDE, as SB3's
+ * `use_sde`): the actor outputs only the mean (clipped to ±clipMean), the log std is a learned
+ * [latentDim, actDim] matrix, and the exploration noise z(s)·E is linear in the actor's last hidden
+ * activations z(s) with weights E ~ N(0, σ²) redrawn at the start of every collection phase, every
+ * `sdeSampleFreq` steps, and before every gradient step (one matrix for the whole minibatch).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -24,6 +30,9 @@ import {
   hardUpdate,
   Mlp,
   type AlgorithmOptions,
+  SquashedStateDependentNoiseDistribution,
+  StateDependentNoise,
+  gsdeStdMatrix,
   uniqueName,
 } from '@tfrl/core';
 import {
@@ -34,6 +43,7 @@ import {
   criticLoss,
   forwardInputGradOnly,
   forwardNoGrad,
+  forwardNoGradWithHidden,
   forwardTrainable,
   loadAdamStateTensors,
   loadNetStateTensors,
@@ -59,6 +69,14 @@ export const sacHyperparameters = defineHyperparameters({
   entCoefInit: { type: 'number', default: 1, exclusiveMin: 0, doc: "initial α when entCoef is 'auto'" },
   targetEntropy: { type: 'number', default: null, nullable: true, doc: 'target entropy of the α tuning (null = −dim(A))' },
   targetUpdateInterval: { type: 'integer', default: 1, min: 1, doc: 'gradient steps between target-network updates' },
+  useSde: { type: 'boolean', default: false, doc: 'generalized State-Dependent Exploration (gSDE) instead of a state-dependent log-std head' },
+  sdeSampleFreq: { type: 'integer', default: -1, min: -1, doc: 'gSDE: draw a new noise matrix every n env steps (-1 = only at the start of each collection phase)' },
+  useSdeAtWarmup: { type: 'boolean', default: false, doc: 'gSDE: act with the policy instead of uniform random actions before learningStarts' },
+  logStdInit: { type: 'number', default: -3, doc: 'gSDE: initial value of every entry of the log-std matrix' },
+  fullStd: { type: 'boolean', default: true, doc: 'gSDE: a log-std per (latent feature, action) instead of one per latent feature' },
+  useExpln: { type: 'boolean', default: false, doc: 'gSDE: σ = expln(log σ) (exp below 0, log1p + 1 above) instead of exp' },
+  clipMean: { type: 'number', default: 2, min: 0, doc: 'gSDE: clip the pre-tanh mean to ±clipMean (0 = off)' },
+  learnFeatures: { type: 'boolean', default: true, doc: "gSDE: let the noise gradients flow into the actor's latent features (SB3's SAC: true)" },
 });
 
 type SacHp = OffPolicyHp & {
@@ -66,6 +84,14 @@ type SacHp = OffPolicyHp & {
   entCoefInit: number;
   targetEntropy: number | null;
   targetUpdateInterval: number;
+  useSde: boolean;
+  sdeSampleFreq: number;
+  useSdeAtWarmup: boolean;
+  logStdInit: number;
+  fullStd: boolean;
+  useExpln: boolean;
+  clipMean: number;
+  learnFeatures: boolean;
 };
 
 export type SACOptions = AlgorithmOptions &
@@ -95,8 +121,12 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
   static override readonly algorithmName = 'SAC';
   static override readonly hyperparameterSchema = sacHyperparameters;
 
-  /** obs → [mean | log std] (2·dim(A) outputs). */
+  /** obs → [mean | log std] (2·dim(A) outputs); with gSDE obs → mean (dim(A) outputs). */
   readonly actor: Mlp;
+  /** gSDE: log std of the exploration weights, [latentDim, dim(A)] ([latentDim, 1] without fullStd). */
+  readonly logStd: tf.Variable | undefined;
+  /** gSDE: the exploration weights, fixed between resets. */
+  readonly sdeNoise: StateDependentNoise | undefined;
   readonly critic: TwinQ;
   readonly criticTarget: TwinQ;
   /** log α ([1]); trained when `autoEntCoef`. */
@@ -118,14 +148,27 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     this.autoEntCoef = auto;
     this.targetEntropy = hp.targetEntropy ?? -this.actDim;
     const act = hp.activation;
-    this.actor = new Mlp({ inputDim: this.obsDim, hiddenSizes: hp.netArch, outputDim: 2 * this.actDim, activation: act, rng: this.rng, name: 'sac/actor' });
+    const actorOut = hp.useSde ? this.actDim : 2 * this.actDim;
+    this.actor = new Mlp({ inputDim: this.obsDim, hiddenSizes: hp.netArch, outputDim: actorOut, activation: act, rng: this.rng, name: 'sac/actor' });
     torchDefaultInit(this.actor, this.rng);
+    if (hp.useSde) {
+      const latentDim = this.actor.lastHiddenDim;
+      const shape = [latentDim, hp.fullStd ? this.actDim : 1];
+      this.logStd = tf.tidy(() => tf.variable(tf.fill(shape, hp.logStdInit), true, uniqueName('sac/log_std')));
+      this.sdeNoise = new StateDependentNoise(latentDim, this.actDim);
+      const noise = this.sdeNoise;
+      this.sdeExploration = {
+        sampleFreq: hp.sdeSampleFreq,
+        atWarmup: hp.useSdeAtWarmup,
+        reset: (nEnvs) => noise.reset(this.rng.tfSeed(), nEnvs),
+      };
+    }
     const qIn = this.obsDim + this.actDim;
     this.critic = new TwinQ({ inputDim: qIn, hiddenSizes: hp.netArch, activation: act, rng: this.rng, name: 'sac/critic' });
     torchDefaultInit(this.critic.q1, this.rng);
     torchDefaultInit(this.critic.q2, this.rng);
     this.criticTarget = new TwinQ({ inputDim: qIn, hiddenSizes: hp.netArch, activation: act, rng: this.rng, name: 'sac/critic_target' });
-    this.actorVars = this.actor.trainableVariables;
+    this.actorVars = this.logStd ? [...this.actor.trainableVariables, this.logStd] : this.actor.trainableVariables;
     this.criticVars = this.critic.trainableVariables;
     this.targetVars = this.criticTarget.trainableVariables;
     hardUpdate(this.targetVars, this.criticVars);
@@ -160,8 +203,50 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     return { action: tf.tanh(u), logProb: squashedGaussianLogProb(eps, logStd, u) };
   }
 
+  /**
+   * gSDE: the squashed state-dependent-noise distribution of a batch from the actor's output and
+   * latent features (inside a tidy/tape); the mean is clipped to ±clipMean first (SB3's Hardtanh).
+   */
+  private sdeDistribution(out: tf.Tensor2D, latent: tf.Tensor2D): SquashedStateDependentNoiseDistribution {
+    const hp = this.hyperparameters;
+    const mean = hp.clipMean > 0 ? (tf.clipByValue(out, -hp.clipMean, hp.clipMean) as tf.Tensor2D) : out;
+    return new SquashedStateDependentNoiseDistribution(mean, this.logStd as tf.Tensor as tf.Tensor2D, latent, {
+      useExpln: hp.useExpln,
+      learnFeatures: hp.learnFeatures,
+    });
+  }
+
+  /** gSDE: action and log-probability of a batch with no tape (acting and critic targets). */
+  private sdePolicyNoGrad(obs: tf.Tensor2D, weights: tf.Tensor2D | tf.Tensor3D): { action: tf.Tensor2D; logProb: tf.Tensor1D } {
+    const { hidden, out } = forwardNoGradWithHidden(this.actor, obs, this.hyperparameters.activation);
+    const { action, logProb } = this.sdeDistribution(out, hidden).sampleWithLogProb(weights);
+    return { action, logProb };
+  }
+
+  protected override extraTrainScalars(): Record<string, number> {
+    if (!this.logStd) return {};
+    // SB3 logs the mean σ of the exploration weights under gSDE.
+    const m = tf.tidy(() => tf.mean(gsdeStdMatrix(this.logStd as tf.Tensor as tf.Tensor2D, this.actDim, this.hyperparameters.useExpln)));
+    const v = m.dataSync()[0] as number;
+    m.dispose();
+    return { 'train/std': v };
+  }
+
   protected actScaled(obs: Float32Array, deterministic: boolean): Float32Array {
     const b = obs.length / this.obsDim;
+    const noise = this.sdeNoise;
+    if (noise) {
+      if (!deterministic && noise.numMatrices === 0) noise.reset(this.rng.tfSeed(), 1);
+      const a = tf.tidy(() => {
+        const x = tf.tensor2d(obs, [b, this.obsDim]);
+        const { hidden, out } = forwardNoGradWithHidden(this.actor, x, this.hyperparameters.activation);
+        const dist = this.sdeDistribution(out, hidden);
+        return deterministic ? dist.mode() : dist.sample(noise.weightsFor(b));
+      });
+      const data = a.dataSync() as Float32Array;
+      a.dispose();
+      return data;
+    }
     const seed = deterministic ? 0 : this.rng.tfSeed();
     const a = tf.tidy(() => {
       const out = forwardNoGrad(this.actor, tf.tensor2d(obs, [b, this.obsDim]), this.hyperparameters.activation);
@@ -175,12 +260,17 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
 
   protected gradientStep(batch: BatchTensors): void {
     const act = this.hyperparameters.activation;
-    const seedNext = this.rng.tfSeed();
-    const seedPi = this.rng.tfSeed();
+    const noise = this.sdeNoise;
+    // gSDE: new exploration weights before every gradient step, one matrix for the whole batch
+    // (SB3's actor.reset_noise()), used for both a' ~ π(s') and a ~ π(s).
+    if (noise) noise.reset(this.rng.tfSeed(), 1);
+    const weights = noise?.weightsFor(1);
+    const seedNext = noise ? 0 : this.rng.tfSeed();
+    const seedPi = noise ? 0 : this.rng.tfSeed();
     const alpha: tf.Tensor | number = this.fixedAlpha ?? tf.exp(this.logAlpha);
     // --- critic target (no tape)
     const target = tf.tidy(() => {
-      const next = this.policy(forwardNoGrad(this.actor, batch.nextObs, act), seedNext);
+      const next = weights ? this.sdePolicyNoGrad(batch.nextObs, weights) : this.policy(forwardNoGrad(this.actor, batch.nextObs, act), seedNext);
       const x2 = tf.concat([batch.nextObs, next.action], 1);
       const nextQ1 = tf.reshape(forwardNoGrad(this.criticTarget.q1, x2, act), [-1]) as tf.Tensor1D;
       const nextQ2 = tf.reshape(forwardNoGrad(this.criticTarget.q2, x2, act), [-1]) as tf.Tensor1D;
@@ -210,7 +300,13 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     let tempLoss: tf.Scalar | undefined;
     const actorVars = this.actorOptimizer.variables;
     const actor = tf.variableGrads(() => {
-      const pi = this.policy(forwardTrainable(this.actor, batch.obs, act), seedPi);
+      let pi: { action: tf.Tensor2D; logProb: tf.Tensor1D };
+      if (weights) {
+        const { hidden, out } = this.actor.applyWithHidden(batch.obs, { inputGrad: false });
+        pi = this.sdeDistribution(out, hidden).sampleWithLogProb(weights);
+      } else {
+        pi = this.policy(forwardTrainable(this.actor, batch.obs, act), seedPi);
+      }
       const xa = tf.concat([batch.obs, pi.action], 1);
       const q1 = tf.reshape(forwardInputGradOnly(this.critic.q1, xa, act), [-1]) as tf.Tensor1D;
       const q2 = tf.reshape(forwardInputGradOnly(this.critic.q2, xa, act), [-1]) as tf.Tensor1D;
@@ -248,6 +344,7 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     return {
       ...netStateTensors([this.actor, this.critic.q1, this.critic.q2, this.criticTarget.q1, this.criticTarget.q2]),
       'sac/log_ent_coef': this.logAlpha,
+      ...(this.logStd ? { 'sac/log_std': this.logStd } : {}),
       ...adamStateTensors('actor_adam', this.actorOptimizer),
       ...adamStateTensors('critic_adam', this.criticOptimizer),
     };
@@ -257,6 +354,11 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     loadNetStateTensors('SAC', [this.actor, this.critic.q1, this.critic.q2, this.criticTarget.q1, this.criticTarget.q2], tensors);
     const la = this.requireTensor(tensors, 'sac/log_ent_coef', [1]);
     tf.tidy(() => this.logAlpha.assign(tf.tensor1d(Float32Array.from(la.data))));
+    const logStd = this.logStd;
+    if (logStd) {
+      const ls = this.requireTensor(tensors, 'sac/log_std', [...logStd.shape]);
+      tf.tidy(() => logStd.assign(tf.tensor(Float32Array.from(ls.data), logStd.shape)));
+    }
     loadAdamStateTensors('SAC', 'actor_adam', this.actorOptimizer, tensors);
     loadAdamStateTensors('SAC', 'critic_adam', this.criticOptimizer, tensors);
   }
@@ -267,6 +369,8 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     this.critic.dispose();
     this.criticTarget.dispose();
     this.logAlpha.dispose();
+    this.logStd?.dispose();
+    this.sdeNoise?.dispose();
     this.actorOptimizer.dispose();
     this.criticOptimizer.dispose();
   }

@@ -107,6 +107,39 @@ for (const backend of ['cpu', 'wasm'] as const) {
       x.dispose();
     });
 
+    it('applyWithHidden / forwardWithLatent: same output and gradients as apply, latent = last hidden layer', () => {
+      const rng = new Rng(4);
+      const m = new Mlp({ inputDim: 3, hiddenSizes: [5, 4], outputDim: 2, rng, name: 'h' });
+      const x = tf.tensor2d(new Rng(5).fillNormal(new Float32Array(12)), [4, 3]);
+      const { hidden, out } = m.applyWithHidden(x, { inputGrad: false });
+      const ref = m.apply(x);
+      expect(maxDiff(out, ref)).toBeLessThan(1e-6);
+      expect(hidden.shape).toEqual([4, 4]);
+      expect(m.lastHiddenDim).toBe(4);
+      const f1 = () => tf.sum(m.applyWithHidden(x).out) as tf.Scalar;
+      const f2 = () => tf.sum(m.apply(x)) as tf.Scalar;
+      const g1 = tf.variableGrads(f1, m.trainableVariables);
+      const g2 = tf.variableGrads(f2, m.trainableVariables);
+      for (const v of m.trainableVariables) expect(maxDiff(g1.grads[v.name] as tf.Tensor, g2.grads[v.name] as tf.Tensor)).toBeLessThan(1e-5);
+      const noHidden = new Mlp({ inputDim: 3, hiddenSizes: [], outputDim: 2, rng, name: 'nh' });
+      expect(noHidden.lastHiddenDim).toBe(3);
+      expect(maxDiff(noHidden.applyWithHidden(x).hidden, x)).toBe(0);
+      for (const shared of [false, true]) {
+        const ac = new ActorCriticMlp({ inputDim: 3, actionDim: 2, shared, hiddenSizes: [6, 5], rng, name: `ac${shared}` });
+        const a = ac.forward(x);
+        const b = ac.forwardWithLatent(x);
+        expect(maxDiff(a.logitsOrMean, b.logitsOrMean)).toBeLessThan(1e-6);
+        expect(maxDiff(a.value, b.value)).toBeLessThan(1e-6);
+        expect(b.latentPi.shape).toEqual([4, 5]);
+        expect(ac.latentDimPi).toBe(5);
+        tf.dispose([a.logitsOrMean, a.value, b.logitsOrMean, b.value, b.latentPi]);
+        ac.dispose();
+      }
+      tf.dispose([x, hidden, out, ref, g1.value, g2.value, ...Object.values(g1.grads), ...Object.values(g2.grads)]);
+      m.dispose();
+      noHidden.dispose();
+    });
+
     it('TwinQ: two independent critics in one call, min, gradients to both', () => {
       const q = new TwinQ({ inputDim: 6, hiddenSizes: [16, 16], rng: new Rng(4) });
       const x = tf.tensor2d(new Rng(5).fillNormal(new Float32Array(24)), [4, 6]);

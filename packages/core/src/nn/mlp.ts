@@ -84,6 +84,28 @@ export class Mlp {
     );
   }
 
+  /**
+   * Forward pass that also returns the activations of the last hidden layer (the input itself
+   * when there is no hidden layer): the latent features gSDE builds its noise from. Two
+   * custom-gradient nodes (hidden stack, output layer), so gradients reach the weights through
+   * both outputs. x: [batch, inputDim] → hidden [batch, lastHidden], out [batch, outputDim].
+   */
+  applyWithHidden(x: tf.Tensor2D, options: ApplyOptions = {}): { hidden: tf.Tensor2D; out: tf.Tensor2D } {
+    if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
+      throw new RangeError(`${this.name}.applyWithHidden: expected input [batch, ${this.inputDim}], got [${x.shape}]`);
+    }
+    const params = this.layers.map((l) => ({ w: l.w as tf.Tensor2D, b: l.b as tf.Tensor1D, activation: l.activation }));
+    const head = params.slice(-1);
+    if (params.length === 1) return { hidden: x, out: denseStack(x, head, options) };
+    const hidden = denseStack(x, params.slice(0, -1), options);
+    return { hidden, out: denseStack(hidden, head) };
+  }
+
+  /** Width of the last hidden layer (the input width when there is none). */
+  get lastHiddenDim(): number {
+    return this.hiddenSizes.length > 0 ? (this.hiddenSizes[this.hiddenSizes.length - 1] as number) : this.inputDim;
+  }
+
   get trainableVariables(): tf.Variable[] {
     return this.layers.flatMap((l) => [l.w, l.b]);
   }
@@ -207,6 +229,27 @@ export class ActorCriticMlp {
         value: tf.reshape(this.critic.apply(x, options), [-1]) as tf.Tensor1D,
       };
     });
+  }
+
+  /**
+   * `forward` that also returns the policy's latent features (the last hidden activations the
+   * policy head reads: the trunk output when shared), as gSDE needs them.
+   */
+  forwardWithLatent(x: tf.Tensor2D, options: ApplyOptions = {}): { logitsOrMean: tf.Tensor2D; value: tf.Tensor1D; latentPi: tf.Tensor2D } {
+    return tf.tidy(() => {
+      if (this.trunk) {
+        const h = this.trunk.apply(x, options);
+        return { logitsOrMean: this.actor.apply(h), value: tf.reshape(this.critic.apply(h), [-1]) as tf.Tensor1D, latentPi: h };
+      }
+      const { hidden, out } = this.actor.applyWithHidden(x, options);
+      // The latent may be the input itself (no hidden layer): return a copy the tidy may hand out.
+      return { logitsOrMean: out, value: tf.reshape(this.critic.apply(x, options), [-1]) as tf.Tensor1D, latentPi: hidden === x ? tf.clone(x) : hidden };
+    });
+  }
+
+  /** Width of the policy's latent features (see {@link forwardWithLatent}). */
+  get latentDimPi(): number {
+    return this.trunk ? this.trunk.outputDim : this.actor.lastHiddenDim;
   }
 
   private parts(): Mlp[] {
