@@ -5,7 +5,7 @@
 //   node bench/on-policy.mjs <run> [seeds=0,1,2] [backend=wasm]
 //
 // <run>: reinforce-cartpole | a2c-cartpole | trpo-cartpole | ars-pendulum | ars-pendulum-2ep |
-//        ars-pendulum-tuned | ars-cartpole | a2c-pendulum-course | a2c-pendulum-zoo
+//        ars-pendulum-tuned | ars-cartpole | a2c-pendulum-course | a2c-pendulum-zoo | a2c-pendulum-zoo-gsde
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +101,29 @@ const RUNS = {
       learningRate: 'lin_7e-4',
       logStdInit: -2,
       orthoInit: false,
+    },
+  },
+  // The zoo's exact Pendulum entry: the same with gSDE (use_sde: True).
+  'a2c-pendulum-zoo-gsde': {
+    algo: A2C,
+    env: 'Pendulum-v1',
+    nEnvs: 8,
+    steps: 1_000_000,
+    threshold: -200,
+    hp: {
+      normalize: true,
+      entCoef: 0,
+      maxGradNorm: 0.5,
+      nSteps: 8,
+      gaeLambda: 0.9,
+      vfCoef: 0.4,
+      gamma: 0.9,
+      useRmsProp: true,
+      normalizeAdvantage: false,
+      learningRate: 'lin_7e-4',
+      logStdInit: -2,
+      orthoInit: false,
+      useSde: true,
     },
   },
 };
