@@ -103,30 +103,9 @@ const RUNS = {
       orthoInit: false,
     },
   },
-  // The zoo's exact Pendulum entry: the same with gSDE (use_sde: True).
-  'a2c-pendulum-zoo-gsde': {
-    algo: A2C,
-    env: 'Pendulum-v1',
-    nEnvs: 8,
-    steps: 1_000_000,
-    threshold: -200,
-    hp: {
-      normalize: true,
-      entCoef: 0,
-      maxGradNorm: 0.5,
-      nSteps: 8,
-      gaeLambda: 0.9,
-      vfCoef: 0.4,
-      gamma: 0.9,
-      useRmsProp: true,
-      normalizeAdvantage: false,
-      learningRate: 'lin_7e-4',
-      logStdInit: -2,
-      orthoInit: false,
-      useSde: true,
-    },
-  },
 };
+// The zoo's exact Pendulum entry: the same with gSDE (use_sde: True).
+RUNS['a2c-pendulum-zoo-gsde'] = { ...RUNS['a2c-pendulum-zoo'], hp: { ...RUNS['a2c-pendulum-zoo'].hp, useSde: true } };
 
 const run = process.argv[2];
 const spec = RUNS[run];

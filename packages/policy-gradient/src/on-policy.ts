@@ -25,6 +25,18 @@ import {
 } from '@tfrl/core';
 
 /**
+ * The gSDE hyperparameters shared by PPO and A2C (SB3's on-policy `use_sde`, `sde_sample_freq`,
+ * `full_std`, `use_expln`; `learn_features` is false for SB3's on-policy policies).
+ */
+export const onPolicyGsdeHyperparameters = {
+  useSde: { type: 'boolean', default: false, doc: 'generalized State-Dependent Exploration (gSDE) instead of independent Gaussian noise (Box actions only)' },
+  sdeSampleFreq: { type: 'integer', default: -1, min: -1, doc: 'gSDE: draw a new noise matrix every n steps (-1 = only at the start of each rollout)' },
+  fullStd: { type: 'boolean', default: true, doc: 'gSDE: a log-std per (latent feature, action) instead of one per latent feature' },
+  useExpln: { type: 'boolean', default: false, doc: 'gSDE: σ = expln(log σ) (exp below 0, log1p + 1 above) instead of exp' },
+  learnFeatures: { type: 'boolean', default: false, doc: 'gSDE: let the noise gradients flow into the latent features (SB3 on-policy: false)' },
+} as const;
+
+/**
  * (obs - mean) / sqrt(var + 1e-8) clipped to ±clip, row by row (rows of `rms.mean.length`), as
  * SB3's VecNormalize. Writes into `out` (a new array when omitted).
  */

@@ -36,7 +36,7 @@ import {
   isVecEnv,
   uniqueName,
 } from '@tfrl/core';
-import { normalizeRewardsWithRms, normalizeWithRms, toEnvActionArray } from './on-policy';
+import { normalizeRewardsWithRms, normalizeWithRms, onPolicyGsdeHyperparameters, toEnvActionArray } from './on-policy';
 
 export const ppoHyperparameters = defineHyperparameters({
   learningRate: { type: 'schedule', default: 3e-4, exclusiveMin: 0, doc: 'Adam step size: a number or a schedule such as "lin_0.001"' },
@@ -60,11 +60,7 @@ export const ppoHyperparameters = defineHyperparameters({
   sharedNetwork: { type: 'boolean', default: false, doc: 'one trunk with two heads instead of separate networks' },
   orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (gains √2, policy head 0.01, value head 1) instead of Glorot' },
   logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation of a Gaussian policy (with gSDE: every entry of the log-std matrix)' },
-  useSde: { type: 'boolean', default: false, doc: 'generalized State-Dependent Exploration (gSDE) instead of independent Gaussian noise (Box actions only)' },
-  sdeSampleFreq: { type: 'integer', default: -1, min: -1, doc: 'gSDE: draw a new noise matrix every n steps (-1 = only at the start of each rollout)' },
-  fullStd: { type: 'boolean', default: true, doc: 'gSDE: a log-std per (latent feature, action) instead of one per latent feature' },
-  useExpln: { type: 'boolean', default: false, doc: 'gSDE: σ = expln(log σ) (exp below 0, log1p + 1 above) instead of exp' },
-  learnFeatures: { type: 'boolean', default: false, doc: 'gSDE: let the noise gradients flow into the latent features (SB3 on-policy: false)' },
+  ...onPolicyGsdeHyperparameters,
   adamEps: { type: 'number', default: 1e-5, exclusiveMin: 0, doc: 'Adam ε (SB3 PPO uses 1e-5)' },
   normalize: { type: 'boolean', default: false, doc: 'normalise observations and rewards with running statistics (VecNormalize)' },
   normalizeObs: { type: 'boolean', default: null, nullable: true, doc: 'override `normalize` for observations' },
