@@ -212,6 +212,17 @@ export function forwardNoGradWithHidden(
   });
 }
 
+/** The activated output of every dense layer of an Mlp (weights `ps` = [W0, b0, W1, b1, …]). */
+function layerOutputs(x: tf.Tensor2D, ps: readonly tf.Tensor[], acts: readonly Activation[]): tf.Tensor2D[] {
+  const hs: tf.Tensor2D[] = [];
+  let h = x;
+  for (let l = 0; l < acts.length; l++) {
+    h = activate(tf.add(tf.matMul(h, ps[2 * l] as tf.Tensor2D), ps[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
+    hs.push(h);
+  }
+  return hs;
+}
+
 /**
  * Forward pass whose gradient flows ONLY into the input `x` (one custom-gradient node). The
  * actor losses differentiate Q(s, π(s)) with respect to the action only; differentiating
@@ -223,15 +234,10 @@ export function forwardInputGradOnly(mlp: Mlp, x: tf.Tensor2D, hidden: Activatio
   const acts = layerActs(mlp, hidden, output);
   const L = acts.length;
   const f = tf.customGrad(((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const hs: tf.Tensor2D[] = [];
-    let h = xIn as tf.Tensor2D;
-    for (let l = 0; l < L; l++) {
-      h = activate(tf.add(tf.matMul(h, vars[2 * l] as tf.Tensor2D), vars[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
-      hs.push(h);
-    }
+    const hs = layerOutputs(xIn as tf.Tensor2D, vars, acts);
     save(hs);
     return {
-      value: h,
+      value: hs[L - 1] as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         let dh = dy as tf.Tensor2D;
         for (let l = L - 1; l >= 0; l--) {
@@ -261,15 +267,10 @@ export function forwardTrainable(mlp: Mlp, x: tf.Tensor2D, hidden: Activation, o
   const f = tf.customGrad(((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const ps = args.slice(0, -1) as tf.Tensor[];
-    const hs: tf.Tensor2D[] = [];
-    let h = x;
-    for (let l = 0; l < L; l++) {
-      h = activate(tf.add(tf.matMul(h, ps[2 * l] as tf.Tensor2D), ps[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
-      hs.push(h);
-    }
+    const hs = layerOutputs(x, ps, acts);
     save(hs);
     return {
-      value: h,
+      value: hs[L - 1] as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const ones = tf.ones([1, B]) as tf.Tensor2D;
         const grads: tf.Tensor[] = new Array(2 * L);

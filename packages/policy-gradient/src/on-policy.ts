@@ -181,6 +181,48 @@ export interface ActResult {
 }
 
 /**
+ * One forward pass of a policy over a batch of observations: sampled (or mode) actions, values and
+ * log-probabilities, packed on the device and read back with a single `dataSync`. A gSDE
+ * distribution samples with `sde`'s current exploration weights, any other with `seed`.
+ * Shared by PPO and the A2C / REINFORCE / TRPO network.
+ */
+export function actBatch(
+  obs: Float32Array,
+  obsDim: number,
+  actDim: number,
+  discrete: boolean,
+  deterministic: boolean,
+  seed: number,
+  sde: StateDependentNoise | undefined,
+  forward: (x: tf.Tensor2D) => { dist: Categorical | DiagGaussian | StateDependentNoiseDistribution; value: tf.Tensor1D },
+): ActResult {
+  const b = obs.length / obsDim;
+  const packed = tf.tidy(() => {
+    const { dist, value } = forward(tf.tensor2d(obs, [b, obsDim]));
+    const a = deterministic
+      ? dist.mode()
+      : dist instanceof StateDependentNoiseDistribution
+        ? dist.sample((sde as StateDependentNoise).weightsFor(b))
+        : dist.sample(seed);
+    const logp = dist.logProb(a as never);
+    const aCols = discrete ? tf.reshape(tf.cast(a, 'float32'), [b, 1]) : (a as tf.Tensor2D);
+    return tf.concat([aCols, tf.reshape(value, [b, 1]), tf.reshape(logp, [b, 1])], 1);
+  });
+  const data = packed.dataSync() as Float32Array;
+  packed.dispose();
+  const k = actDim + 2;
+  const actions = new Float32Array(b * actDim);
+  const values = new Float32Array(b);
+  const logProbs = new Float32Array(b);
+  for (let i = 0; i < b; i++) {
+    for (let j = 0; j < actDim; j++) actions[i * actDim + j] = data[i * k + j] as number;
+    values[i] = data[i * k + actDim] as number;
+    logProbs[i] = data[i * k + actDim + 1] as number;
+  }
+  return { actions, values, logProbs };
+}
+
+/**
  * Policy and value networks with a Categorical (Discrete) or diagonal Gaussian (Box) policy, as
  * the on-policy learners use them; `act` does one forward pass and one read.
  */
@@ -356,34 +398,9 @@ export class OnPolicyNetwork {
    * the sample uses the current exploration weights (drawn with `seed` if none were yet).
    */
   act(obs: Float32Array, deterministic: boolean, seed: number): ActResult {
-    const b = obs.length / this.obsDim;
-    const d = this.actDim;
     const sde = this.sdeNoise;
     if (sde && !deterministic && sde.numMatrices === 0) sde.reset(seed, 1);
-    const packed = tf.tidy(() => {
-      const x = tf.tensor2d(obs, [b, this.obsDim]);
-      const { dist, value } = this.forward(x);
-      const a = deterministic
-        ? dist.mode()
-        : dist instanceof StateDependentNoiseDistribution
-          ? dist.sample((sde as StateDependentNoise).weightsFor(b))
-          : dist.sample(seed);
-      const logp = dist.logProb(a as never);
-      const aCols = this.discrete ? tf.reshape(tf.cast(a, 'float32'), [b, 1]) : (a as tf.Tensor2D);
-      return tf.concat([aCols, tf.reshape(value, [b, 1]), tf.reshape(logp, [b, 1])], 1);
-    });
-    const data = packed.dataSync() as Float32Array;
-    packed.dispose();
-    const k = d + 2;
-    const actions = new Float32Array(b * d);
-    const values = new Float32Array(b);
-    const logProbs = new Float32Array(b);
-    for (let i = 0; i < b; i++) {
-      for (let j = 0; j < d; j++) actions[i * d + j] = data[i * k + j] as number;
-      values[i] = data[i * k + d] as number;
-      logProbs[i] = data[i * k + d + 1] as number;
-    }
-    return { actions, values, logProbs };
+    return actBatch(obs, this.obsDim, this.actDim, this.discrete, deterministic, seed, sde, (x) => this.forward(x));
   }
 
   /** V(obs) of a batch. */

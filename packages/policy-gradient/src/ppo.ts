@@ -36,7 +36,7 @@ import {
   isVecEnv,
   uniqueName,
 } from '@tfrl/core';
-import { normalizeRewardsWithRms, normalizeWithRms, onPolicyGsdeHyperparameters, toEnvActionArray } from './on-policy';
+import { type ActResult, actBatch, normalizeRewardsWithRms, normalizeWithRms, onPolicyGsdeHyperparameters, toEnvActionArray } from './on-policy';
 
 export const ppoHyperparameters = defineHyperparameters({
   learningRate: { type: 'schedule', default: 3e-4, exclusiveMin: 0, doc: 'Adam step size: a number or a schedule such as "lin_0.001"' },
@@ -302,36 +302,12 @@ export class PPO extends Algorithm<PpoHp> {
    * One forward pass for a batch of (already normalised) observations: sampled (or mode)
    * actions, values and log-probabilities, read back with a single `dataSync`.
    */
-  private act(obs: Float32Array, deterministic: boolean): { actions: Float32Array; values: Float32Array; logProbs: Float32Array } {
-    const b = obs.length / this.obsDim;
+  private act(obs: Float32Array, deterministic: boolean): ActResult {
     const sde = this.sdeNoise;
     // gSDE draws no per-step noise: it uses the current exploration weights (drawn lazily once).
     if (sde && !deterministic && sde.numMatrices === 0) this.resetNoise();
     const seed = deterministic || sde ? 0 : this.rng.tfSeed();
-    const packed = tf.tidy(() => {
-      const x = tf.tensor2d(obs, [b, this.obsDim]);
-      const { dist, value } = this.forward(x);
-      const a = deterministic
-        ? dist.mode()
-        : dist instanceof StateDependentNoiseDistribution
-          ? dist.sample((sde as StateDependentNoise).weightsFor(b))
-          : dist.sample(seed);
-      const logp = dist.logProb(a as never);
-      const aCols = this.discrete ? tf.reshape(tf.cast(a, 'float32'), [b, 1]) : (a as tf.Tensor2D);
-      return tf.concat([aCols, tf.reshape(value, [b, 1]), tf.reshape(logp, [b, 1])], 1);
-    });
-    const data = packed.dataSync() as Float32Array;
-    packed.dispose();
-    const k = this.actDim + 2;
-    const actions = new Float32Array(b * this.actDim);
-    const values = new Float32Array(b);
-    const logProbs = new Float32Array(b);
-    for (let i = 0; i < b; i++) {
-      for (let j = 0; j < this.actDim; j++) actions[i * this.actDim + j] = data[i * k + j] as number;
-      values[i] = data[i * k + this.actDim] as number;
-      logProbs[i] = data[i * k + this.actDim + 1] as number;
-    }
-    return { actions, values, logProbs };
+    return actBatch(obs, this.obsDim, this.actDim, this.discrete, deterministic, seed, sde, (x) => this.forward(x));
   }
 
   /** Value estimates of a batch of (already normalised) observations. */

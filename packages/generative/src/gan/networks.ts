@@ -33,28 +33,39 @@ export interface MlpGanOptions {
   rng: Rng;
 }
 
-/** z [batch, latent] → images [batch, H·W·C] in [−1, 1]. */
-export class MlpGenerator implements GanNetwork {
-  readonly store = new ParamStore('gen');
+/**
+ * Dense layers with LeakyReLU between them, He-normal weights, zero biases: the body of both MLP
+ * GAN networks, which differ in their sizes, their output (tanh or raw logits) and whether the
+ * gradient flows back into their input.
+ */
+class MlpGanNet implements GanNetwork {
+  readonly store: ParamStore;
   private readonly layers: { w: tf.Variable; b: tf.Variable }[] = [];
 
-  constructor(o: MlpGanOptions) {
-    const dims = [o.latentDim, ...(o.hiddenSizes ?? [256, 512]), imageSize(o.image)];
+  constructor(
+    name: string,
+    dims: number[],
+    rng: MlpGanOptions['rng'],
+    private readonly tanhOutput: boolean,
+    private readonly inputGrad: boolean,
+  ) {
+    this.store = new ParamStore(name);
     for (let i = 0; i + 1 < dims.length; i++) {
       const fanIn = dims[i] as number;
       this.layers.push({
-        w: this.store.normal(`l${i}/w`, [fanIn, dims[i + 1] as number], o.rng, Math.sqrt(2 / fanIn)),
+        w: this.store.normal(`l${i}/w`, [fanIn, dims[i + 1] as number], rng, Math.sqrt(2 / fanIn)),
         b: this.store.constant(`l${i}/b`, [dims[i + 1] as number], 0),
       });
     }
   }
 
-  apply(z: tf.Tensor2D, _training: boolean): tf.Tensor2D {
+  apply(x: tf.Tensor2D, _training: boolean): tf.Tensor2D {
     return tf.tidy(() => {
-      let h = z;
+      let h = x;
       this.layers.forEach((l, i) => {
-        const y = dense(h, l.w as tf.Tensor2D, l.b as tf.Tensor1D, 'identity', { inputGrad: i > 0 });
-        h = i + 1 < this.layers.length ? lrelu(y) : tanhFast(y);
+        const y = dense(h, l.w as tf.Tensor2D, l.b as tf.Tensor1D, 'identity', { inputGrad: this.inputGrad || i > 0 });
+        if (i + 1 < this.layers.length) h = lrelu(y);
+        else h = this.tanhOutput ? tanhFast(y) : y;
       });
       return h;
     });
@@ -69,39 +80,17 @@ export class MlpGenerator implements GanNetwork {
   }
 }
 
-/** images [batch, H·W·C] → logits [batch, 1]. */
-export class MlpDiscriminator implements GanNetwork {
-  readonly store = new ParamStore('disc');
-  private readonly layers: { w: tf.Variable; b: tf.Variable }[] = [];
-
+/** z [batch, latent] → images [batch, H·W·C] in [−1, 1] (no gradient into z). */
+export class MlpGenerator extends MlpGanNet {
   constructor(o: MlpGanOptions) {
-    const dims = [imageSize(o.image), ...(o.hiddenSizes ?? [512, 256]), 1];
-    for (let i = 0; i + 1 < dims.length; i++) {
-      const fanIn = dims[i] as number;
-      this.layers.push({
-        w: this.store.normal(`l${i}/w`, [fanIn, dims[i + 1] as number], o.rng, Math.sqrt(2 / fanIn)),
-        b: this.store.constant(`l${i}/b`, [dims[i + 1] as number], 0),
-      });
-    }
+    super('gen', [o.latentDim, ...(o.hiddenSizes ?? [256, 512]), imageSize(o.image)], o.rng, true, false);
   }
+}
 
-  apply(x: tf.Tensor2D, _training: boolean): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = x;
-      this.layers.forEach((l, i) => {
-        const y = dense(h, l.w as tf.Tensor2D, l.b as tf.Tensor1D, 'identity');
-        h = i + 1 < this.layers.length ? lrelu(y) : y;
-      });
-      return h;
-    });
-  }
-
-  get trainableVariables(): tf.Variable[] {
-    return this.store.trainableVariables;
-  }
-
-  dispose(): void {
-    this.store.dispose();
+/** images [batch, H·W·C] → logits [batch, 1] (differentiable in the images, for the generator's loss). */
+export class MlpDiscriminator extends MlpGanNet {
+  constructor(o: MlpGanOptions) {
+    super('disc', [imageSize(o.image), ...(o.hiddenSizes ?? [512, 256]), 1], o.rng, false, true);
   }
 }
 
