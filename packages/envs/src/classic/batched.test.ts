@@ -1,4 +1,4 @@
-import { Rng, SyncVecEnv, type VecEnv, type VecStepResult } from '@tfrl/core';
+import { Rng, SyncVecEnv, type VecEnv } from '@tfrl/core';
 import { describe, expect, it } from 'vitest';
 import { makeVec } from '../registry';
 import {
@@ -9,6 +9,7 @@ import {
   MountainCarVecEnv,
   PendulumVecEnv,
 } from './batched';
+import { vecSnapshot } from './vec-snapshot.testutil';
 
 interface Spec {
   id: string;
@@ -64,20 +65,6 @@ function actionStream(spec: Spec, n: number, seed: number): (t: number, obs: Flo
   };
 }
 
-function snapshot(r: VecStepResult) {
-  return {
-    obs: Array.from(r.obs),
-    rewards: Array.from(r.rewards),
-    terminated: Array.from(r.terminated),
-    truncated: Array.from(r.truncated),
-    finalObs: Array.from(r.finalObs),
-    episodes: r.infos.map((inf) => {
-      const ep = inf.episode as { r: number; l: number } | undefined;
-      return ep ? { r: ep.r, l: ep.l } : null;
-    }),
-  };
-}
-
 describe('batched classic-control VecEnvs equal N independent single envs', () => {
   for (const spec of SPECS) {
     it(`${spec.id}${spec.kwargs ? ` ${JSON.stringify(spec.kwargs)}` : ''}: same obs, rewards, flags, finalObs and episodes as SyncVecEnv`, () => {
@@ -100,8 +87,8 @@ describe('batched classic-control VecEnvs equal N independent single envs', () =
         const a = acts(t, obs);
         const stepped = batched.step(a);
         obs = stepped.obs;
-        const rb = snapshot(stepped);
-        const rs = snapshot(sync.step(a));
+        const rb = vecSnapshot(stepped);
+        const rs = vecSnapshot(sync.step(a));
         if (JSON.stringify(rb) !== JSON.stringify(rs)) {
           expect({ t, ...rb }).toEqual({ t, ...rs });
         }

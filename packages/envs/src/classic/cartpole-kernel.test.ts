@@ -1,26 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, type VecStepResult } from '@tfrl/core';
+import { Rng } from '@tfrl/core';
 import { describe, expect, it } from 'vitest';
 import { CartPoleVecEnv } from './batched';
 import { cartPoleKernelAvailable } from './cartpole-kernel';
+import { vecSnapshot } from './vec-snapshot.testutil';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function snap(r: VecStepResult) {
-  return {
-    obs: Array.from(r.obs),
-    rewards: Array.from(r.rewards),
-    terminated: Array.from(r.terminated),
-    truncated: Array.from(r.truncated),
-    finalObs: Array.from(r.finalObs),
-    episodes: r.infos.map((inf) => {
-      const ep = inf.episode as { r: number; l: number } | undefined;
-      return ep ? [ep.r, ep.l] : null;
-    }),
-  };
-}
 
 /** The state's bytes, so equality is bit-exact (also for -0 and NaN). */
 const bits = (a: Float64Array) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -69,8 +56,8 @@ describe('CartPoleVecEnv WebAssembly SIMD kernel', () => {
         const rw = w.step(a);
         const rj = j.step(a);
         obs = rw.obs;
-        const sw = snap(rw);
-        const sj = snap(rj);
+        const sw = vecSnapshot(rw);
+        const sj = vecSnapshot(rj);
         if (JSON.stringify(sw) !== JSON.stringify(sj)) expect({ t, ...sw }).toEqual({ t, ...sj });
         if (t % 97 === 0 && JSON.stringify(bits(w.state)) !== JSON.stringify(bits(j.state))) expect({ t, s: Array.from(w.state) }).toEqual({ t, s: Array.from(j.state) });
         for (let i = 0; i < n; i++) ends += sw.episodes[i] ? 1 : 0;
@@ -92,11 +79,11 @@ describe('CartPoleVecEnv WebAssembly SIMD kernel', () => {
       for (const e of [w, j]) e.state.set([0.1, -0.2, bad, 0.5], 8);
       const a = Int32Array.from([0, 1, 1, 0, 1]);
       const fallbacks = countJsSteps(w);
-      expect(snap(w.step(a))).toEqual(snap(j.step(a)));
+      expect(vecSnapshot(w.step(a))).toEqual(vecSnapshot(j.step(a)));
       expect(fallbacks.count).toBe(1);
       expect(bits(w.state)).toEqual(bits(j.state));
       // and the next steps (env 2 was reset) go back to the kernel, still identical
-      for (let t = 0; t < 20; t++) expect(snap(w.step(a))).toEqual(snap(j.step(a)));
+      for (let t = 0; t < 20; t++) expect(vecSnapshot(w.step(a))).toEqual(vecSnapshot(j.step(a)));
       expect(bits(w.state)).toEqual(bits(j.state));
       // A NaN state never terminates (as in Gymnasium), so that env keeps the JavaScript path.
       expect(fallbacks.count).toBe(Number.isNaN(bad) ? 21 : 1);
