@@ -2,6 +2,7 @@
 //   npx -y pnpm@10.34.9 --filter @tfrl/value-based... build
 //   node bench/dqn.mjs cartpole [seeds=0,1,2]     DQN, RL-Zoo CartPole-v1 config, 5e4 steps
 //   node bench/dqn.mjs rainbow  [seeds=0]         Rainbow vs DQN on CartPole-v1, curves → PNG
+//   node bench/dqn.mjs rainbow-matched [seeds=0]  the same with DQN's update budget (0.5 updates of 64 per step)
 //   node bench/dqn.mjs acrobot|mountaincar|lunarlander [seeds]
 //   node bench/dqn.mjs throughput                 zoo CartPole config, steps/s only (eval off)
 //   --early-stop   SB3's EvalCallback + StopTrainingOnRewardThreshold protocol: every evaluation
@@ -54,6 +55,11 @@ const RAINBOW_CARTPOLE = {
   vMin: 0,
   vMax: 100,
 };
+
+// The same Rainbow with DQN's update budget per env step: the zoo DQN config does 128 updates of
+// batch 64 every 256 steps (0.5 updates of 64 samples per env step); the config above does 0.25
+// updates of 32 (a quarter of the samples). Here: 2 updates of batch 64 every 4 steps.
+const RAINBOW_CARTPOLE_MATCHED = { ...RAINBOW_CARTPOLE, batchSize: 64, gradientSteps: 2 };
 
 /** Periodic deterministic evaluation (learning curve) on a separate env. */
 class EvalCurve extends BaseCallback {
@@ -166,7 +172,7 @@ const resultsDir = path.join(here, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const out = { suite, backend, node: process.version, command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`, started: new Date().toISOString(), runs: [] };
 const save = () => {
-  const file = path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite}${earlyStop ? '-earlystop' : ''}.json`);
+  const file = path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite === 'plot-matched' ? 'rainbow-matched' : suite}${earlyStop ? '-earlystop' : ''}.json`);
   if (fs.existsSync(file)) {
     // Seeds may run as parallel processes: keep the other seeds' runs already in the file.
     const others = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
@@ -207,20 +213,23 @@ if (suite in envFor) {
     out.runs.push(r);
     agent.dispose();
   }
-} else if (suite === 'rainbow' || suite === 'plot') {
+} else if (suite === 'rainbow' || suite === 'rainbow-matched' || suite === 'plot' || suite === 'plot-matched') {
   const z = ZOO['CartPole-v1'];
-  const file = path.join(resultsDir, 'dqn-rainbow.json');
-  if (suite === 'rainbow') {
+  const matched = suite.endsWith('matched');
+  const file = path.join(resultsDir, matched ? 'dqn-rainbow-matched.json' : 'dqn-rainbow.json');
+  if (suite.startsWith('rainbow')) {
     // Keep earlier seeds' runs (seeds can be run as separate processes).
     if (fs.existsSync(file)) out.runs = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
     for (const seed of seeds) {
-      out.runs.push(await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: RAINBOW_CARTPOLE, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
+      out.runs.push(await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: matched ? RAINBOW_CARTPOLE_MATCHED : RAINBOW_CARTPOLE, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
       save();
     }
   } else {
     const prev = JSON.parse(fs.readFileSync(file, 'utf8'));
     out.runs = prev.runs;
-    out.command = 'node bench/dqn.mjs rainbow <seed> (one process per seed), then node bench/dqn.mjs plot';
+    out.command = matched
+      ? 'node bench/dqn.mjs rainbow-matched <seed> (one process per seed), then node bench/dqn.mjs plot-matched'
+      : 'node bench/dqn.mjs rainbow <seed> (one process per seed), then node bench/dqn.mjs plot';
     out.started = prev.started;
   }
   // DQN curves come from the cartpole suite (same eval every 2500 steps, 5 episodes).
@@ -228,11 +237,13 @@ if (suite in envFor) {
   const dqnRuns = fs.existsSync(dqnFile) ? JSON.parse(fs.readFileSync(dqnFile, 'utf8')).runs : [];
   const colors = { Rainbow: [220, 40, 40], DQN: [30, 90, 220] };
   const all = [...out.runs, ...dqnRuns];
-  plotCurves(path.join(resultsDir, 'dqn-rainbow-cartpole.png'), all.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })), { yMin: 0, yMax: 500, xMax: z.steps });
-  out.plot = 'bench/results/dqn-rainbow-cartpole.png (red: Rainbow, blue: DQN (bench/results/dqn-cartpole.json); x: env steps 0–5e4, y: 5-episode deterministic eval return 0–500; grey dashes: 475)';
+  const png = matched ? 'dqn-rainbow-matched-cartpole.png' : 'dqn-rainbow-cartpole.png';
+  plotCurves(path.join(resultsDir, png), all.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })), { yMin: 0, yMax: 500, xMax: z.steps });
+  out.hyperparameters = matched ? RAINBOW_CARTPOLE_MATCHED : RAINBOW_CARTPOLE;
+  out.plot = `bench/results/${png} (red: Rainbow, blue: DQN (bench/results/dqn-cartpole.json); x: env steps 0–5e4, y: 5-episode deterministic eval return 0–500; grey dashes: 475)`;
   out.dqnCurvesFrom = 'bench/results/dqn-cartpole.json';
-  if (suite === 'plot') {
-    out.suite = 'rainbow';
+  if (suite.startsWith('plot')) {
+    out.suite = matched ? 'rainbow-matched' : 'rainbow';
     fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
     process.exit(0);
   }
