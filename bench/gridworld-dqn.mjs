@@ -1,7 +1,7 @@
 // Does plain DQN fail on the large maze? (the claim in @tfrl/envs' maze-rooms map description)
 //
 //   npx -y pnpm@10.34.9 --filter @tfrl/value-based... build
-//   node bench/gridworld-dqn.mjs [seeds=0,1,2] [--steps 200000]
+//   node bench/gridworld-dqn.mjs [seeds=0,1,2] [--steps 200000] [--config sb3|fast]
 //
 // Two measurements per map (maze-rooms: start → goal 164 moves through 20 rooms, 1,000-step
 // episodes; open-10x10 as the control: 18 moves, 200-step episodes), sparse reward (1 at the goal,
@@ -10,9 +10,9 @@
 //    reaches the goal within one episode, from the env's own transition model P (dynamic
 //    programming over the episode's steps, no sampling).
 // 2. Plain DQN (SB3 defaults: [64, 64], lr 1e-4, batch 32, buffer 1e6, learning_starts 100,
-//    train_freq 4, target every 1e4 steps, ε 1 → 0.05 over 10 % of training, γ 0.99) on the one-hot
-//    observation: how many training episodes reached the goal, and whether the greedy policy
-//    reaches it at the end.
+//    train_freq 4, target every 1e4 steps, ε 1 → 0.05 over 10 % of training, γ 0.99; or --config
+//    fast, below) on the one-hot observation: how many training episodes reached the goal, and
+//    whether the greedy policy reaches it at the end.
 // Writes bench/results/gridworld-dqn.json.
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +31,14 @@ const opt = (name, def) => {
 const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
 const seeds = (positional[0] ?? '0,1,2').split(',').map(Number);
 const steps = Number(opt('steps', '200000'));
+// --config sb3 (default): SB3's DQN defaults. --config fast: faster value propagation for sparse
+// rewards (lr 1e-3, target every 1,000 steps, ε over 20 %, learning_starts 1,000).
+const config = opt('config', 'sb3');
+const CONFIGS = {
+  sb3: { learningRate: 1e-4, learningStarts: 100, targetUpdateInterval: 10_000, explorationFraction: 0.1 },
+  fast: { learningRate: 1e-3, learningStarts: 1000, targetUpdateInterval: 1000, explorationFraction: 0.2 },
+};
+if (!(config in CONFIGS)) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')}, got ${config}`);
 const backend = process.env.TFRL_BACKEND ?? 'wasm';
 await initBackend(backend, { quiet: true });
 const load = () => execSync('uptime').toString().trim().replace(/.*load average: /, '');
@@ -87,18 +95,15 @@ async function runDqn(map, seed) {
   const agent = new DQN({
     env,
     seed,
-    learningRate: 1e-4,
     bufferSize: 1_000_000,
-    learningStarts: 100,
     batchSize: 32,
     gamma: 0.99,
     trainFreq: 4,
     gradientSteps: 1,
-    targetUpdateInterval: 10_000,
-    explorationFraction: 0.1,
     explorationInitialEps: 1,
     explorationFinalEps: 0.05,
     netArch: [64, 64],
+    ...CONFIGS[config],
   });
   const loadBefore = load();
   const t0 = performance.now();
@@ -120,6 +125,7 @@ async function runDqn(map, seed) {
   agent.dispose();
   const res = {
     map,
+    config,
     seed,
     steps,
     trainingEpisodes: GoalCounter.episodes,
@@ -146,4 +152,5 @@ const out = {
 console.log(JSON.stringify(out.randomWalk));
 for (const map of MAPS) for (const seed of seeds) out.runs.push(await runDqn(map, seed));
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-fs.writeFileSync(path.join(here, 'results', 'gridworld-dqn.json'), `${JSON.stringify(out, null, 1)}\n`);
+out.hyperparameters = CONFIGS[config];
+fs.writeFileSync(path.join(here, 'results', config === 'sb3' ? 'gridworld-dqn.json' : `gridworld-dqn-${config}.json`), `${JSON.stringify(out, null, 1)}\n`);
