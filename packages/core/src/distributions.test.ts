@@ -315,6 +315,17 @@ describe.each(['cpu', 'wasm'] as const)('gSDE on the %s backend', (backend) => {
   /** log N(x; μ, σ) by hand. */
   const logN = (x: number, mu: number, sigma: number) => -0.5 * ((x - mu) / sigma) ** 2 - Math.log(sigma) - 0.5 * LN_2PI;
   const entN = (sigma: number) => 0.5 + 0.5 * LN_2PI + Math.log(sigma);
+  /** The 2 × 2 latent features and means shared by the two-action cases below. */
+  const latentAndMean2x2 = () => ({
+    latent: tf.tensor2d([
+      [1, -1],
+      [0.5, 2],
+    ]),
+    mean: tf.tensor2d([
+      [0, 1],
+      [-0.5, 0.2],
+    ]),
+  });
 
   it('latentDim 2, actDim 1: σ² = Σ_j z_j² σ_j² (+1e-6), logProb and entropy by hand', () => {
     // σ = [0.5, 2]; rows z = [1, 2] and [0, -1].
@@ -341,14 +352,7 @@ describe.each(['cpu', 'wasm'] as const)('gSDE on the %s backend', (backend) => {
       [0, Math.log(2)],
       [Math.log(3), -1],
     ]);
-    const latent = tf.tensor2d([
-      [1, -1],
-      [0.5, 2],
-    ]);
-    const mean = tf.tensor2d([
-      [0, 1],
-      [-0.5, 0.2],
-    ]);
+    const { latent, mean } = latentAndMean2x2();
     const x = tf.tensor2d([
       [1, 0],
       [0.5, 0.7],
@@ -380,14 +384,7 @@ describe.each(['cpu', 'wasm'] as const)('gSDE on the %s backend', (backend) => {
       [0, Math.log(2)],
       [Math.log(3), 0],
     ]);
-    const latent = tf.tensor2d([
-      [1, -1],
-      [0.5, 2],
-    ]);
-    const mean = tf.tensor2d([
-      [0, 1],
-      [-0.5, 0.2],
-    ]);
+    const { latent, mean } = latentAndMean2x2();
     const d = new StateDependentNoiseDistribution(mean, logStd, latent);
     // E = σ ⊙ W = [[1·1, 2·0.5], [3·(-1), 1·2]] = [[1, 1], [-3, 2]]
     const w = tf.tensor2d([

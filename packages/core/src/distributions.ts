@@ -227,6 +227,18 @@ export class DiagGaussian {
   }
 }
 
+/** `options.clipEpsilon` of a squashed distribution (default 1e-6), checked to lie in (0, 1). */
+function squashClipEpsilon(who: string, options: SquashedDiagGaussianOptions): number {
+  const eps = options.clipEpsilon ?? 1e-6;
+  if (!(eps > 0 && eps < 1)) throw new RangeError(`${who}: clipEpsilon must be in (0, 1), got ${eps}`);
+  return eps;
+}
+
+/** u = atanh(a) with a clipped to ±(1 − clipEpsilon), so actions at the bounds stay finite. */
+function atanhClipped(actions: tf.Tensor2D, clipEpsilon: number): tf.Tensor2D {
+  return tf.tidy(() => tf.atanh(tf.clipByValue(actions, -(1 - clipEpsilon), 1 - clipEpsilon)) as tf.Tensor2D);
+}
+
 /**
  * Σ_d log |d tanh(u_d)/du_d| = Σ_d log(1 - tanh(u_d)²) → [B], the change-of-variables term of
  * a tanh squashing.
@@ -275,10 +287,7 @@ export class SquashedDiagGaussian {
 
   constructor(mean: tf.Tensor2D, logStd: tf.Tensor2D | tf.Tensor1D, options: SquashedDiagGaussianOptions = {}) {
     this.gaussian = new DiagGaussian(mean, logStd);
-    this.clipEpsilon = options.clipEpsilon ?? 1e-6;
-    if (!(this.clipEpsilon > 0 && this.clipEpsilon < 1)) {
-      throw new RangeError(`SquashedDiagGaussian: clipEpsilon must be in (0, 1), got ${this.clipEpsilon}`);
-    }
+    this.clipEpsilon = squashClipEpsilon('SquashedDiagGaussian', options);
     this.jacobianEpsilon = options.jacobianEpsilon;
   }
 
@@ -325,11 +334,7 @@ export class SquashedDiagGaussian {
    * when u is known.
    */
   logProb(actions: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => {
-      const lim = 1 - this.clipEpsilon;
-      const u = tf.atanh(tf.clipByValue(actions, -lim, lim)) as tf.Tensor2D;
-      return this.logProbFromPre(u);
-    });
+    return tf.tidy(() => this.logProbFromPre(atanhClipped(actions, this.clipEpsilon)));
   }
 
   /** Not available in closed form; throws. See the class comment. */
@@ -550,10 +555,7 @@ export class SquashedStateDependentNoiseDistribution {
     options: StateDependentNoiseOptions & SquashedDiagGaussianOptions = {},
   ) {
     this.base = new StateDependentNoiseDistribution(mean, logStd, latent, options);
-    this.clipEpsilon = options.clipEpsilon ?? 1e-6;
-    if (!(this.clipEpsilon > 0 && this.clipEpsilon < 1)) {
-      throw new RangeError(`SquashedStateDependentNoiseDistribution: clipEpsilon must be in (0, 1), got ${this.clipEpsilon}`);
-    }
+    this.clipEpsilon = squashClipEpsilon('SquashedStateDependentNoiseDistribution', options);
     this.jacobianEpsilon = options.jacobianEpsilon;
   }
 
@@ -586,10 +588,7 @@ export class SquashedStateDependentNoiseDistribution {
 
   /** log p(a) of squashed actions (u = atanh of a clipped to ±(1 − clipEpsilon)) → [B]. */
   logProb(actions: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => {
-      const lim = 1 - this.clipEpsilon;
-      return this.logProbFromPre(tf.atanh(tf.clipByValue(actions, -lim, lim)) as tf.Tensor2D);
-    });
+    return tf.tidy(() => this.logProbFromPre(atanhClipped(actions, this.clipEpsilon)));
   }
 
   /** Not available in closed form; throws (estimate it as −logProb of samples). */
