@@ -2,6 +2,7 @@
 //
 //   npx -y pnpm@10.34.9 --filter @tfrl/generative... build
 //   node bench/flows.mjs affine                 # N(0,I) -> N(mu, sigma^2) in 3-D, 10,000 Adam steps
+//        [--schedule cosine --tag affine-cosine]  # lr annealed from 0.01 to 0 instead of constant
 //   node bench/flows.mjs moons  [--noise 0.1]   # Glow on two moons, held-out NLL + PNGs
 //   node bench/flows.mjs circles
 // Options: --steps N --batch N --lr X --blocks K --hidden H --seed S --model glow|realnvp --noise X --tag name
@@ -48,6 +49,7 @@ if (task === 'affine') {
   const sigma = variance.map(Math.sqrt);
   const steps = Number(opt('steps', 10000));
   const seeds = opt('seeds', '0,1,2').split(',').map(Number);
+  const lrSchedule = opt('schedule', 'constant');
   const runs = [];
   for (const seed of seeds) {
     const flow = new gen.AffineFlow({ dim: 3 });
@@ -64,6 +66,7 @@ if (task === 'affine') {
       steps,
       batchSize: 100,
       lr: 0.01,
+      lrSchedule,
       seed,
       logEvery: 1000,
       snapshotEvery: 100,
@@ -111,7 +114,7 @@ if (task === 'affine') {
     command: `node bench/flows.mjs ${args.join(' ')}`,
     target: { mu, sigma, variance, muTol: 0.05, sigmaRelTol: 0.02 },
     nllFloor: floor,
-    hyper: { steps, batchSize: 100, lr: 0.01, optimizer: 'Adam' },
+    hyper: { steps, batchSize: 100, lr: 0.01, lrSchedule, optimizer: 'Adam' },
     backend: tf.getBackend(),
     loadBefore,
     loadAfter: uptime(),

@@ -5,8 +5,9 @@ likelihood: Adam, lr 0.01, batch 100 fresh samples per step, 10,000 steps, s = t
 Reports the final-iterate recovered mu and sigma per seed, so the spread that the constant-lr
 Adam noise alone produces can be compared with tfrl's.
 
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/flows_affine_torch.py [--seeds 0-9]
-Writes bench/results/flows-affine-torch.json.
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/flows_affine_torch.py [--seeds 0-9] [--schedule cosine]
+Writes bench/results/flows-affine-torch.json (flows-affine-cosine-torch.json with --schedule cosine:
+the lr annealed from 0.01 to 0 by a half cosine over the steps, as tfrl's lrSchedule 'cosine').
 """
 import argparse
 import json
@@ -18,6 +19,7 @@ import torch
 p = argparse.ArgumentParser()
 p.add_argument("--seeds", default="0-9")
 p.add_argument("--steps", type=int, default=10000)
+p.add_argument("--schedule", default="constant", choices=["constant", "cosine"])
 a = p.parse_args()
 lo, hi = (int(v) for v in a.seeds.split("-")) if "-" in a.seeds else (int(a.seeds), int(a.seeds))
 torch.set_num_threads(1)
@@ -32,6 +34,9 @@ for seed in range(lo, hi + 1):
     opt = torch.optim.Adam([s, t], lr=0.01)
     tail_s, tail_t, n_tail = torch.zeros(3), torch.zeros(3), 0
     for step in range(a.steps):
+        if a.schedule == "cosine":
+            for g in opt.param_groups:
+                g["lr"] = 0.5 * 0.01 * (1 + math.cos(math.pi * step / a.steps))
         x = MU + SIGMA * torch.randn(100, 3)
         z = (x - t) * torch.exp(-s)
         nll = (0.5 * z.pow(2) + 0.5 * math.log(2 * math.pi)).sum(1).mean() + s.sum()
@@ -64,11 +69,12 @@ out = {
     "steps": a.steps,
     "batchSize": 100,
     "lr": 0.01,
+    "lrSchedule": a.schedule,
     "runs": runs,
     "finalIteratePass": sum(r["pass"] for r in runs),
     "tailAvgPass": sum(r["tailAvgPass"] for r in runs),
 }
 here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "results", "flows-affine-torch.json"), "w") as f:
+with open(os.path.join(here, "results", "flows-affine-torch.json" if a.schedule == "constant" else "flows-affine-cosine-torch.json"), "w") as f:
     json.dump(out, f, indent=1)
 print(f"final iterate within targets: {out['finalIteratePass']}/{len(runs)}; last-1000 average: {out['tailAvgPass']}/{len(runs)}")
