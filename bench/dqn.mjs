@@ -4,6 +4,7 @@
 //   node bench/dqn.mjs rainbow  [seeds=0]         Rainbow vs DQN on CartPole-v1, curves → PNG
 //   node bench/dqn.mjs rainbow-matched [seeds=0]  the same with DQN's update budget (0.5 updates of 64 per step)
 //   node bench/dqn.mjs acrobot|mountaincar|lunarlander [seeds]
+//   node bench/dqn.mjs lunarlander-5e5 [seeds]    a config made for 5e5 steps (see LUNAR_5E5)
 //   node bench/dqn.mjs throughput                 zoo CartPole config, steps/s only (eval off)
 //   --early-stop   SB3's EvalCallback + StopTrainingOnRewardThreshold protocol: every evaluation
 //                  uses 10 episodes and training stops at the first one ≥ the threshold; the final
@@ -37,6 +38,12 @@ const ZOO = {
   'MountainCar-v0': { steps: 1.2e5, threshold: -110, hp: { learningRate: 4e-3, batchSize: 128, bufferSize: 10000, learningStarts: 1000, gamma: 0.98, targetUpdateInterval: 600, trainFreq: 16, gradientSteps: 8, explorationFraction: 0.2, explorationFinalEps: 0.07, netArch: [256, 256] } },
   'LunarLander-v3': { steps: 5e5, threshold: 200, hp: { learningRate: 6.3e-4, batchSize: 128, bufferSize: 50000, learningStarts: 0, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 4, gradientSteps: -1, explorationFraction: 0.12, explorationFinalEps: 0.1, netArch: [256, 256] } },
 };
+
+// The zoo's LunarLander entry is a 1e5-step config; run to 5e5 its final model is poor (constant lr,
+// ε held at 0.1, a 5e4 buffer). This one is built to be good at the end of 5e5 steps: Double DQN, lr
+// decaying linearly to 0, ε 1 → 0.02 over the first 10 %, a 2e5 buffer, 10k random warm-up steps and
+// one update of 128 per 4 env steps (a quarter of the zoo's updates).
+const LUNAR_5E5 = { steps: 5e5, threshold: 200, hp: { learningRate: 'lin_6.3e-4', batchSize: 128, bufferSize: 200000, learningStarts: 10000, gamma: 0.99, targetUpdateInterval: 1000, trainFreq: 4, gradientSteps: 1, explorationFraction: 0.1, explorationFinalEps: 0.02, netArch: [256, 256], double: true } };
 
 // Rainbow on CartPole: Rainbow's extensions at their defaults (double, dueling, PER α 0.5 β 0.4→1,
 // 3-step, noisy σ0 0.5 with ε = 0, C51 51 atoms on [0, 100] — γ = 0.99 bounds the return at 100),
@@ -111,6 +118,7 @@ async function run({ algo, envId, seed, hp, steps, threshold, evalEvery = 0 }) {
     evalStd: +fin.stdReward.toFixed(1),
     reachedThresholdAt: cb.reachedAt,
     earlyStop,
+    hyperparameters: hp,
     curve: cb.curve,
     backend,
     loadBefore,
@@ -182,14 +190,14 @@ const save = () => {
   fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
 };
 
-const envFor = { cartpole: 'CartPole-v1', acrobot: 'Acrobot-v1', mountaincar: 'MountainCar-v0', lunarlander: 'LunarLander-v3', throughput: 'CartPole-v1' };
+const envFor = { cartpole: 'CartPole-v1', acrobot: 'Acrobot-v1', mountaincar: 'MountainCar-v0', lunarlander: 'LunarLander-v3', 'lunarlander-5e5': 'LunarLander-v3', throughput: 'CartPole-v1' };
 if (suite in envFor) {
   const envId = envFor[suite];
   if (!listEnvs().includes(envId)) {
     console.log(`${envId} is not registered (listEnvs: ${listEnvs().join(', ')})`);
     process.exit(0);
   }
-  const z = ZOO[envId];
+  const z = suite === 'lunarlander-5e5' ? LUNAR_5E5 : ZOO[envId];
   for (const seed of seeds) {
     out.runs.push(await run({ algo: 'DQN', envId, seed, hp: z.hp, steps: z.steps, threshold: z.threshold, evalEvery: suite === 'throughput' ? 0 : z.steps / 20 }));
     save();

@@ -5,7 +5,7 @@
 //   node bench/on-policy.mjs <run> [seeds=0,1,2] [backend=wasm]
 //
 // <run>: reinforce-cartpole | a2c-cartpole | trpo-cartpole | ars-pendulum | ars-pendulum-2ep |
-//        ars-pendulum-tuned | ars-cartpole | a2c-pendulum-course | a2c-pendulum-zoo | a2c-pendulum-zoo-gsde
+//        ars-pendulum-tuned | ars-cartpole | a2c-pendulum-course | a2c-pendulum-zoo | a2c-pendulum-zoo-gsde | a2c-pendulum-zoo-gsde-2e6
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -106,6 +106,9 @@ const RUNS = {
 };
 // The zoo's exact Pendulum entry: the same with gSDE (use_sde: True).
 RUNS['a2c-pendulum-zoo-gsde'] = { ...RUNS['a2c-pendulum-zoo'], hp: { ...RUNS['a2c-pendulum-zoo'].hp, useSde: true } };
+// The same entry trained for 2e6 steps (the lr schedule lin_7e-4 stretches over the longer run);
+// the A2C Pendulum target sets no step budget.
+RUNS['a2c-pendulum-zoo-gsde-2e6'] = { ...RUNS['a2c-pendulum-zoo-gsde'], steps: 2_000_000 };
 
 const run = process.argv[2];
 const spec = RUNS[run];
