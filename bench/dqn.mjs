@@ -3,6 +3,7 @@
 //   node bench/dqn.mjs cartpole [seeds=0,1,2]     DQN, RL-Zoo CartPole-v1 config, 5e4 steps
 //   node bench/dqn.mjs rainbow  [seeds=0]         Rainbow vs DQN on CartPole-v1, curves → PNG
 //   node bench/dqn.mjs rainbow-matched [seeds=0]  the same with DQN's update budget (0.5 updates of 64 per step)
+//   node bench/dqn.mjs rainbow-zoo [seeds=0]      Rainbow on the zoo DQN's schedule (RAINBOW_CARTPOLE_ZOO); plot-zoo draws it
 //   node bench/dqn.mjs acrobot|mountaincar|lunarlander [seeds]
 //   node bench/dqn.mjs lunarlander-5e5 [seeds]    a config made for 5e5 steps (see LUNAR_5E5)
 //   node bench/dqn.mjs throughput                 zoo CartPole config, steps/s only (eval off)
@@ -67,6 +68,23 @@ const RAINBOW_CARTPOLE = {
 // batch 64 every 256 steps (0.5 updates of 64 samples per env step); the config above does 0.25
 // updates of 32 (a quarter of the samples). Here: 2 updates of batch 64 every 4 steps.
 const RAINBOW_CARTPOLE_MATCHED = { ...RAINBOW_CARTPOLE, batchSize: 64, gradientSteps: 2 };
+
+// Rainbow on the zoo DQN's own schedule: every hyperparameter the two share is the tuned DQN's (lr 2.3e-3,
+// batch 64, 128 updates every 256 steps, target synced every 10 steps, [256, 256], 1000 warm-up
+// steps), with all of Rainbow's switches on at the preset's values (ε = 0: noisy nets explore).
+const RAINBOW_CARTPOLE_ZOO = {
+  learningRate: 2.3e-3,
+  batchSize: 64,
+  bufferSize: 100000,
+  learningStarts: 1000,
+  gamma: 0.99,
+  targetUpdateInterval: 10,
+  trainFreq: 256,
+  gradientSteps: 128,
+  netArch: [256, 256],
+  vMin: 0,
+  vMax: 100,
+};
 
 /** Periodic deterministic evaluation (learning curve) on a separate env. */
 class EvalCurve extends BaseCallback {
@@ -180,7 +198,7 @@ const resultsDir = path.join(here, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
 const out = { suite, backend, node: process.version, command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`, started: new Date().toISOString(), runs: [] };
 const save = () => {
-  const file = path.join(resultsDir, `dqn-${suite === 'plot' ? 'rainbow' : suite === 'plot-matched' ? 'rainbow-matched' : suite}${earlyStop ? '-earlystop' : ''}.json`);
+  const file = path.join(resultsDir, `dqn-${suite.startsWith('plot') ? suite.replace('plot', 'rainbow') : suite}${earlyStop ? '-earlystop' : ''}.json`);
   if (fs.existsSync(file)) {
     // Seeds may run as parallel processes: keep the other seeds' runs already in the file.
     const others = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
@@ -221,23 +239,23 @@ if (suite in envFor) {
     out.runs.push(r);
     agent.dispose();
   }
-} else if (suite === 'rainbow' || suite === 'rainbow-matched' || suite === 'plot' || suite === 'plot-matched') {
+} else if (['rainbow', 'rainbow-matched', 'rainbow-zoo', 'plot', 'plot-matched', 'plot-zoo'].includes(suite)) {
   const z = ZOO['CartPole-v1'];
-  const matched = suite.endsWith('matched');
-  const file = path.join(resultsDir, matched ? 'dqn-rainbow-matched.json' : 'dqn-rainbow.json');
+  const variant = suite.endsWith('matched') ? 'matched' : suite.endsWith('zoo') ? 'zoo' : 'base';
+  const rainbowHp = { base: RAINBOW_CARTPOLE, matched: RAINBOW_CARTPOLE_MATCHED, zoo: RAINBOW_CARTPOLE_ZOO }[variant];
+  const tag = variant === 'base' ? 'rainbow' : `rainbow-${variant}`;
+  const file = path.join(resultsDir, `dqn-${tag}.json`);
   if (suite.startsWith('rainbow')) {
     // Keep earlier seeds' runs (seeds can be run as separate processes).
     if (fs.existsSync(file)) out.runs = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
     for (const seed of seeds) {
-      out.runs.push(await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: matched ? RAINBOW_CARTPOLE_MATCHED : RAINBOW_CARTPOLE, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
+      out.runs.push(await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: rainbowHp, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
       save();
     }
   } else {
     const prev = JSON.parse(fs.readFileSync(file, 'utf8'));
     out.runs = prev.runs;
-    out.command = matched
-      ? 'node bench/dqn.mjs rainbow-matched <seed> (one process per seed), then node bench/dqn.mjs plot-matched'
-      : 'node bench/dqn.mjs rainbow <seed> (one process per seed), then node bench/dqn.mjs plot';
+    out.command = `node bench/dqn.mjs ${tag} <seed> (one process per seed), then node bench/dqn.mjs ${tag.replace('rainbow', 'plot')}`;
     out.started = prev.started;
   }
   // DQN curves come from the cartpole suite (same eval every 2500 steps, 5 episodes).
@@ -245,13 +263,13 @@ if (suite in envFor) {
   const dqnRuns = fs.existsSync(dqnFile) ? JSON.parse(fs.readFileSync(dqnFile, 'utf8')).runs : [];
   const colors = { Rainbow: [220, 40, 40], DQN: [30, 90, 220] };
   const all = [...out.runs, ...dqnRuns];
-  const png = matched ? 'dqn-rainbow-matched-cartpole.png' : 'dqn-rainbow-cartpole.png';
+  const png = `dqn-${tag}-cartpole.png`;
   plotCurves(path.join(resultsDir, png), all.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })), { yMin: 0, yMax: 500, xMax: z.steps });
-  out.hyperparameters = matched ? RAINBOW_CARTPOLE_MATCHED : RAINBOW_CARTPOLE;
+  out.hyperparameters = rainbowHp;
   out.plot = `bench/results/${png} (red: Rainbow, blue: DQN (bench/results/dqn-cartpole.json); x: env steps 0–5e4, y: 5-episode deterministic eval return 0–500; grey dashes: 475)`;
   out.dqnCurvesFrom = 'bench/results/dqn-cartpole.json';
   if (suite.startsWith('plot')) {
-    out.suite = matched ? 'rainbow-matched' : 'rainbow';
+    out.suite = tag;
     fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
     process.exit(0);
   }

@@ -10,6 +10,7 @@ import { ARS } from './ars';
 
 export const PACKAGE_NAME = '@tfrl/policy-gradient';
 export { PPO, ppoHyperparameters, type PPOOptions, type PpoTrainStats } from './ppo';
+export { PPO_CATEGORICAL_LOSS, ppoCategoricalFusedAvailable, ppoCategoricalLoss, type PpoCategoricalLossAttrs, type PpoCategoricalLossInputs } from './ppo-fused';
 
 /** Registers this package's algorithms in @tfrl/core's registry (the CLI calls this). */
 export function registerPolicyGradientAlgorithms(): void {

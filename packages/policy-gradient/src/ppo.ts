@@ -37,6 +37,7 @@ import {
   uniqueName,
 } from '@tfrl/core';
 import { type ActResult, actBatch, normalizeRewardsWithRms, normalizeWithRms, onPolicyGsdeHyperparameters, toEnvActionArray } from './on-policy';
+import { ppoCategoricalFusedAvailable, ppoCategoricalLoss } from './ppo-fused';
 
 export const ppoHyperparameters = defineHyperparameters({
   learningRate: { type: 'schedule', default: 3e-4, exclusiveMin: 0, doc: 'Adam step size: a number or a schedule such as "lin_0.001"' },
@@ -174,6 +175,12 @@ export class PPO extends Algorithm<PpoHp> {
   /** Adaptive KL-penalty coefficient β (lossType 'adaptive_kl'). */
   klCoef: number;
   lastTrainStats: PpoTrainStats | undefined;
+  /**
+   * Discrete actions on the wasm backend: compute the minibatch loss and its gradient with respect
+   * to the logits and values in one kernel (`ppoCategoricalLoss`) instead of autodiff. Same
+   * result up to float rounding; set false to use autodiff.
+   */
+  fusedLoss = true;
 
   private readonly variables: tf.Variable[];
   private readonly lowArr: Float32Array | undefined;
@@ -435,6 +442,12 @@ export class PPO extends Algorithm<PpoHp> {
     statsOut: tf.Tensor[],
   ): tf.Scalar {
     const hp = this.hyperparameters;
+    if (this.discrete && this.fusedLoss && !this.sdeNoise && ppoCategoricalFusedAvailable()) {
+      const { logitsOrMean, value } = this.policy.forward(obs, { inputGrad: false });
+      const attrs = { lossType: hp.lossType, clipRange, clipRangeVf: hp.clipRangeVf, entCoef: hp.entCoef, vfCoef: hp.vfCoef, klCoef: this.klCoef };
+      const fusedInputs = { logits: logitsOrMean, values: value, actions: actions as tf.Tensor1D, oldLogProbs, advantages, returns, oldValues };
+      return ppoCategoricalLoss(fusedInputs, attrs, statsOut);
+    }
     const { dist, value } = this.forward(obs);
     const logp = dist.logProb(actions as never);
     const { policyLoss: pgLoss, approxKl, clipFraction: clipFrac } = ppoPolicyLoss({
