@@ -59,7 +59,7 @@ function zooConfig(algoName, id) {
     let v = m[2].replace(/^!!float\s+/, '').trim();
     const target = cur === 'default' ? (out.__default ??= {}) : out;
     if (v.startsWith('[')) v = JSON.parse(v);
-    else if (v.startsWith('{')) v = Object.fromEntries(v.slice(1, -1).split(',').map((kv) => kv.split(':').map((s) => s.trim())).map(([k, x]) => [k, Number.isNaN(Number(x)) ? x.replace(/'/g, '') : Number(x)]));
+    else if (v.startsWith('{')) v = Object.fromEntries(v.slice(1, -1).split(',').map((kv) => kv.split(':').map((s) => s.trim())).map(([k, x]) => [k, x === 'true' || x === 'false' ? x === 'true' : Number.isNaN(Number(x)) ? x.replace(/'/g, '') : Number(x)]));
     else if (v === 'true' || v === 'false') v = v === 'true';
     else if (v !== '' && !Number.isNaN(Number(v))) v = Number(v);
     else v = v.replace(/^'(.*)'$/, '$1');
