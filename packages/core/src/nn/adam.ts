@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { heapKernelsActive } from './heap-kernels';
 import { ADAM_FLAT, type AdamFlatAttrs, registerWasmKernels, splitFlat } from './wasm-kernels';
 
 export interface AdamOptions {
@@ -59,6 +60,7 @@ export class Adam {
   readonly decoupledWeightDecay: boolean;
   maxGradNorm: number | undefined;
   private readonly useFused: boolean;
+  private readonly fusedKernel: 'auto' | boolean;
   private m: tf.Variable;
   private v: tf.Variable;
   private t = 0;
@@ -91,6 +93,7 @@ export class Adam {
     registerWasmKernels(); // single-kernel paths on wasm (idempotent)
     this.total = this.sizes.reduce((a, b) => a + b, 0);
     const fk = options.fusedKernel ?? 'auto';
+    this.fusedKernel = fk;
     this.useFused = fk === 'auto' ? this.total <= FUSED_ADAM_MAX_PARAMS : fk;
     // Inside tidy so the zeros tensors the variables were made from are released.
     this.m = tf.tidy(() => tf.variable(tf.zeros([this.total]), false));
@@ -126,7 +129,9 @@ export class Adam {
       this.lastGradNorm.dispose();
       this.lastGradNorm = undefined;
     }
-    if (this.useFused && tf.getBackend() === 'wasm' && tf.getKernel(ADAM_FLAT, 'wasm') && this.variables.every((x) => x.dtype === 'float32')) {
+    // With the WebAssembly SIMD heap kernel the single-kernel update wins at every size.
+    const fused = this.useFused || (this.fusedKernel === 'auto' && heapKernelsActive());
+    if (fused && tf.getBackend() === 'wasm' && tf.getKernel(ADAM_FLAT, 'wasm') && this.variables.every((x) => x.dtype === 'float32')) {
       this.lastGradNorm = this.stepFused(grads, stepSize, epsHat);
       return;
     }

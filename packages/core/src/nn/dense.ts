@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ACT_GRAD_COLSUM, ACT_GRAD_KIND, heapKernelsActive, registerHeapKernels } from './heap-kernels';
 
 /** Element-wise activations understood by the network builders. */
 export type Activation = 'tanh' | 'relu' | 'elu' | 'leaky_relu' | 'sigmoid' | 'identity';
@@ -53,6 +54,24 @@ export function activationGradFromOutput<T extends tf.Tensor>(dy: T, y: T, activ
     case 'identity':
       return dy;
   }
+}
+
+/**
+ * The backward of a dense layer's activation and its bias gradient: dz = dy ⊙ f'(y) and
+ * db = Σ_batch dz. On wasm (with SIMD) both come from ONE heap kernel (see heap-kernels.ts):
+ * tfjs's Sum over the batch axis transposes first and costs ~0.2 ms for 256×256, more than the
+ * whole fused pass; elsewhere, tf ops.
+ */
+export function activationGradAndBias(dy: tf.Tensor2D, y: tf.Tensor2D, activation: Activation): [tf.Tensor2D, tf.Tensor1D] {
+  const kind = ACT_GRAD_KIND[activation];
+  if (kind !== undefined && dy.rank === 2 && dy.dtype === 'float32' && y.dtype === 'float32' && heapKernelsActive()) {
+    registerHeapKernels();
+    return tf.engine().runKernel(ACT_GRAD_COLSUM, { dy, y }, { kind }) as unknown as [tf.Tensor2D, tf.Tensor1D];
+  }
+  return tf.tidy(() => {
+    const dz = activationGradFromOutput(dy, y, activation);
+    return [dz, tf.sum(dz, 0) as tf.Tensor1D];
+  }) as [tf.Tensor2D, tf.Tensor1D];
 }
 
 /**
@@ -137,8 +156,8 @@ export function dense(
       return {
         value: y,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const dz = activationGradFromOutput(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, activation);
-          return [matMulTA(x, dz), tf.sum(dz, 0)];
+          const [dz, db] = activationGradAndBias(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, activation);
+          return [matMulTA(x, dz), db];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -153,8 +172,8 @@ export function dense(
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const dz = activationGradFromOutput(dy as tf.Tensor2D, sy, activation);
-        return [matMulTB(dz, sw), matMulTA(sx, dz), tf.sum(dz, 0)];
+        const [dz, db] = activationGradAndBias(dy as tf.Tensor2D, sy, activation);
+        return [matMulTB(dz, sw), matMulTA(sx, dz), db];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -230,9 +249,9 @@ export function denseStack(x: tf.Tensor2D, layers: readonly DenseLayerParams[], 
         let dh = dy as tf.Tensor2D;
         let dx: tf.Tensor | undefined;
         for (let l = L - 1; l >= 0; l--) {
-          const dz = activationGradFromOutput(dh, act(l + 1), (layers[l] as DenseLayerParams).activation);
+          const [dz, db] = activationGradAndBias(dh, act(l + 1), (layers[l] as DenseLayerParams).activation);
           grads[2 * l] = matMulTA(act(l), dz);
-          grads[2 * l + 1] = tf.sum(dz, 0);
+          grads[2 * l + 1] = db;
           if (l > 0) dh = matMulTB(dz, wOf(l));
           else if (inputGrad) dx = matMulTB(dz, wOf(0));
         }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { type WasmHeapBackend, heapKernels, heapOffset } from './heap-kernels';
 
 /**
  * Gradient kernels the tfjs wasm backend (4.22) lacks, registered for backendName 'wasm':
@@ -204,6 +205,27 @@ function adamFlatWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const mOut = backend.makeOutput([...mIn.shape], 'float32');
   const vOut = backend.makeOutput([...vIn.shape], 'float32');
   const normOut = backend.makeOutput([], 'float32');
+  const simd = heapKernels(backend as unknown as WasmHeapBackend);
+  if (simd !== null) {
+    // The WebAssembly SIMD kernel (float32 arithmetic, as tfjs's own Adam), in place on the heap.
+    const hb = backend as unknown as WasmHeapBackend;
+    const at = (t: tf.TensorInfo) => heapOffset(hb, t);
+    let sq = 0;
+    for (const g of gIn) sq += simd.sumsq(at(g), g.shape.reduce((x, y) => x * y, 1));
+    const norm = Math.sqrt(sq);
+    (backend.typedArrayFromHeap(normOut) as Float32Array)[0] = norm;
+    const scale = a.maxGradNorm > 0 ? Math.min(1, a.maxGradNorm / (norm + 1e-6)) : 1;
+    const [m, v, mo, vo] = [mIn, vIn, mOut, vOut].map(at) as [number, number, number, number];
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const g = gIn[i] as tf.TensorInfo;
+      const len = g.shape.reduce((x, y) => x * y, 1);
+      const b = off * 4;
+      simd.adam(at(g), at(pIn[i] as tf.TensorInfo), at(pOut[i] as tf.TensorInfo), m + b, mo + b, v + b, vo + b, len, scale, a.l2, a.decay, 1 - a.beta1, 1 - a.beta2, a.stepSize, a.epsHat);
+      off += len;
+    }
+    return [...pOut, mOut, vOut, normOut];
+  }
   // Views only after every allocation (a heap growth detaches earlier views).
   const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
   const gv = gIn.map(view);

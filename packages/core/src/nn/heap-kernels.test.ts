@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import { Adam } from './adam';
+import { type Activation, activationGradAndBias, activationGradFromOutput } from './dense';
+import { heapKernelsActive } from './heap-kernels';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function randomTensor(shape: number[], rng: Rng, squash = false): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: n }, () => (squash ? Math.tanh(rng.normal(0, 1)) : rng.normal(0, 1)));
+  return tf.tensor(data, shape);
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  expect(x.length).toBe(y.length);
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number)));
+  return m;
+}
+
+describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
+  let prev: string;
+  beforeAll(async () => {
+    prev = tf.getBackend();
+    await tf.setBackend('wasm');
+  });
+  afterAll(async () => {
+    if (prev) await tf.setBackend(prev);
+  });
+
+  it('are active on wasm in Node 20 (so the tests below exercise them)', () => {
+    expect(heapKernelsActive()).toBe(true);
+  });
+
+  for (const activation of ['identity', 'relu', 'tanh', 'sigmoid'] as Activation[]) {
+    it(`activation gradient + bias gradient in one kernel equals tf ops (${activation}, odd and SIMD-wide shapes)`, () => {
+      const rng = new Rng(7);
+      for (const shape of [
+        [7, 13],
+        [64, 256],
+        [1, 5],
+        [3, 4],
+      ]) {
+        const dy = randomTensor(shape, rng) as tf.Tensor2D;
+        // Outputs in the activation's range; relu outputs with exact zeros.
+        let y = randomTensor(shape, rng, activation === 'tanh') as tf.Tensor2D;
+        if (activation === 'relu') y = tf.relu(y) as tf.Tensor2D;
+        if (activation === 'sigmoid') y = tf.sigmoid(y) as tf.Tensor2D;
+        const before = tf.memory().numTensors;
+        const [dz, db] = activationGradAndBias(dy, y, activation);
+        expect(tf.memory().numTensors).toBe(before + 2);
+        const refDz = activationGradFromOutput(dy, y, activation);
+        const refDb = tf.sum(refDz, 0);
+        expect(dz.shape).toEqual(shape);
+        expect(db.shape).toEqual([shape[1]]);
+        expect(maxAbsDiff(dz, refDz)).toBe(0);
+        expect(maxAbsDiff(db, refDb)).toBeLessThan(1e-4);
+        tf.dispose([dy, y, dz, db, refDz, refDb]);
+      }
+    });
+  }
+
+  it('Adam: the SIMD single-kernel update follows the tf-op update on a 66k-parameter model (clipping, L2)', () => {
+    const shapes = [
+      [8, 256],
+      [256],
+      [256, 255],
+      [255],
+      [255, 3],
+    ];
+    const run = (fusedKernel: 'auto' | false) => {
+      const r = new Rng(11);
+      const vars = shapes.map((s) => tf.variable(randomTensor(s, r)));
+      const init = vars.map((v) => tf.clone(v));
+      const opt = new Adam(vars, { lr: 1e-2, maxGradNorm: 5, weightDecay: 1e-3, fusedKernel });
+      const gr = new Rng(5);
+      for (let step = 0; step < 3; step++) {
+        const grads = shapes.map((s) => randomTensor(s, gr));
+        opt.step(grads);
+        tf.dispose(grads);
+      }
+      const out = vars.map((v) => tf.clone(v));
+      const norm = opt.lastGradNorm?.dataSync()[0];
+      opt.dispose();
+      tf.dispose(vars);
+      return { out, norm, init };
+    };
+    const simd = run('auto');
+    const ops = run(false);
+    expect(simd.norm).toBeDefined();
+    expect(Math.abs((simd.norm as number) - (ops.norm as number)) / (ops.norm as number)).toBeLessThan(1e-5);
+    let worst = 0;
+    for (let i = 0; i < shapes.length; i++) worst = Math.max(worst, maxAbsDiff(simd.out[i] as tf.Tensor, ops.out[i] as tf.Tensor));
+    expect(worst).toBeLessThan(1e-5);
+    // The parameters did move (a check that cannot pass on a no-op update).
+    expect(maxAbsDiff(simd.out[2] as tf.Tensor, simd.init[2] as tf.Tensor)).toBeGreaterThan(1e-3);
+    tf.dispose([...simd.out, ...ops.out, ...simd.init, ...ops.init]);
+  });
+
+  it('the committed module is what the generator builds (not stale)', async () => {
+    const gen = await import(path.join(here, '..', '..', 'scripts', 'heap-kernels-wasm.mjs'));
+    const ts = gen.renderTs(await gen.heapKernelsWasm());
+    expect(readFileSync(path.join(here, 'heap-kernels.wasm.ts'), 'utf8')).toBe(ts);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * tfrl's WebAssembly SIMD kernels that work in place on the tfjs wasm backend's heap: the module
+ * (built by packages/core/scripts/heap-kernels-wasm.mjs, which documents each function) imports
+ * the backend's own `WebAssembly.Memory`, so a kernel reads and writes tensors where tfjs keeps
+ * them, without copies. One instance per backend memory. Where WebAssembly SIMD is missing or the
+ * backend does not expose its memory, `heapKernels` returns null and callers use tf ops.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { HEAP_KERNELS_WASM_BASE64 } from './heap-kernels.wasm';
+
+export interface HeapKernels {
+  /** See the generator: dz = dy ⊙ f'(y) and db = column sums of dz, in one pass. */
+  act_grad_colsum(dy: number, y: number, rows: number, cols: number, dz: number, db: number, kind: number): void;
+  sumsq(x: number, n: number): number;
+  adam(
+    g: number,
+    p: number,
+    pOut: number,
+    m: number,
+    mOut: number,
+    v: number,
+    vOut: number,
+    n: number,
+    scale: number,
+    l2: number,
+    decay: number,
+    c1: number,
+    c2: number,
+    stepSize: number,
+    epsHat: number,
+  ): void;
+}
+
+/** The parts of tfjs's BackendWasm these kernels use. */
+export interface WasmHeapBackend {
+  wasm?: { asm?: { memory?: unknown } };
+  dataIdMap?: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: abstract new (...args: never[]) => object;
+}
+
+let compiled: object | null | undefined;
+const instances = new WeakMap<object, HeapKernels>();
+
+function kernelModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  const W = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (W === undefined || typeof atob !== 'function') return compiled;
+  try {
+    const s = atob(HEAP_KERNELS_WASM_BASE64);
+    const bytes = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+    // validate() is false where the engine lacks fixed-width SIMD.
+    if (W.validate(bytes)) compiled = new W.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** The kernels bound to this wasm backend's heap, or null where they cannot run. */
+export function heapKernels(backend: WasmHeapBackend): HeapKernels | null {
+  const memory = backend.wasm?.asm?.memory;
+  const W = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (memory === undefined || W === undefined || !(memory instanceof W.Memory)) return null;
+  const cached = instances.get(memory as object);
+  if (cached) return cached;
+  const mod = kernelModule();
+  if (mod === null) return null;
+  try {
+    const inst = new W.Instance(mod, { env: { memory } });
+    const k = inst.exports as unknown as HeapKernels;
+    instances.set(memory as object, k);
+    return k;
+  } catch {
+    return null;
+  }
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: WasmHeapBackend, t: tf.TensorInfo): number {
+  const e = backend.dataIdMap?.get(t.dataId);
+  if (e === undefined) throw new Error('heapOffset: the tensor is not on this wasm backend');
+  return e.memoryOffset;
+}
+
+/** The activations `act_grad_colsum` implements, by kind number. */
+export const ACT_GRAD_KIND: Readonly<Record<string, number>> = { identity: 0, relu: 1, tanh: 2, sigmoid: 3 };
+
+/** tfjs kernel name of the fused activation gradient + bias gradient. */
+export const ACT_GRAD_COLSUM = 'TfrlActGradColSum';
+
+function actGradColSumWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend; attrs: Record<string, unknown> }): tf.TensorInfo[] {
+  const dy = inputs.dy as tf.TensorInfo;
+  const y = inputs.y as tf.TensorInfo;
+  const [rows, cols] = dy.shape as [number, number];
+  const k = heapKernels(backend);
+  if (k === null) throw new Error(`${ACT_GRAD_COLSUM}: the wasm SIMD heap kernels are not available`);
+  const dz = backend.makeOutput([rows, cols], 'float32');
+  const db = backend.makeOutput([cols], 'float32');
+  k.act_grad_colsum(heapOffset(backend, dy), heapOffset(backend, y), rows, cols, heapOffset(backend, dz), heapOffset(backend, db), attrs.kind as number);
+  return [dz, db];
+}
+
+/** Registers the heap kernels with tfjs for the wasm backend (idempotent). */
+export function registerHeapKernels(): void {
+  if (!tf.getKernel(ACT_GRAD_COLSUM, 'wasm')) {
+    tf.registerKernel({ kernelName: ACT_GRAD_COLSUM, backendName: 'wasm', kernelFunc: actGradColSumWasm as unknown as tf.KernelFunc });
+  }
+}
+
+/** Whether the heap kernels can run on the current backend (wasm with SIMD). */
+export function heapKernelsActive(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  return heapKernels(tf.backend() as unknown as WasmHeapBackend) !== null;
+}
