@@ -116,8 +116,18 @@ export function registerHeapKernels(): void {
   }
 }
 
-/** Whether the heap kernels can run on the current backend (wasm with SIMD). */
+let enabled = true;
+
+/**
+ * Turn the heap kernels off (or back on): callers then take their tf-op paths. For A/B timing
+ * and debugging; on by default.
+ */
+export function setHeapKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether the heap kernels can run on the current backend (wasm with SIMD) and are enabled. */
 export function heapKernelsActive(): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
+  if (!enabled || tf.getBackend() !== 'wasm') return false;
   return heapKernels(tf.backend() as unknown as WasmHeapBackend) !== null;
 }

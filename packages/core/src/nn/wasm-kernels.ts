@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type WasmHeapBackend, heapKernels, heapOffset } from './heap-kernels';
+import { type WasmHeapBackend, heapKernels, heapKernelsActive, heapOffset } from './heap-kernels';
 
 /**
  * Gradient kernels the tfjs wasm backend (4.22) lacks, registered for backendName 'wasm':
@@ -205,7 +205,7 @@ function adamFlatWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const mOut = backend.makeOutput([...mIn.shape], 'float32');
   const vOut = backend.makeOutput([...vIn.shape], 'float32');
   const normOut = backend.makeOutput([], 'float32');
-  const simd = heapKernels(backend as unknown as WasmHeapBackend);
+  const simd = heapKernelsActive() ? heapKernels(backend as unknown as WasmHeapBackend) : null;
   if (simd !== null) {
     // The WebAssembly SIMD kernel (float32 arithmetic, as tfjs's own Adam), in place on the heap.
     const hb = backend as unknown as WasmHeapBackend;
