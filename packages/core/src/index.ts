@@ -16,3 +16,4 @@ export * from './algorithm';
 export * from './evaluation';
 export * from './registry';
 export * from './nn';
+export { type WasmApi, compileWasmBase64, wasmApi } from './wasm-module';

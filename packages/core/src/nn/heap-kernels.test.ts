@@ -3,8 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
+import { useBackend } from '../testing';
 import { Adam } from './adam';
 import { type Activation, activationGradAndBias, activationGradFromOutput } from './dense';
 import { heapKernelsActive } from './heap-kernels';
@@ -27,13 +28,8 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
-  let prev: string;
   beforeAll(async () => {
-    prev = tf.getBackend();
-    await tf.setBackend('wasm');
-  });
-  afterAll(async () => {
-    if (prev) await tf.setBackend(prev);
+    await useBackend('wasm');
   });
 
   it('are active on wasm in Node 20 (so the tests below exercise them)', () => {

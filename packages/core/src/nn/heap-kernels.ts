@@ -6,6 +6,7 @@
  * backend does not expose its memory, `heapKernels` returns null and callers use tf ops.
  */
 import * as tf from '@tensorflow/tfjs';
+import { compileWasmBase64, wasmApi } from '../wasm-module';
 import { HEAP_KERNELS_WASM_BASE64 } from './heap-kernels.wasm';
 
 export interface HeapKernels {
@@ -38,38 +39,19 @@ export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: abstract new (...args: never[]) => object;
-}
-
 let compiled: object | null | undefined;
 const instances = new WeakMap<object, HeapKernels>();
 
 function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  const W = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (W === undefined || typeof atob !== 'function') return compiled;
-  try {
-    const s = atob(HEAP_KERNELS_WASM_BASE64);
-    const bytes = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-    // validate() is false where the engine lacks fixed-width SIMD.
-    if (W.validate(bytes)) compiled = new W.Module(bytes);
-  } catch {
-    compiled = null;
-  }
+  if (compiled === undefined) compiled = compileWasmBase64(HEAP_KERNELS_WASM_BASE64);
   return compiled;
 }
 
 /** The kernels bound to this wasm backend's heap, or null where they cannot run. */
 export function heapKernels(backend: WasmHeapBackend): HeapKernels | null {
   const memory = backend.wasm?.asm?.memory;
-  const W = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (memory === undefined || W === undefined || !(memory instanceof W.Memory)) return null;
+  const W = wasmApi();
+  if (memory === undefined || W === undefined || !(memory instanceof (W.Memory as unknown as abstract new () => object))) return null;
   const cached = instances.get(memory as object);
   if (cached) return cached;
   const mod = kernelModule();

@@ -5,41 +5,15 @@
  * per env (it never grows, so the typed-array views stay valid). Where WebAssembly or its SIMD
  * extension is missing, `CartPoleKernel.create` returns null and the env steps in JavaScript.
  */
+import { type WasmApi, compileWasmBase64, wasmApi } from '@tfrl/core';
 import { CARTPOLE_KERNEL_WASM_BASE64 } from './cartpole-kernel.wasm';
 
-// Minimal structural types, so the package does not depend on the DOM lib's WebAssembly types.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (desc: { initial: number; maximum?: number }) => WasmMemory;
-}
 type StepFn = (...args: number[]) => number;
 
 let compiled: object | null | undefined;
 
-function base64Bytes(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  const W = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (W === undefined || typeof atob !== 'function') return compiled;
-  try {
-    const bytes = base64Bytes(CARTPOLE_KERNEL_WASM_BASE64);
-    // validate() is false where the engine lacks fixed-width SIMD.
-    if (W.validate(bytes)) compiled = new W.Module(bytes);
-  } catch {
-    compiled = null;
-  }
+  if (compiled === undefined) compiled = compileWasmBase64(CARTPOLE_KERNEL_WASM_BASE64);
   return compiled;
 }
 
@@ -79,7 +53,7 @@ export class CartPoleKernel {
     readonly n: number,
     module: object,
   ) {
-    const W = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const W = wasmApi() as WasmApi;
     const npad = n + (n & 1);
     this.npad = npad;
     // Layout (byte offsets; every block 16-byte aligned).
