@@ -20,6 +20,9 @@
  *   p' = p·decay − stepSize·m' / (√v' + epsHat). Outputs may alias inputs.
  *
  * `sumsq(x, n) -> f64` — Σ x², accumulated in float64 (for global-norm clipping).
+ *
+ * `transpose(x, rows, cols, out)` — out[j, i] = x[i, j] for a row-major [rows, cols] float32
+ *   matrix: 4×4 blocks with byte shuffles where both sizes allow, single elements at the edges.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +128,66 @@ ${[0, 1, 2, 3].map(actGradFn).join('\n')}
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $sl)))
     (local.get $s))
+
+  (func (export "transpose") (param $x i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $r4 i32) (local $c4 i32) (local $src i32) (local $dst i32) (local $rs i32) (local $cs i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    ;; row strides in bytes
+    (local.set $cs (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $rs (i32.shl (local.get $rows) (i32.const 2)))
+    ;; 4x4 blocks
+    (local.set $i (i32.const 0))
+    (block $bi0 (loop $bi
+      (br_if $bi0 (i32.ge_u (local.get $i) (local.get $r4)))
+      (local.set $j (i32.const 0))
+      (block $bj0 (loop $bj
+        (br_if $bj0 (i32.ge_u (local.get $j) (local.get $c4)))
+        (local.set $src (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
+        (local.set $a (v128.load (local.get $src)))
+        (local.set $b (v128.load (i32.add (local.get $src) (local.get $cs))))
+        (local.set $c (v128.load (i32.add (local.get $src) (i32.shl (local.get $cs) (i32.const 1)))))
+        (local.set $d (v128.load (i32.add (local.get $src) (i32.mul (local.get $cs) (i32.const 3)))))
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+        (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+        (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d)))
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d)))
+        (local.set $dst (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $dst) (local.get $rs)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $rs) (i32.const 1))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+        (v128.store (i32.add (local.get $dst) (i32.mul (local.get $rs) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $bj)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $bi)))
+    ;; right edge: columns c4.. of rows 0..r4
+    (local.set $i (i32.const 0))
+    (block $ei0 (loop $ei
+      (br_if $ei0 (i32.ge_u (local.get $i) (local.get $r4)))
+      (local.set $j (local.get $c4))
+      (block $ej0 (loop $ej
+        (br_if $ej0 (i32.ge_u (local.get $j) (local.get $cols)))
+        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
+          (f32.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $ej)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $ei)))
+    ;; bottom edge: rows r4.., every column
+    (local.set $i (local.get $r4))
+    (block $fi0 (loop $fi
+      (br_if $fi0 (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $fj0 (loop $fj
+        (br_if $fj0 (i32.ge_u (local.get $j) (local.get $cols)))
+        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
+          (f32.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $fj)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $fi))))
 
   (func (export "adam") (param $g i32) (param $p i32) (param $po i32) (param $m i32) (param $mo i32) (param $v i32) (param $vo i32) (param $n i32)
     (param $scale f32) (param $l2 f32) (param $decay f32) (param $c1 f32) (param $c2 f32) (param $step f32) (param $eps f32)

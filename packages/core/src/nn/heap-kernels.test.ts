@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { useBackend } from '../testing';
 import { Adam } from './adam';
-import { type Activation, activationGradAndBias, activationGradFromOutput } from './dense';
+import { type Activation, activationGradAndBias, activationGradFromOutput, transpose2d } from './dense';
 import { heapKernelsActive } from './heap-kernels';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +63,26 @@ describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
       }
     });
   }
+
+  it('transpose2d equals tf.transpose (4×4 SIMD blocks and both edges)', () => {
+    const rng = new Rng(9);
+    for (const shape of [
+      [7, 13],
+      [256, 256],
+      [4, 4],
+      [1, 9],
+      [64, 256],
+      [5, 4],
+      [4, 6],
+    ]) {
+      const x = randomTensor(shape, rng) as tf.Tensor2D;
+      const t = transpose2d(x);
+      const ref = tf.transpose(x);
+      expect(t.shape).toEqual([shape[1], shape[0]]);
+      expect(maxAbsDiff(t, ref)).toBe(0);
+      tf.dispose([x, t, ref]);
+    }
+  });
 
   it('Adam: the SIMD single-kernel update follows the tf-op update on a 66k-parameter model (clipping, L2)', () => {
     const shapes = [

@@ -13,6 +13,7 @@ export interface HeapKernels {
   /** See the generator: dz = dy ⊙ f'(y) and db = column sums of dz, in one pass. */
   act_grad_colsum(dy: number, y: number, rows: number, cols: number, dz: number, db: number, kind: number): void;
   sumsq(x: number, n: number): number;
+  transpose(x: number, rows: number, cols: number, out: number): void;
   adam(
     g: number,
     p: number,
@@ -91,8 +92,24 @@ function actGradColSumWasm({ inputs, backend, attrs }: { inputs: Record<string, 
   return [dz, db];
 }
 
+/** tfjs kernel name of the 2-D float32 transpose. */
+export const TRANSPOSE_2D = 'TfrlTranspose2D';
+
+function transpose2dWasm({ inputs, backend }: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend }): tf.TensorInfo {
+  const x = inputs.x as tf.TensorInfo;
+  const [rows, cols] = x.shape as [number, number];
+  const k = heapKernels(backend);
+  if (k === null) throw new Error(`${TRANSPOSE_2D}: the wasm SIMD heap kernels are not available`);
+  const out = backend.makeOutput([cols, rows], 'float32');
+  k.transpose(heapOffset(backend, x), rows, cols, heapOffset(backend, out));
+  return out;
+}
+
 /** Registers the heap kernels with tfjs for the wasm backend (idempotent). */
 export function registerHeapKernels(): void {
+  if (!tf.getKernel(TRANSPOSE_2D, 'wasm')) {
+    tf.registerKernel({ kernelName: TRANSPOSE_2D, backendName: 'wasm', kernelFunc: transpose2dWasm as unknown as tf.KernelFunc });
+  }
   if (!tf.getKernel(ACT_GRAD_COLSUM, 'wasm')) {
     tf.registerKernel({ kernelName: ACT_GRAD_COLSUM, backendName: 'wasm', kernelFunc: actGradColSumWasm as unknown as tf.KernelFunc });
   }

@@ -6,4 +6,4 @@ export * from './adam';
 export * from './select';
 export * from './target';
 export * from './wasm-kernels';
-export { ACT_GRAD_COLSUM, heapKernels, heapKernelsActive, registerHeapKernels, setHeapKernelsEnabled } from './heap-kernels';
+export { ACT_GRAD_COLSUM, TRANSPOSE_2D, heapKernels, heapKernelsActive, registerHeapKernels, setHeapKernelsEnabled } from './heap-kernels';
