@@ -162,11 +162,17 @@ ${[0, 1, 2, 3].map(actGradFn).join('\n')}
         (br $bj)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $bi)))
-    ;; right edge: columns c4.. of rows 0..r4
-    (local.set $i (i32.const 0))
+    ;; right edge: columns c4.. of rows 0..r4; bottom edge: rows r4.., every column
+    (call $transpose_scalar (local.get $x) (local.get $rows) (local.get $cols) (local.get $out) (i32.const 0) (local.get $r4) (local.get $c4))
+    (call $transpose_scalar (local.get $x) (local.get $rows) (local.get $cols) (local.get $out) (local.get $r4) (local.get $rows) (i32.const 0)))
+
+  ;; out[j, i] = x[i, j] for i in [i0, i1), j in [j0, cols)
+  (func $transpose_scalar (param $x i32) (param $rows i32) (param $cols i32) (param $out i32) (param $i0 i32) (param $i1 i32) (param $j0 i32)
+    (local $i i32) (local $j i32)
+    (local.set $i (local.get $i0))
     (block $ei0 (loop $ei
-      (br_if $ei0 (i32.ge_u (local.get $i) (local.get $r4)))
-      (local.set $j (local.get $c4))
+      (br_if $ei0 (i32.ge_u (local.get $i) (local.get $i1)))
+      (local.set $j (local.get $j0))
       (block $ej0 (loop $ej
         (br_if $ej0 (i32.ge_u (local.get $j) (local.get $cols)))
         (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
@@ -174,20 +180,7 @@ ${[0, 1, 2, 3].map(actGradFn).join('\n')}
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $ej)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $ei)))
-    ;; bottom edge: rows r4.., every column
-    (local.set $i (local.get $r4))
-    (block $fi0 (loop $fi
-      (br_if $fi0 (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $j (i32.const 0))
-      (block $fj0 (loop $fj
-        (br_if $fj0 (i32.ge_u (local.get $j) (local.get $cols)))
-        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
-          (f32.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $fj)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $fi))))
+      (br $ei))))
 
   (func (export "adam") (param $g i32) (param $p i32) (param $po i32) (param $m i32) (param $mo i32) (param $v i32) (param $vo i32) (param $n i32)
     (param $scale f32) (param $l2 f32) (param $decay f32) (param $c1 f32) (param $c2 f32) (param $step f32) (param $eps f32)
