@@ -161,6 +161,37 @@ describe('ppoCategoricalLoss (fused kernel)', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
+  it('host acting: greedy actions equal the tfjs path; sampled actions carry the tfjs log-prob and value; draws follow the softmax', async () => {
+    const agent = new PPO({ env: makeVec('CartPole-v1', 8, { seed: 4 }), seed: 4, nSteps: 16, batchSize: 64, nEpochs: 1 });
+    expect(agent.hostActing).toBe(true);
+    await agent.learn({ totalTimesteps: 128 }); // trained a little: non-trivial logits
+    const rng = new Rng(8);
+    const obs = Float32Array.from({ length: 64 * 4 }, () => rng.normal(0, 1));
+    const host = agent.predict(obs, { deterministic: true });
+    agent.hostActing = false;
+    const viaTf = agent.predict(obs, { deterministic: true });
+    expect(Array.from(host)).toEqual(Array.from(viaTf));
+    agent.hostActing = true;
+    // Sampled actions come with the tfjs log-prob of that action and the tfjs value.
+    type Act = { act(o: Float32Array, d: boolean): { actions: Float32Array; values: Float32Array; logProbs: Float32Array } };
+    const res = (agent as unknown as Act).act(obs, false);
+    const { logitsOrMean, value } = agent.policy.forward(tf.tensor2d(obs, [64, 4]));
+    const logp = new Categorical(logitsOrMean).logProb(tf.tensor1d(Int32Array.from(res.actions), 'int32'));
+    expectClose(Array.from(res.logProbs), Array.from(logp.dataSync()), 1e-5);
+    expectClose(Array.from(res.values), Array.from(value.dataSync()), 1e-5);
+    tf.dispose([logitsOrMean, value, logp]);
+    const sampled = new Int32Array(4000);
+    const one = obs.subarray(0, 4);
+    for (let i = 0; i < sampled.length; i++) sampled[i] = agent.predict(one)[0] as number;
+    const { logitsOrMean: l1 } = agent.policy.forward(tf.tensor2d(one, [1, 4]));
+    const p = tf.softmax(l1).dataSync();
+    const freq1 = sampled.reduce((a, v) => a + v, 0) / sampled.length;
+    // Binomial standard error at 4000 draws is ≤ 0.008: 5 of them.
+    expect(Math.abs(freq1 - (p[1] as number))).toBeLessThan(0.04);
+    l1.dispose();
+    agent.dispose();
+  });
+
   it('does not leak tensors across PPO updates', async () => {
     const agent = new PPO({ env: makeVec('CartPole-v1', 2, { seed: 0 }), seed: 0, nSteps: 16, batchSize: 16, nEpochs: 2 });
     await agent.learn({ totalTimesteps: 32 });

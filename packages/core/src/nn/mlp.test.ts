@@ -107,6 +107,48 @@ for (const backend of ['cpu', 'wasm'] as const) {
       x.dispose();
     });
 
+    it('applyHost / forwardHost: the same function on the host, refreshed after the weights change', () => {
+      const rng = new Rng(4);
+      for (const activation of ['tanh', 'relu', 'elu', 'leaky_relu', 'sigmoid', 'identity'] as const) {
+        const net = new Mlp({ inputDim: 5, hiddenSizes: [7, 6], outputDim: 3, activation, init: 'glorot', rng });
+        const xs = Float32Array.from({ length: 4 * 5 }, () => rng.normal(0, 1));
+        const x = tf.tensor2d(xs, [4, 5]);
+        const check = () => {
+          const ref = net.apply(x);
+          const host = net.applyHost(xs, 4);
+          const r = ref.dataSync();
+          expect(host.length).toBe(r.length);
+          for (let i = 0; i < r.length; i++) expect(Math.abs((host[i] as number) - (r[i] as number))).toBeLessThan(1e-5);
+          ref.dispose();
+          return host;
+        };
+        const before = check();
+        // An optimiser step assigns new tensors to the variables: the host copy must follow.
+        const opt = new Adam(net.trainableVariables, { lr: 0.1 });
+        const { grads } = computeGradients(() => tf.sum(net.apply(x)) as tf.Scalar, net.trainableVariables);
+        opt.step(grads);
+        tf.dispose(grads);
+        const after = check();
+        expect(after.some((v, i) => Math.abs(v - (before[i] as number)) > 1e-4)).toBe(true);
+        expect(() => net.applyHost(xs, 3)).toThrow(/expected 3 × 5 inputs, got 20 values/);
+        opt.dispose();
+        net.dispose();
+        x.dispose();
+      }
+      for (const shared of [true, false]) {
+        const ac = new ActorCriticMlp({ inputDim: 4, actionDim: 2, shared, hiddenSizes: [8, 8], rng });
+        const xs = Float32Array.from({ length: 3 * 4 }, () => rng.normal(0, 1));
+        const { logitsOrMean, value } = ac.forward(tf.tensor2d(xs, [3, 4]));
+        const host = ac.forwardHost(xs, 3);
+        const l = logitsOrMean.dataSync();
+        const v = value.dataSync();
+        for (let i = 0; i < l.length; i++) expect(Math.abs((host.logitsOrMean[i] as number) - (l[i] as number))).toBeLessThan(1e-5);
+        for (let i = 0; i < v.length; i++) expect(Math.abs((host.value[i] as number) - (v[i] as number))).toBeLessThan(1e-5);
+        tf.dispose([logitsOrMean, value]);
+        ac.dispose();
+      }
+    });
+
     it('applyWithHidden / forwardWithLatent: same output and gradients as apply, latent = last hidden layer', () => {
       const rng = new Rng(4);
       const m = new Mlp({ inputDim: 3, hiddenSizes: [5, 4], outputDim: 2, rng, name: 'h' });

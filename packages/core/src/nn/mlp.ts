@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
-import { type Activation, assertActivation, denseStack } from './dense';
+import { type Activation, LEAKY_RELU_ALPHA, assertActivation, denseStack } from './dense';
 import { type Initializer, initWeight, zeros } from './init';
 
 export interface MlpOptions {
@@ -34,6 +34,24 @@ interface Layer {
   w: tf.Variable;
   b: tf.Variable;
   activation: Activation;
+}
+
+/** One activation on the host (the same functions as `activate`). */
+function activateHost(z: number, activation: Activation): number {
+  switch (activation) {
+    case 'tanh':
+      return Math.tanh(z);
+    case 'relu':
+      return z > 0 ? z : 0;
+    case 'elu':
+      return z > 0 ? z : Math.expm1(z);
+    case 'leaky_relu':
+      return z > 0 ? z : LEAKY_RELU_ALPHA * z;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-z));
+    case 'identity':
+      return z;
+  }
 }
 
 /** A stack of `dense` layers with named, seeded variables. */
@@ -99,6 +117,60 @@ export class Mlp {
     if (params.length === 1) return { hidden: x, out: denseStack(x, head, options) };
     const hidden = denseStack(x, params.slice(0, -1), options);
     return { hidden, out: denseStack(hidden, head) };
+  }
+
+  /**
+   * Forward pass in plain JavaScript on host copies of the weights, for small batches where the
+   * fixed cost of ~4 tfjs kernels per layer dominates (acting with a few envs). The copies are
+   * read (one `dataSync` per changed variable) only when a variable was assigned since the last
+   * call, which the variable's data id tells. Same function as `apply` up to float32 rounding.
+   * x: [rows, inputDim] row-major → [rows, outputDim].
+   */
+  applyHost(x: Float32Array, rows: number): Float32Array {
+    if (x.length !== rows * this.inputDim) {
+      throw new RangeError(`${this.name}.applyHost: expected ${rows} × ${this.inputDim} inputs, got ${x.length} values`);
+    }
+    const host = this.hostWeights();
+    let h = x;
+    let inDim = this.inputDim;
+    for (let l = 0; l < this.layers.length; l++) {
+      const { w, b } = host[l] as { w: Float32Array; b: Float32Array };
+      const outDim = b.length;
+      const out = new Float32Array(rows * outDim);
+      const acc = new Float64Array(outDim);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < outDim; j++) acc[j] = b[j] as number;
+        const row = r * inDim;
+        for (let k = 0; k < inDim; k++) {
+          const v = h[row + k] as number;
+          if (v === 0) continue;
+          const wr = k * outDim;
+          for (let j = 0; j < outDim; j++) acc[j] = (acc[j] as number) + v * (w[wr + j] as number);
+        }
+        const o = r * outDim;
+        for (let j = 0; j < outDim; j++) out[o + j] = activateHost(acc[j] as number, (this.layers[l] as Layer).activation);
+      }
+      h = out;
+      inDim = outDim;
+    }
+    return h;
+  }
+
+  private hostCache: { ids: unknown[]; layers: { w: Float32Array; b: Float32Array }[] } | undefined;
+
+  private hostWeights(): { w: Float32Array; b: Float32Array }[] {
+    const c = this.hostCache;
+    const ids = this.layers.flatMap((l) => [l.w.dataId, l.b.dataId]);
+    if (c !== undefined && ids.every((id, i) => id === c.ids[i])) return c.layers;
+    const layers = this.layers.map((l, i) => {
+      const prev = c?.layers[i];
+      return {
+        w: prev !== undefined && c?.ids[2 * i] === l.w.dataId ? prev.w : (l.w.dataSync() as Float32Array).slice(),
+        b: prev !== undefined && c?.ids[2 * i + 1] === l.b.dataId ? prev.b : (l.b.dataSync() as Float32Array).slice(),
+      };
+    });
+    this.hostCache = { ids, layers };
+    return layers;
   }
 
   /** Width of the last hidden layer (the input width when there is none). */
@@ -229,6 +301,18 @@ export class ActorCriticMlp {
         value: tf.reshape(this.critic.apply(x, options), [-1]) as tf.Tensor1D,
       };
     });
+  }
+
+  /**
+   * `forward` in plain JavaScript (see `Mlp.applyHost`) for small batches: x [rows, inputDim]
+   * → logitsOrMean [rows, actionDim], value [rows].
+   */
+  forwardHost(x: Float32Array, rows: number): { logitsOrMean: Float32Array; value: Float32Array } {
+    if (this.trunk) {
+      const h = this.trunk.applyHost(x, rows);
+      return { logitsOrMean: this.actor.applyHost(h, rows), value: this.critic.applyHost(h, rows) };
+    }
+    return { logitsOrMean: this.actor.applyHost(x, rows), value: this.critic.applyHost(x, rows) };
   }
 
   /**
