@@ -105,8 +105,12 @@ function transpose2dWasm({ inputs, backend }: { inputs: Record<string, tf.Tensor
   return out;
 }
 
-/** Registers the heap kernels with tfjs for the wasm backend (idempotent). */
+let registered = false;
+
+/** Registers the heap kernels with tfjs for the wasm backend (idempotent, cheap after the first call). */
 export function registerHeapKernels(): void {
+  if (registered) return;
+  registered = true;
   if (!tf.getKernel(TRANSPOSE_2D, 'wasm')) {
     tf.registerKernel({ kernelName: TRANSPOSE_2D, backendName: 'wasm', kernelFunc: transpose2dWasm as unknown as tf.KernelFunc });
   }
