@@ -13,7 +13,7 @@ import {
   type CheckpointTensor,
   DiagGaussian,
   Discrete,
-  type Rng,
+  Rng,
   StateDependentNoise,
   StateDependentNoiseDistribution,
   activate,
@@ -222,6 +222,52 @@ export function actBatch(
   return { actions, values, logProbs };
 }
 
+/** Largest batch the on-policy learners act on through the host forward pass (`actCategoricalHost`). */
+export const HOST_ACT_MAX_ROWS = 64;
+
+/**
+ * `actBatch` for a Categorical policy computed on the host (`ActorCriticMlp.forwardHost`): for the
+ * few rows of a vectorised env step the ~40 tfjs kernels of a batched forward, sampling and
+ * log-prob cost more than the arithmetic. Sampled actions are drawn by inverse CDF with one
+ * `uniform()` per row (the learner's seeded Rng), so runs stay reproducible.
+ */
+export function actCategoricalHost(net: ActorCriticMlp, obs: Float32Array, b: number, deterministic: boolean, uniform: () => number): ActResult {
+  const { logitsOrMean: logits, value } = net.forwardHost(obs, b);
+  const k = logits.length / b;
+  const actions = new Float32Array(b);
+  const logProbs = new Float32Array(b);
+  for (let i = 0; i < b; i++) {
+    const row = i * k;
+    let m = -Infinity;
+    let best = 0;
+    for (let j = 0; j < k; j++) {
+      const z = logits[row + j] as number;
+      if (z > m) {
+        m = z;
+        best = j;
+      }
+    }
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp((logits[row + j] as number) - m);
+    let a = best;
+    if (!deterministic) {
+      const u = uniform() * sum;
+      let c = 0;
+      a = k - 1;
+      for (let j = 0; j < k; j++) {
+        c += Math.exp((logits[row + j] as number) - m);
+        if (u < c) {
+          a = j;
+          break;
+        }
+      }
+    }
+    actions[i] = a;
+    logProbs[i] = (logits[row + a] as number) - m - Math.log(sum);
+  }
+  return { actions, values: value, logProbs };
+}
+
 /**
  * Policy and value networks with a Categorical (Discrete) or diagonal Gaussian (Box) policy, as
  * the on-policy learners use them; `act` does one forward pass and one read.
@@ -241,6 +287,11 @@ export class OnPolicyNetwork {
   readonly activation: 'tanh' | 'relu' | 'elu' | 'leaky_relu';
   /** gSDE's exploration weights (undefined without `sde`). */
   readonly sdeNoise: StateDependentNoise | undefined;
+  /**
+   * Discrete actions, batches of at most HOST_ACT_MAX_ROWS: act and evaluate V on the host
+   * (`actCategoricalHost`) instead of through tfjs kernels. Set false to use tfjs.
+   */
+  hostActing = true;
   private readonly sdeOptions: { useExpln: boolean; learnFeatures: boolean } | undefined;
 
   constructor(o: OnPolicyNetworkOptions) {
@@ -398,6 +449,11 @@ export class OnPolicyNetwork {
    * the sample uses the current exploration weights (drawn with `seed` if none were yet).
    */
   act(obs: Float32Array, deterministic: boolean, seed: number): ActResult {
+    const b = obs.length / this.obsDim;
+    if (this.hostActing && this.discrete && !this.sdeNoise && b <= HOST_ACT_MAX_ROWS) {
+      const rng = new Rng(seed);
+      return actCategoricalHost(this.net, obs, b, deterministic, () => rng.random());
+    }
     const sde = this.sdeNoise;
     if (sde && !deterministic && sde.numMatrices === 0) sde.reset(seed, 1);
     return actBatch(obs, this.obsDim, this.actDim, this.discrete, deterministic, seed, sde, (x) => this.forward(x));
@@ -406,6 +462,7 @@ export class OnPolicyNetwork {
   /** V(obs) of a batch. */
   values(obs: Float32Array): Float32Array {
     const b = obs.length / this.obsDim;
+    if (this.hostActing && b <= HOST_ACT_MAX_ROWS) return this.net.forwardHost(obs, b).value;
     const v = tf.tidy(() => this.net.forward(tf.tensor2d(obs, [b, this.obsDim]), { inputGrad: false }).value);
     const out = v.dataSync() as Float32Array;
     v.dispose();

@@ -36,7 +36,7 @@ import {
   isVecEnv,
   uniqueName,
 } from '@tfrl/core';
-import { type ActResult, actBatch, normalizeRewardsWithRms, normalizeWithRms, onPolicyGsdeHyperparameters, toEnvActionArray } from './on-policy';
+import { type ActResult, HOST_ACT_MAX_ROWS, actBatch, actCategoricalHost, normalizeRewardsWithRms, normalizeWithRms, onPolicyGsdeHyperparameters, toEnvActionArray } from './on-policy';
 import { ppoCategoricalFusedAvailable, ppoCategoricalLoss } from './ppo-fused';
 
 export const ppoHyperparameters = defineHyperparameters({
@@ -149,9 +149,6 @@ export function ppoPolicyLoss(args: {
   return { policyLoss, approxKl, clipFraction };
 }
 
-/** Largest batch `PPO.act` computes on the host (see `PPO.hostActing`). */
-export const HOST_ACT_MAX_ROWS = 64;
-
 export class PPO extends Algorithm<PpoHp> {
   static override readonly algorithmName = 'PPO';
   static override readonly hyperparameterSchema = ppoHyperparameters;
@@ -186,8 +183,8 @@ export class PPO extends Algorithm<PpoHp> {
   fusedLoss = true;
   /**
    * Discrete actions, batches of at most HOST_ACT_MAX_ROWS observations: act with a plain
-   * JavaScript forward pass and sampler (`actHost`) instead of tfjs kernels. Set false to act
-   * through tfjs.
+   * JavaScript forward pass and sampler (`actCategoricalHost`) instead of tfjs kernels. Set false
+   * to act through tfjs.
    */
   hostActing = true;
 
@@ -320,56 +317,12 @@ export class PPO extends Algorithm<PpoHp> {
    */
   private act(obs: Float32Array, deterministic: boolean): ActResult {
     const b = obs.length / this.obsDim;
-    if (this.hostActing && this.discrete && !this.sdeNoise && b <= HOST_ACT_MAX_ROWS) return this.actHost(obs, b, deterministic);
+    if (this.hostActing && this.discrete && !this.sdeNoise && b <= HOST_ACT_MAX_ROWS) return actCategoricalHost(this.policy, obs, b, deterministic, () => this.rng.random());
     const sde = this.sdeNoise;
     // gSDE draws no per-step noise: it uses the current exploration weights (drawn lazily once).
     if (sde && !deterministic && sde.numMatrices === 0) this.resetNoise();
     const seed = deterministic || sde ? 0 : this.rng.tfSeed();
     return actBatch(obs, this.obsDim, this.actDim, this.discrete, deterministic, seed, sde, (x) => this.forward(x));
-  }
-
-  /**
-   * `act` for a Categorical policy computed on the host (`ActorCriticMlp.forwardHost`): for the
-   * few rows of a vectorised env step the ~40 tfjs kernels of a batched forward, sampling and
-   * log-prob cost more than the arithmetic. Actions are drawn by inverse CDF from this learner's
-   * Rng (one uniform per row), so runs stay reproducible from the seed.
-   */
-  private actHost(obs: Float32Array, b: number, deterministic: boolean): ActResult {
-    const { logitsOrMean: logits, value } = this.policy.forwardHost(obs, b);
-    const k = logits.length / b;
-    const actions = new Float32Array(b);
-    const logProbs = new Float32Array(b);
-    for (let i = 0; i < b; i++) {
-      const row = i * k;
-      let m = -Infinity;
-      let best = 0;
-      for (let j = 0; j < k; j++) {
-        const z = logits[row + j] as number;
-        if (z > m) {
-          m = z;
-          best = j;
-        }
-      }
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += Math.exp((logits[row + j] as number) - m);
-      const lse = m + Math.log(sum);
-      let a = best;
-      if (!deterministic) {
-        const u = this.rng.random() * sum;
-        let c = 0;
-        a = k - 1;
-        for (let j = 0; j < k; j++) {
-          c += Math.exp((logits[row + j] as number) - m);
-          if (u < c) {
-            a = j;
-            break;
-          }
-        }
-      }
-      actions[i] = a;
-      logProbs[i] = (logits[row + a] as number) - lse;
-    }
-    return { actions, values: value, logProbs };
   }
 
   /** Value estimates of a batch of (already normalised) observations. */
