@@ -41,7 +41,7 @@ export interface WasmHeapBackend {
 }
 
 let compiled: object | null | undefined;
-const instances = new WeakMap<object, HeapKernels>();
+const instances = new WeakMap<object, HeapKernels | null>();
 
 function kernelModule(): object | null {
   if (compiled === undefined) compiled = compileWasmBase64(HEAP_KERNELS_WASM_BASE64);
@@ -54,17 +54,20 @@ export function heapKernels(backend: WasmHeapBackend): HeapKernels | null {
   const W = wasmApi();
   if (memory === undefined || W === undefined || !(memory instanceof (W.Memory as unknown as abstract new () => object))) return null;
   const cached = instances.get(memory as object);
-  if (cached) return cached;
+  if (cached !== undefined) return cached;
   const mod = kernelModule();
-  if (mod === null) return null;
-  try {
-    const inst = new W.Instance(mod, { env: { memory } });
-    const k = inst.exports as unknown as HeapKernels;
-    instances.set(memory as object, k);
-    return k;
-  } catch {
-    return null;
+  let k: HeapKernels | null = null;
+  if (mod !== null) {
+    try {
+      // Fails on a memory the module cannot import (e.g. the threaded build's shared memory):
+      // remembered, so the callers' tf-op paths do not retry on every call.
+      k = new W.Instance(mod, { env: { memory } }).exports as unknown as HeapKernels;
+    } catch {
+      k = null;
+    }
   }
+  instances.set(memory as object, k);
+  return k;
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */
