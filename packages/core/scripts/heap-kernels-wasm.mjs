@@ -45,6 +45,56 @@ const scalGrad = {
   3: '(f32.mul (local.get $sdy) (f32.mul (local.get $sy) (f32.sub (f32.const 1) (local.get $sy))))',
 };
 
+/**
+ * The two widths every kernel loops in: 4 float32 lanes while at least 4 elements remain, then
+ * single elements. `p` prefixes the loop's locals, `k(name)` is a per-call constant at that width
+ * (a splat local for vectors, the parameter itself for scalars).
+ */
+const VEC = { w: 4, ld: 'v128.load', st: 'v128.store', op: (o) => `f32x4.${o}`, p: 'v', grad: vecGrad, k: (n) => `$k${n}` };
+const SCALAR = { w: 1, ld: 'f32.load', st: 'f32.store', op: (o) => `f32.${o}`, p: 's', grad: scalGrad, k: (n) => `$${n}` };
+
+/** act_grad_colsum's inner loop over the columns of row $i at one width (vector part up to $cv). */
+function colLoop(L, kind) {
+  const end = L.w === 4 ? '$cv' : '$cols';
+  const at = (base) => `(i32.add (local.get ${base}) (local.get $off))`;
+  const dbAt = '(i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))';
+  return `      (block $${L.p}0 (loop $${L.p}
+        (br_if $${L.p}0 (i32.ge_u (local.get $j) (local.get ${end})))
+        (local.set $off (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))
+        (local.set $${L.p}dy (${L.ld} ${at('$dy')}))
+        (local.set $${L.p}y (${L.ld} ${at('$y')}))
+        (local.set $${L.p}z ${L.grad[kind]})
+        (${L.st} ${at('$dz')} (local.get $${L.p}z))
+        (${L.st} ${dbAt} (${L.op('add')} (${L.ld} ${dbAt}) (local.get $${L.p}z)))
+        (local.set $j (i32.add (local.get $j) (i32.const ${L.w})))
+        (br $${L.p})))`;
+}
+
+/** adam's loop over [$i, end) at one width, using $off and the g, p, m, v locals of that width. */
+function adamLoop(L) {
+  const end = L.w === 4 ? '$nv' : '$n';
+  const o = L.op;
+  const at = (base) => `(i32.add (local.get ${base}) (local.get $off))`;
+  const l = (n) => `(local.get $${L.p}${n})`;
+  const k = (n) => `(local.get ${L.k(n)})`;
+  return `    (block $${L.p}0 (loop $l${L.p}
+      (br_if $${L.p}0 (i32.ge_u (local.get $i) (local.get ${end})))
+      (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $${L.p}p (${L.ld} ${at('$p')}))
+      (local.set $${L.p}g (${o('add')} (${o('mul')} (${L.ld} ${at('$g')}) ${k('scale')}) (${o('mul')} ${k('l2')} ${l('p')})))
+      (local.set $${L.p}m (${L.ld} ${at('$m')}))
+      (local.set $${L.p}m (${o('add')} ${l('m')} (${o('mul')} (${o('sub')} ${l('g')} ${l('m')}) ${k('c1')})))
+      (local.set $${L.p}v (${L.ld} ${at('$v')}))
+      (local.set $${L.p}v (${o('add')} ${l('v')} (${o('mul')} (${o('sub')} (${o('mul')} ${l('g')} ${l('g')}) ${l('v')}) ${k('c2')})))
+      (${L.st} ${at('$mo')} ${l('m')})
+      (${L.st} ${at('$vo')} ${l('v')})
+      (${L.st} ${at('$po')}
+        (${o('sub')} (${o('mul')} ${l('p')} ${k('decay')})
+                   (${o('div')} (${o('mul')} ${k('step')} ${l('m')}) (${o('add')} (${o('sqrt')} ${l('v')}) ${k('eps')}))))
+      (local.set $i (i32.add (local.get $i) (i32.const ${L.w})))
+      (br $l${L.p})))`;
+}
+
 /** One specialised function per activation kind (no branch in the inner loop). */
 function actGradFn(kind) {
   return `
@@ -64,28 +114,8 @@ function actGradFn(kind) {
     (block $r0 (loop $r
       (br_if $r0 (i32.ge_u (local.get $i) (local.get $rows)))
       (local.set $j (i32.const 0))
-      (block $v0 (loop $v
-        (br_if $v0 (i32.ge_u (local.get $j) (local.get $cv)))
-        (local.set $off (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))
-        (local.set $vdy (v128.load (i32.add (local.get $dy) (local.get $off))))
-        (local.set $vy (v128.load (i32.add (local.get $y) (local.get $off))))
-        (local.set $vz ${vecGrad[kind]})
-        (v128.store (i32.add (local.get $dz) (local.get $off)) (local.get $vz))
-        (v128.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))
-          (f32x4.add (v128.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))) (local.get $vz)))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $v)))
-      (block $s0 (loop $s
-        (br_if $s0 (i32.ge_u (local.get $j) (local.get $cols)))
-        (local.set $off (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))
-        (local.set $sdy (f32.load (i32.add (local.get $dy) (local.get $off))))
-        (local.set $sy (f32.load (i32.add (local.get $y) (local.get $off))))
-        (local.set $sz ${scalGrad[kind]})
-        (f32.store (i32.add (local.get $dz) (local.get $off)) (local.get $sz))
-        (f32.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))
-          (f32.add (f32.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))) (local.get $sz)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $s)))
+${colLoop(VEC, kind)}
+${colLoop(SCALAR, kind)}
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $r))))`;
 }
@@ -196,39 +226,8 @@ ${[0, 1, 2, 3].map(actGradFn).join('\n')}
     (local.set $kc2 (f32x4.splat (local.get $c2)))
     (local.set $kstep (f32x4.splat (local.get $step)))
     (local.set $keps (f32x4.splat (local.get $eps)))
-    (block $v0 (loop $lv
-      (br_if $v0 (i32.ge_u (local.get $i) (local.get $nv)))
-      (local.set $off (i32.shl (local.get $i) (i32.const 2)))
-      (local.set $vp (v128.load (i32.add (local.get $p) (local.get $off))))
-      (local.set $vg (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $off))) (local.get $kscale))
-                                (f32x4.mul (local.get $kl2) (local.get $vp))))
-      (local.set $vm (v128.load (i32.add (local.get $m) (local.get $off))))
-      (local.set $vm (f32x4.add (local.get $vm) (f32x4.mul (f32x4.sub (local.get $vg) (local.get $vm)) (local.get $kc1))))
-      (local.set $vv (v128.load (i32.add (local.get $v) (local.get $off))))
-      (local.set $vv (f32x4.add (local.get $vv) (f32x4.mul (f32x4.sub (f32x4.mul (local.get $vg) (local.get $vg)) (local.get $vv)) (local.get $kc2))))
-      (v128.store (i32.add (local.get $mo) (local.get $off)) (local.get $vm))
-      (v128.store (i32.add (local.get $vo) (local.get $off)) (local.get $vv))
-      (v128.store (i32.add (local.get $po) (local.get $off))
-        (f32x4.sub (f32x4.mul (local.get $vp) (local.get $kdecay))
-                   (f32x4.div (f32x4.mul (local.get $kstep) (local.get $vm)) (f32x4.add (f32x4.sqrt (local.get $vv)) (local.get $keps)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $lv)))
-    (block $s0 (loop $ls
-      (br_if $s0 (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $off (i32.shl (local.get $i) (i32.const 2)))
-      (local.set $sp (f32.load (i32.add (local.get $p) (local.get $off))))
-      (local.set $sg (f32.add (f32.mul (f32.load (i32.add (local.get $g) (local.get $off))) (local.get $scale)) (f32.mul (local.get $l2) (local.get $sp))))
-      (local.set $sm (f32.load (i32.add (local.get $m) (local.get $off))))
-      (local.set $sm (f32.add (local.get $sm) (f32.mul (f32.sub (local.get $sg) (local.get $sm)) (local.get $c1))))
-      (local.set $sv (f32.load (i32.add (local.get $v) (local.get $off))))
-      (local.set $sv (f32.add (local.get $sv) (f32.mul (f32.sub (f32.mul (local.get $sg) (local.get $sg)) (local.get $sv)) (local.get $c2))))
-      (f32.store (i32.add (local.get $mo) (local.get $off)) (local.get $sm))
-      (f32.store (i32.add (local.get $vo) (local.get $off)) (local.get $sv))
-      (f32.store (i32.add (local.get $po) (local.get $off))
-        (f32.sub (f32.mul (local.get $sp) (local.get $decay))
-                 (f32.div (f32.mul (local.get $step) (local.get $sm)) (f32.add (f32.sqrt (local.get $sv)) (local.get $eps)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $ls))))
+${adamLoop(VEC)}
+${adamLoop(SCALAR)})
 )
 `;
 }
