@@ -59,7 +59,6 @@ export class Adam {
   weightDecay: number;
   readonly decoupledWeightDecay: boolean;
   maxGradNorm: number | undefined;
-  private readonly useFused: boolean;
   private readonly fusedKernel: 'auto' | boolean;
   private m: tf.Variable;
   private v: tf.Variable;
@@ -92,9 +91,7 @@ export class Adam {
     this.shapes = variables.map((v) => [...v.shape]);
     registerWasmKernels(); // single-kernel paths on wasm (idempotent)
     this.total = this.sizes.reduce((a, b) => a + b, 0);
-    const fk = options.fusedKernel ?? 'auto';
-    this.fusedKernel = fk;
-    this.useFused = fk === 'auto' ? this.total <= FUSED_ADAM_MAX_PARAMS : fk;
+    this.fusedKernel = options.fusedKernel ?? 'auto';
     // Inside tidy so the zeros tensors the variables were made from are released.
     this.m = tf.tidy(() => tf.variable(tf.zeros([this.total]), false));
     this.v = tf.tidy(() => tf.variable(tf.zeros([this.total]), false));
@@ -129,8 +126,10 @@ export class Adam {
       this.lastGradNorm.dispose();
       this.lastGradNorm = undefined;
     }
-    // With the WebAssembly SIMD heap kernel the single-kernel update wins at every size.
-    const fused = this.useFused || (this.fusedKernel === 'auto' && heapKernelsActive());
+    // 'auto': the JS single-kernel update wins up to FUSED_ADAM_MAX_PARAMS; with the WebAssembly
+    // SIMD heap kernel it wins at every size.
+    const fk = this.fusedKernel;
+    const fused = fk === 'auto' ? this.total <= FUSED_ADAM_MAX_PARAMS || heapKernelsActive() : fk;
     if (fused && tf.getBackend() === 'wasm' && tf.getKernel(ADAM_FLAT, 'wasm') && this.variables.every((x) => x.dtype === 'float32')) {
       this.lastGradNorm = this.stepFused(grads, stepSize, epsHat);
       return;
