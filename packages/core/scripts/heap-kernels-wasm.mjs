@@ -23,6 +23,15 @@
  *
  * `transpose(x, rows, cols, out)` — out[j, i] = x[i, j] for a row-major [rows, cols] float32
  *   matrix: 4×4 blocks with byte shuffles where both sizes allow, single elements at the edges.
+ *
+ * `gemm(a, ars, acs, b, c, R, Q, N, bias, act)` — c[r, j] = f(Σ_q A(r, q)·b[q, j] + bias[j]) for a
+ *   row-major b [Q, N] and c [R, N], where A(r, q) is the float32 at a + 4·(r·ars + q·acs): (ars,
+ *   acs) = (Q, 1) reads a row-major a [R, Q], (1, R) reads aᵀ of a row-major a [Q, R]. bias < 0
+ *   means none. act: 0 identity, 1 relu, 2 tanh, 3 sigmoid (tanh and sigmoid through a float32
+ *   exp: range reduction by ln 2 and a degree-6 polynomial, about 1 ulp). Tiles of 4 rows × 8, 4
+ *   or 1 columns (then single rows) with the sums in registers; each sum runs over q in order in
+ *   float32, as a plain matrix product does. For the small products of small networks, where
+ *   XNNPACK's per-call set-up and weight packing cost more than the arithmetic.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +128,137 @@ ${colLoop(SCALAR, kind)}
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $r))))`;
 }
+
+
+/** Activation of a vector of pre-activations `$z`, by `$act` (see gemm). */
+const ACT_V = `
+  ;; e^x for 4 float32 lanes, x clamped to [-87, 88] (Cephes' expf: x = n·ln2 + r, |r| <= ln2/2)
+  (func $vexp (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $y v128)
+    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $n (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+${['1.3981999507e-3', '8.3334519073e-3', '4.1665795894e-2', '1.6666665459e-1', '5.0000001201e-1']
+  .map((c) => `    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 ${c} ${c} ${c} ${c})))`)
+  .join('\n')}
+    (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $y)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  (func $vact (param $z v128) (param $act i32) (result v128)
+    (block $a3 (block $a2 (block $a1 (block $a0
+      (br_table $a0 $a1 $a2 $a3 $a0 (local.get $act)))
+      (return (local.get $z)))
+      (return (f32x4.max (local.get $z) (v128.const f32x4 0 0 0 0))))
+      ;; tanh z = 1 − 2 / (e^{2z} + 1)
+      (return (f32x4.sub (v128.const f32x4 1 1 1 1)
+        (f32x4.div (v128.const f32x4 2 2 2 2) (f32x4.add (call $vexp (f32x4.add (local.get $z) (local.get $z))) (v128.const f32x4 1 1 1 1))))))
+    ;; sigmoid z = 1 / (1 + e^{−z})
+    (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (call $vexp (f32x4.neg (local.get $z))) (v128.const f32x4 1 1 1 1))))`;
+
+/**
+ * gemm's tile of TR (4 or 1) rows × TC (8, 4 or 1) columns at (r0, j0): the TR·TC sums in locals
+ * over q, then bias, activation and store. TC 8 and 4 hold vectors, TC 1 scalars.
+ */
+function gemmTile(TR, TC) {
+  const nv = TC === 1 ? 1 : TC / 4; // accumulators per row
+  const ty = TC === 1 ? 'f32' : 'v128';
+  const rows = [...Array(TR).keys()];
+  const vecs = [...Array(nv).keys()];
+  const acc = (i, v) => `$c${i}_${v}`;
+  const locals = [
+    ...rows.flatMap((i) => vecs.map((v) => `(local ${acc(i, v)} ${ty})`)),
+    ...vecs.map((v) => `(local $b${v} ${ty})`),
+    ...rows.map((i) => `(local $x${i} ${ty})`),
+  ].join(' ');
+  // A(r0 + i, q) sits at $pa + i·$ars4
+  const aAt = (i) => (i === 0 ? '(local.get $pa)' : `(i32.add (local.get $pa) (local.get $ars4_${i}))`);
+  const loadA = (i) => (TC === 1 ? `(f32.load ${aAt(i)})` : `(v128.load32_splat ${aAt(i)})`);
+  const loadB = (v) => (TC === 1 ? '(f32.load (local.get $pb))' : `(v128.load offset=${16 * v} (local.get $pb))`);
+  const add = TC === 1 ? 'f32.add' : 'f32x4.add';
+  const mul = TC === 1 ? 'f32.mul' : 'f32x4.mul';
+  const zero = TC === 1 ? '(f32.const 0)' : '(v128.const f32x4 0 0 0 0)';
+  const out = (i) => `(i32.add (local.get $pc) (i32.mul (local.get $n4) (i32.const ${i})))`;
+  // after the loop: bias, activation (scalars go through lane 0 of the vector activation), store
+  const finish = (i, v) => {
+    const z = `(local.get ${acc(i, v)})`;
+    if (TC === 1) {
+      return `      (f32.store ${out(i)} (f32x4.extract_lane 0 (call $vact (f32x4.splat (f32.add ${z} (local.get $bs))) (local.get $act))))`;
+    }
+    return `      (v128.store offset=${16 * v} ${out(i)} (call $vact (f32x4.add ${z} (local.get $bv${v})) (local.get $act)))`;
+  };
+  return `
+  (func $gemm_${TR}x${TC} (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $c i32) (param $Q i32) (param $N i32)
+    (param $bias i32) (param $act i32) (param $r0 i32) (param $j0 i32)
+    (local $q i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $acs4 i32) (local $n4 i32)
+    (local $ars4_1 i32) (local $ars4_2 i32) (local $ars4_3 i32) (local $bv0 v128) (local $bv1 v128) (local $bs f32)
+    ${locals}
+    (local.set $acs4 (i32.shl (local.get $acs) (i32.const 2)))
+    (local.set $n4 (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $ars4_1 (i32.shl (local.get $ars) (i32.const 2)))
+    (local.set $ars4_2 (i32.shl (local.get $ars) (i32.const 3)))
+    (local.set $ars4_3 (i32.mul (local.get $ars4_1) (i32.const 3)))
+    (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r0) (local.get $ars)) (i32.const 2))))
+    (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j0) (i32.const 2))))
+${rows.flatMap((i) => vecs.map((v) => `    (local.set ${acc(i, v)} ${zero})`)).join('\n')}
+    (block $q0 (loop $ql
+      (br_if $q0 (i32.ge_u (local.get $q) (local.get $Q)))
+${vecs.map((v) => `      (local.set $b${v} ${loadB(v)})`).join('\n')}
+${rows.map((i) => `      (local.set $x${i} ${loadA(i)})`).join('\n')}
+${rows.flatMap((i) => vecs.map((v) => `      (local.set ${acc(i, v)} (${add} (local.get ${acc(i, v)}) (${mul} (local.get $x${i}) (local.get $b${v}))))`)).join('\n')}
+      (local.set $pa (i32.add (local.get $pa) (local.get $acs4)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $n4)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $ql)))
+    ;; bias (zero when $bias < 0)
+    (if (i32.ge_s (local.get $bias) (i32.const 0)) (then
+${
+  TC === 1
+    ? '      (local.set $bs (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))'
+    : vecs.map((v) => `      (local.set $bv${v} (v128.load offset=${16 * v} (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))`).join('\n')
+}))
+    (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r0) (local.get $N)) (local.get $j0)) (i32.const 2))))
+${rows.flatMap((i) => vecs.map((v) => finish(i, v))).join('\n')})`;
+}
+
+/** gemm's columns for one band of TR rows starting at $r. */
+function gemmCols(TR) {
+  const call = (TC) =>
+    `(call $gemm_${TR}x${TC} (local.get $a) (local.get $ars) (local.get $acs) (local.get $b) (local.get $c) (local.get $Q) (local.get $N) (local.get $bias) (local.get $act) (local.get $r) (local.get $j))`;
+  return `      (local.set $j (i32.const 0))
+      (block $w8_${TR} (loop $l8_${TR}
+        (br_if $w8_${TR} (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $N)))
+        ${call(8)}
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $l8_${TR})))
+      (if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)) (then
+        ${call(4)}
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))))
+      (block $w1_${TR} (loop $l1_${TR}
+        (br_if $w1_${TR} (i32.ge_u (local.get $j) (local.get $N)))
+        ${call(1)}
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $l1_${TR})))`;
+}
+
+const GEMM = `${ACT_V}
+${[4, 1].flatMap((TR) => [8, 4, 1].map((TC) => gemmTile(TR, TC))).join('\n')}
+
+  (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $c i32) (param $R i32) (param $Q i32) (param $N i32)
+    (param $bias i32) (param $act i32)
+    (local $r i32) (local $j i32)
+    (block $r40 (loop $r4
+      (br_if $r40 (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $R)))
+${gemmCols(4)}
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $r4)))
+    (block $r10 (loop $r1
+      (br_if $r10 (i32.ge_u (local.get $r) (local.get $R)))
+${gemmCols(1)}
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $r1))))`;
 
 export function heapKernelsWat() {
   return `(module
@@ -228,6 +368,7 @@ ${[0, 1, 2, 3].map(actGradFn).join('\n')}
     (local.set $keps (f32x4.splat (local.get $eps)))
 ${adamLoop(VEC)}
 ${adamLoop(SCALAR)})
+${GEMM}
 )
 `;
 }

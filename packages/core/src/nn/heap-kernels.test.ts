@@ -8,7 +8,7 @@ import { Rng } from '../rng';
 import { useBackend } from '../testing';
 import { Adam } from './adam';
 import { type Activation, activationGradAndBias, activationGradFromOutput, transpose2d } from './dense';
-import { heapKernelsActive } from './heap-kernels';
+import { GEMM, heapKernelsActive, registerHeapKernels } from './heap-kernels';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -82,6 +82,77 @@ describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
       expect(maxAbsDiff(t, ref)).toBe(0);
       tf.dispose([x, t, ref]);
     }
+  });
+
+  it('gemm: act(op(a)·b + bias) equals tf ops (every tile: 4-row bands and single rows × 8, 4 and 1 columns; aᵀ read in place)', () => {
+    registerHeapKernels();
+    const rng = new Rng(13);
+    const acts: [Activation, number][] = [
+      ['identity', 0],
+      ['relu', 1],
+      ['tanh', 2],
+      ['sigmoid', 3],
+    ];
+    for (const [R, Q, N] of [
+      [7, 13, 11],
+      [256, 64, 64],
+      [8, 4, 64],
+      [1, 1, 1],
+      [5, 3, 13],
+      [4, 9, 12],
+      [3, 256, 2],
+    ] as [number, number, number][]) {
+      const a = randomTensor([R, Q], rng) as tf.Tensor2D;
+      const aT = tf.transpose(a) as tf.Tensor2D;
+      const b = randomTensor([Q, N], rng) as tf.Tensor2D;
+      const bias = randomTensor([N], rng) as tf.Tensor1D;
+      const prod = tf.matMul(a, b);
+      for (const [activation, act] of acts) {
+        for (const withBias of [true, false]) {
+          const ref = tf.tidy(() => {
+            const z = withBias ? tf.add(prod, bias) : prod;
+            if (activation === 'relu') return tf.relu(z);
+            if (activation === 'tanh') return tf.tanh(z);
+            if (activation === 'sigmoid') return tf.sigmoid(z);
+            return tf.clone(z);
+          });
+          for (const transA of [false, true]) {
+            const inputs = withBias ? { a: transA ? aT : a, b, bias } : { a: transA ? aT : a, b };
+            const before = tf.memory().numTensors;
+            const c = tf.engine().runKernel(GEMM, inputs, { transA, act }) as tf.Tensor;
+            expect(tf.memory().numTensors).toBe(before + 1);
+            expect(c.shape).toEqual([R, N]);
+            // The sums run over q in order in float32, as XNNPACK's do: identity and relu are
+            // bit-equal; tanh and sigmoid go through the kernel's own exp (about 1 ulp).
+            const d = maxAbsDiff(c, ref);
+            if (act <= 1) expect(d).toBe(0);
+            else expect(d).toBeLessThan(5e-7);
+            c.dispose();
+          }
+          ref.dispose();
+        }
+      }
+      tf.dispose([a, aT, b, bias, prod]);
+    }
+  });
+
+  it('gemm: tanh and sigmoid saturate cleanly at large |z| (the exp is clamped, no NaN or overflow)', () => {
+    registerHeapKernels();
+    const z = tf.tensor2d([[-1000, -90, -20, -1e-6, 0, 1e-6, 20, 90, 1000]]);
+    const one = tf.ones([1, 1]) as tf.Tensor2D;
+    for (const [act, f] of [
+      [2, Math.tanh],
+      [3, (x: number) => 1 / (1 + Math.exp(-x))],
+    ] as [number, (x: number) => number][]) {
+      const c = tf.engine().runKernel(GEMM, { a: one, b: z }, { transA: false, act }) as tf.Tensor;
+      const got = c.dataSync();
+      z.dataSync().forEach((x, i) => {
+        expect(Number.isFinite(got[i])).toBe(true);
+        expect(Math.abs((got[i] as number) - f(x))).toBeLessThan(2e-7);
+      });
+      c.dispose();
+    }
+    tf.dispose([z, one]);
   });
 
   it('Adam: the SIMD single-kernel update follows the tf-op update on a 66k-parameter model (clipping, L2)', () => {

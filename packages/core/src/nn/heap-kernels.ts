@@ -14,6 +14,7 @@ export interface HeapKernels {
   act_grad_colsum(dy: number, y: number, rows: number, cols: number, dz: number, db: number, kind: number): void;
   sumsq(x: number, n: number): number;
   transpose(x: number, rows: number, cols: number, out: number): void;
+  gemm(a: number, ars: number, acs: number, b: number, c: number, R: number, Q: number, N: number, bias: number, act: number): void;
   adam(
     g: number,
     p: number,
@@ -108,6 +109,33 @@ function transpose2dWasm({ inputs, backend }: { inputs: Record<string, tf.Tensor
   return out;
 }
 
+/** tfjs kernel name of the small fused matrix product `act(op(a) · b + bias)`. */
+export const GEMM = 'TfrlGemm';
+
+/**
+ * inputs {a, b, bias?}, attrs {transA, act}: c = act(op(a) · b + bias) with op(a) = a [R, Q] or,
+ * with transA, the transpose of a [Q, R]; b [Q, N]; bias [N]; act by `ACT_GRAD_KIND` number.
+ */
+function gemmWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend; attrs: Record<string, unknown> }): tf.TensorInfo {
+  const a = inputs.a as tf.TensorInfo;
+  const b = inputs.b as tf.TensorInfo;
+  const bias = inputs.bias;
+  const transA = attrs.transA === true;
+  const [a0, a1] = a.shape as [number, number];
+  const [R, Q] = transA ? [a1, a0] : [a0, a1];
+  const [bq, N] = b.shape as [number, number];
+  if (bq !== Q || (bias !== undefined && bias.shape[0] !== N)) {
+    throw new Error(`${GEMM}: shapes do not match: a [${a.shape}]${transA ? 'ᵀ' : ''}, b [${b.shape}], bias [${bias?.shape ?? ''}]`);
+  }
+  const k = heapKernels(backend);
+  if (k === null) throw new Error(`${GEMM}: the wasm SIMD heap kernels are not available`);
+  const c = backend.makeOutput([R, N], 'float32');
+  const [ars, acs] = transA ? [1, R] : [Q, 1];
+  const biasAt = bias === undefined ? -1 : heapOffset(backend, bias);
+  k.gemm(heapOffset(backend, a), ars, acs, heapOffset(backend, b), heapOffset(backend, c), R, Q, N, biasAt, (attrs.act as number | undefined) ?? 0);
+  return c;
+}
+
 let registered = false;
 
 /** Registers the heap kernels with tfjs for the wasm backend (idempotent, cheap after the first call). */
@@ -116,6 +144,9 @@ export function registerHeapKernels(): void {
   registered = true;
   if (!tf.getKernel(TRANSPOSE_2D, 'wasm')) {
     tf.registerKernel({ kernelName: TRANSPOSE_2D, backendName: 'wasm', kernelFunc: transpose2dWasm as unknown as tf.KernelFunc });
+  }
+  if (!tf.getKernel(GEMM, 'wasm')) {
+    tf.registerKernel({ kernelName: GEMM, backendName: 'wasm', kernelFunc: gemmWasm as unknown as tf.KernelFunc });
   }
   if (!tf.getKernel(ACT_GRAD_COLSUM, 'wasm')) {
     tf.registerKernel({ kernelName: ACT_GRAD_COLSUM, backendName: 'wasm', kernelFunc: actGradColSumWasm as unknown as tf.KernelFunc });
