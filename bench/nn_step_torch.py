@@ -3,6 +3,8 @@
 8 -> [w, w] -> 1 (MSE), batch 256, one CPU thread. Median ms per step.
 
 Run: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/nn_step_torch.py   (writes bench/results/nn-step-torch.json)
+     ... bench/nn_step_torch.py --serve   (bursts on request, for bench/nn-step-paired.mjs: reads
+     "<act> <width> <steps>" lines on stdin, answers each with the median ms per step of the burst)
 """
 import json
 import os
@@ -20,7 +22,7 @@ STEPS = 300
 REPEATS = 3
 
 
-def bench(width: int, act: str) -> float:
+def make_step(width: int, act: str):
     A = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[act]
     net = torch.nn.Sequential(
         torch.nn.Linear(8, width), A(), torch.nn.Linear(width, width), A(), torch.nn.Linear(width, 1)
@@ -34,6 +36,32 @@ def bench(width: int, act: str) -> float:
         loss = ((net(x) - y) ** 2).mean()
         loss.backward()
         opt.step()
+
+    return step
+
+
+def serve() -> None:
+    import sys
+
+    steps = {}
+    for line in sys.stdin:
+        act, width, n = line.split()
+        key = (act, int(width))
+        if key not in steps:
+            steps[key] = make_step(int(width), act)
+            for _ in range(WARMUP):
+                steps[key]()
+        step = steps[key]
+        ts = []
+        for _ in range(int(n)):
+            t0 = time.perf_counter()
+            step()
+            ts.append((time.perf_counter() - t0) * 1000)
+        print(f"{statistics.median(ts):.5f}", flush=True)
+
+
+def bench(width: int, act: str) -> float:
+    step = make_step(width, act)
 
     # Wall-clock and process-CPU-time medians per step (CPU time is less sensitive to other
     # processes on a shared machine).
@@ -79,4 +107,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    serve() if "--serve" in sys.argv else main()
