@@ -71,6 +71,24 @@ export function heapKernels(backend: WasmHeapBackend): HeapKernels | null {
   return k;
 }
 
+/**
+ * The kernels on a fresh memory of their own (at least `bytes` long), for host-side math that does
+ * not involve tfjs at all, on any backend: the caller lays its float32 arrays out in `memory` and
+ * passes byte offsets. Null where WebAssembly SIMD is missing.
+ */
+export function privateHeapKernels(bytes: number): { kernels: HeapKernels; memory: { readonly buffer: ArrayBuffer } } | null {
+  const W = wasmApi();
+  const mod = kernelModule();
+  if (W === undefined || mod === null) return null;
+  try {
+    const memory = new W.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    const kernels = new W.Instance(mod, { env: { memory } }).exports as unknown as HeapKernels;
+    return { kernels, memory };
+  } catch {
+    return null;
+  }
+}
+
 /** Byte offset of a tensor's data in the wasm heap. */
 export function heapOffset(backend: WasmHeapBackend, t: tf.TensorInfo): number {
   const e = backend.dataIdMap?.get(t.dataId);

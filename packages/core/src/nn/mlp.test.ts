@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { Adam, computeGradients } from './adam';
-import { ActorCriticMlp, Mlp, TwinQ } from './mlp';
+import { ActorCriticMlp, Mlp, TwinQ, setHostForwardKernel } from './mlp';
 import { selectByAction } from './select';
 import { hardUpdate, polyakUpdate } from './target';
 
@@ -109,7 +109,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('applyHost / forwardHost: the same function on the host, refreshed after the weights change', () => {
       const rng = new Rng(4);
-      for (const activation of ['tanh', 'relu', 'elu', 'leaky_relu', 'sigmoid', 'identity'] as const) {
+      // Both host paths: the SIMD kernel on a private heap (when on) and plain JavaScript.
+      for (const [kernel, activation] of [true, false].flatMap((k) => (['tanh', 'relu', 'elu', 'leaky_relu', 'sigmoid', 'identity'] as const).map((a) => [k, a] as const))) {
+        setHostForwardKernel(kernel);
         const net = new Mlp({ inputDim: 5, hiddenSizes: [7, 6], outputDim: 3, activation, init: 'glorot', rng });
         const xs = Float32Array.from({ length: 4 * 5 }, () => rng.normal(0, 1));
         const x = tf.tensor2d(xs, [4, 5]);
@@ -123,6 +125,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
           return host;
         };
         const before = check();
+        expect(net.hostForwardKernel).toBe(kernel && ['tanh', 'relu', 'sigmoid', 'identity'].includes(activation));
         // An optimiser step assigns new tensors to the variables: the host copy must follow.
         const opt = new Adam(net.trainableVariables, { lr: 0.1 });
         const { grads } = computeGradients(() => tf.sum(net.apply(x)) as tf.Scalar, net.trainableVariables);
@@ -131,10 +134,20 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const after = check();
         expect(after.some((v, i) => Math.abs(v - (before[i] as number)) > 1e-4)).toBe(true);
         expect(() => net.applyHost(xs, 3)).toThrow(/expected 3 × 5 inputs, got 20 values/);
+        // More rows than the first layout holds (64), then few again.
+        const big = Float32Array.from({ length: 100 * 5 }, () => rng.normal(0, 1));
+        const bigX = tf.tensor2d(big, [100, 5]);
+        const bigRef = net.apply(bigX);
+        const bigHost = net.applyHost(big, 100);
+        const br = bigRef.dataSync();
+        for (let i = 0; i < br.length; i++) expect(Math.abs((bigHost[i] as number) - (br[i] as number))).toBeLessThan(1e-5);
+        tf.dispose([bigX, bigRef]);
+        check();
         opt.dispose();
         net.dispose();
         x.dispose();
       }
+      setHostForwardKernel(true);
       for (const shared of [true, false]) {
         const ac = new ActorCriticMlp({ inputDim: 4, actionDim: 2, shared, hiddenSizes: [8, 8], rng });
         const xs = Float32Array.from({ length: 3 * 4 }, () => rng.normal(0, 1));
