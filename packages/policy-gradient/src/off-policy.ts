@@ -19,8 +19,9 @@ import {
   type Rng,
   SyncVecEnv,
   type VecEnv,
-  activate,
+  activationGradAndBias,
   activationGradFromOutput,
+  denseForward,
   isVecEnv,
   matMulTA,
   matMulTB,
@@ -182,7 +183,7 @@ export function forwardNoGrad(mlp: Mlp, x: tf.Tensor2D, hidden: Activation, outp
   return tf.tidy(() => {
     let h = x;
     for (let l = 0; l < acts.length; l++) {
-      h = activate(tf.add(tf.matMul(h, vars[2 * l] as tf.Tensor2D), vars[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
+      h = denseForward(h, vars[2 * l] as tf.Tensor2D, vars[2 * l + 1] as tf.Tensor1D, acts[l] as Activation);
     }
     return h;
   });
@@ -205,7 +206,7 @@ export function forwardNoGradWithHidden(
     let latent = x;
     for (let l = 0; l < acts.length; l++) {
       if (l === acts.length - 1) latent = h;
-      h = activate(tf.add(tf.matMul(h, vars[2 * l] as tf.Tensor2D), vars[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
+      h = denseForward(h, vars[2 * l] as tf.Tensor2D, vars[2 * l + 1] as tf.Tensor1D, acts[l] as Activation);
     }
     // A copy when the latent is the input itself, so the caller may dispose it.
     return { hidden: latent === x ? tf.clone(x) : latent, out: h };
@@ -217,7 +218,7 @@ function layerOutputs(x: tf.Tensor2D, ps: readonly tf.Tensor[], acts: readonly A
   const hs: tf.Tensor2D[] = [];
   let h = x;
   for (let l = 0; l < acts.length; l++) {
-    h = activate(tf.add(tf.matMul(h, ps[2 * l] as tf.Tensor2D), ps[2 * l + 1] as tf.Tensor1D) as tf.Tensor2D, acts[l] as Activation);
+    h = denseForward(h, ps[2 * l] as tf.Tensor2D, ps[2 * l + 1] as tf.Tensor1D, acts[l] as Activation);
     hs.push(h);
   }
   return hs;
@@ -253,17 +254,13 @@ export function forwardInputGradOnly(mlp: Mlp, x: tf.Tensor2D, hidden: Activatio
 
 /**
  * Forward pass of an Mlp on DATA (no gradient into `x`) as one custom-gradient node over its
- * weights. Same values and gradients as `mlp.apply(x, {inputGrad: false})` (tested); the bias
- * gradient Σ_batch dz is computed as 1ᵀ·dz (a 1×B matMul) instead of `tf.sum(dz, 0)`, which on
- * wasm transposes the whole B×width matrix first. (tf.profile of one SAC step put the six Sums at
- * ~12% of the matMul time; a timed A/B of one 256-256 critic update on a machine at load 25 showed
- * no measurable difference: 101 vs 102 ms.)
+ * weights. Same values and gradients as `mlp.apply(x, {inputGrad: false})` (tested); dz and the
+ * bias gradient come from `activationGradAndBias` (one heap kernel on wasm).
  */
 export function forwardTrainable(mlp: Mlp, x: tf.Tensor2D, hidden: Activation, output: Activation = 'identity'): tf.Tensor2D {
   const vars = mlp.trainableVariables;
   const acts = layerActs(mlp, hidden, output);
   const L = acts.length;
-  const B = x.shape[0];
   const f = tf.customGrad(((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const ps = args.slice(0, -1) as tf.Tensor[];
@@ -272,14 +269,13 @@ export function forwardTrainable(mlp: Mlp, x: tf.Tensor2D, hidden: Activation, o
     return {
       value: hs[L - 1] as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const ones = tf.ones([1, B]) as tf.Tensor2D;
         const grads: tf.Tensor[] = new Array(2 * L);
         let dh = dy as tf.Tensor2D;
         for (let l = L - 1; l >= 0; l--) {
-          const dz = activationGradFromOutput(dh, saved[l] as tf.Tensor2D, acts[l] as Activation);
+          const [dz, db] = activationGradAndBias(dh, saved[l] as tf.Tensor2D, acts[l] as Activation);
           const input = l === 0 ? x : (saved[l - 1] as tf.Tensor2D);
           grads[2 * l] = matMulTA(input, dz);
-          grads[2 * l + 1] = tf.reshape(tf.matMul(ones, dz), [dz.shape[1]]);
+          grads[2 * l + 1] = db;
           if (l > 0) dh = matMulTB(dz, vars[2 * l] as tf.Tensor2D);
         }
         return grads;

@@ -142,8 +142,13 @@ const FUSED_NAME: Partial<Record<Activation, tf.fused.Activation>> = {
   sigmoid: 'sigmoid',
 };
 
-/** Forward of a dense layer; called inside the custom gradient's (tidied) forward. */
-function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+/**
+ * Value of a dense layer `activation(x · w + b)`, the fastest way the backend offers (on wasm one
+ * `gemm` heap kernel for identity / relu / tanh / sigmoid). NOT differentiable on that path: use
+ * it inside a custom gradient's forward (as `dense` and `denseStack` do) or where no gradient
+ * flows (targets, acting).
+ */
+export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
   if (tf.getBackend() === 'wasm') {
     const kind = ACT_GRAD_KIND[activation];
     if (kind !== undefined && b.dtype === 'float32' && gemmOk(x, w)) return gemmKernel(x, w, false, b, kind);
