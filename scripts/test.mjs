@@ -3,7 +3,8 @@
 // pack check. Streams the output and closes with one line that totals the tests of every package.
 import { spawn } from 'node:child_process';
 
-const ansi = /\u001b\[[0-9;]*m/g;
+// ANSI colour codes (ESC [ ... m) in the tools' output.
+const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 let passed = 0;
 let failed = 0;
 let skipped = 0;

@@ -111,8 +111,43 @@ function gemmOk(a: tf.Tensor, b: tf.Tensor): boolean {
  */
 function gemmKernel(a: tf.Tensor2D, b: tf.Tensor2D, transA: boolean, bias?: tf.Tensor1D, act = 0): tf.Tensor2D {
   registerHeapKernels();
+  registerGemmGradient();
   const inputs: tf.NamedTensorMap = bias === undefined ? { a, b } : { a, b, bias };
   return tf.engine().runKernel(GEMM, inputs, { transA, act }) as tf.Tensor2D;
+}
+
+/** The activation of each `ACT_GRAD_KIND` number. */
+const KIND_ACTIVATION: readonly Activation[] = ['identity', 'relu', 'tanh', 'sigmoid'];
+
+let gemmGradRegistered = false;
+
+/**
+ * The gradient of the gemm kernel, so that `denseForward` is differentiable with tf.grads too
+ * (dense layers themselves use their own custom gradients): with z = op(a)·b + bias and
+ * dz = dy ⊙ f'(y), d op(a) = dz·bᵀ, db = op(a)ᵀ·dz, dbias = Σ_rows dz.
+ */
+function registerGemmGradient(): void {
+  if (gemmGradRegistered) return;
+  gemmGradRegistered = true;
+  if (tf.getGradient(GEMM) !== undefined) return;
+  tf.registerGradient({
+    kernelName: GEMM,
+    inputsToSave: ['a', 'b'],
+    outputsToSave: [true],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: tf.NamedAttrMap) => {
+      const [a, b, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const transA = attrs?.transA === true;
+      const activation = KIND_ACTIVATION[(attrs?.act as number | undefined) ?? 0] ?? 'identity';
+      const dz = () => activationGradFromOutput(dy as tf.Tensor2D, y, activation);
+      return {
+        // op(a) = a: da = dz·bᵀ; op(a) = aᵀ: da = (dz·bᵀ)ᵀ = b·dzᵀ
+        a: () => (transA ? matMulTB(b, dz()) : matMulTB(dz(), b)),
+        // db = op(a)ᵀ·dz
+        b: () => (transA ? (tf.matMul(a, dz()) as tf.Tensor2D) : matMulTA(a, dz())),
+        bias: () => tf.sum(dz(), 0),
+      };
+    },
+  });
 }
 
 /** a^T · b, the fastest way the current backend offers. */
@@ -144,9 +179,9 @@ const FUSED_NAME: Partial<Record<Activation, tf.fused.Activation>> = {
 
 /**
  * Value of a dense layer `activation(x · w + b)`, the fastest way the backend offers (on wasm one
- * `gemm` heap kernel for identity / relu / tanh / sigmoid). NOT differentiable on that path: use
- * it inside a custom gradient's forward (as `dense` and `denseStack` do) or where no gradient
- * flows (targets, acting).
+ * `gemm` heap kernel for identity / relu / tanh / sigmoid, whose registered gradient is plain
+ * tf ops). Inside a custom gradient's forward (as in `dense` and `denseStack`) or where no gradient
+ * flows (targets, acting) it is just the fast forward; `dense` is the layer to differentiate.
  */
 export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
   if (tf.getBackend() === 'wasm') {

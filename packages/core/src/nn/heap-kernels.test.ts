@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { useBackend } from '../testing';
 import { Adam } from './adam';
-import { type Activation, activationGradAndBias, activationGradFromOutput, transpose2d } from './dense';
+import { type Activation, activationGradAndBias, activationGradFromOutput, denseDefaultGrad, denseForward, transpose2d } from './dense';
 import { GEMM, heapKernelsActive, registerHeapKernels } from './heap-kernels';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -117,7 +117,7 @@ describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
             return tf.clone(z);
           });
           for (const transA of [false, true]) {
-            const inputs = withBias ? { a: transA ? aT : a, b, bias } : { a: transA ? aT : a, b };
+            const inputs: tf.NamedTensorMap = withBias ? { a: transA ? aT : a, b, bias } : { a: transA ? aT : a, b };
             const before = tf.memory().numTensors;
             const c = tf.engine().runKernel(GEMM, inputs, { transA, act }) as tf.Tensor;
             expect(tf.memory().numTensors).toBe(before + 1);
@@ -134,6 +134,29 @@ describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
       }
       tf.dispose([a, aT, b, bias, prod]);
     }
+  });
+
+  it('gemm has a gradient: tf.grads through denseForward equals the default-gradient layer (x, w, b; every activation)', () => {
+    const rng = new Rng(17);
+    for (const activation of ['identity', 'relu', 'tanh', 'sigmoid'] as Activation[]) {
+      const x = randomTensor([9, 6], rng) as tf.Tensor2D;
+      const w = randomTensor([6, 5], rng) as tf.Tensor2D;
+      const b = randomTensor([5], rng) as tf.Tensor1D;
+      const wy = randomTensor([9, 5], rng);
+      const f = (fwd: typeof denseForward) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(fwd(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation), wy));
+      const got = tf.grads(f(denseForward))([x, w, b]);
+      const ref = tf.grads(f(denseDefaultGrad))([x, w, b]);
+      got.forEach((g, i) => expect(maxAbsDiff(g, ref[i] as tf.Tensor)).toBeLessThan(1e-5));
+      tf.dispose([x, w, b, wy, ...got, ...ref]);
+    }
+    // aᵀ read in place: the gradient with respect to a comes back in a's own layout.
+    const a = randomTensor([6, 9], rng) as tf.Tensor2D;
+    const bm = randomTensor([6, 4], rng) as tf.Tensor2D;
+    const [ga, gb] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(tf.engine().runKernel(GEMM, { a: aa, b: bb }, { transA: true, act: 2 }) as tf.Tensor)))([a, bm]);
+    const [ra, rb] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(tf.tanh(tf.matMul(aa, bb, true, false)))))([a, bm]);
+    expect(maxAbsDiff(ga as tf.Tensor, ra as tf.Tensor)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(gb as tf.Tensor, rb as tf.Tensor)).toBeLessThan(1e-5);
+    tf.dispose([a, bm, ga, gb, ra, rb] as tf.Tensor[]);
   });
 
   it('gemm: tanh and sigmoid saturate cleanly at large |z| (the exp is clamped, no NaN or overflow)', () => {
