@@ -24,10 +24,10 @@
  * `transpose(x, rows, cols, out)` — out[j, i] = x[i, j] for a row-major [rows, cols] float32
  *   matrix: 4×4 blocks with byte shuffles where both sizes allow, single elements at the edges.
  *
- * `gemm(a, ars, acs, b, c, R, Q, N, bias, act)` — c[r, j] = f(Σ_q A(r, q)·b[q, j] + bias[j]) for a
- *   row-major b [Q, N] and c [R, N], where A(r, q) is the float32 at a + 4·(r·ars + q·acs): (ars,
- *   acs) = (Q, 1) reads a row-major a [R, Q], (1, R) reads aᵀ of a row-major a [Q, R]. bias < 0
- *   means none. act: 0 identity, 1 relu, 2 tanh, 3 sigmoid (tanh and sigmoid through a float32
+ * `gemm(a, ars, acs, b, c, R, Q, N, bias, brow, act)` — c[r, j] = f(Σ_q A(r, q)·b[q, j] + bias[j])
+ *   for a row-major b [Q, N] and c [R, N], where A(r, q) is the float32 at a + 4·(r·ars + q·acs):
+ *   (ars, acs) = (Q, 1) reads a row-major a [R, Q], (1, R) reads aᵀ of a row-major a [Q, R]. bias < 0
+ *   means none; brow ≠ 0 adds bias[r] (one per row) instead of bias[j]. act: 0 identity, 1 relu, 2 tanh, 3 sigmoid (tanh and sigmoid through a float32
  *   exp: range reduction by ln 2 and a degree-6 polynomial, about 1 ulp). Tiles of 4 rows × 8, 4
  *   or 1 columns (then single rows) with the sums in registers; each sum runs over q in order in
  *   float32, as a plain matrix product does. For the small products of small networks, where
@@ -185,15 +185,16 @@ function gemmTile(TR, TC) {
   const finish = (i, v) => {
     const z = `(local.get ${acc(i, v)})`;
     if (TC === 1) {
-      return `      (f32.store ${out(i)} (f32x4.extract_lane 0 (call $vact (f32x4.splat (f32.add ${z} (local.get $bs))) (local.get $act))))`;
+      return `      (f32.store ${out(i)} (f32x4.extract_lane 0 (call $vact (f32x4.splat (f32.add (f32.add ${z} (local.get $bs)) (f32x4.extract_lane 0 (local.get $br${i})))) (local.get $act))))`;
     }
-    return `      (v128.store offset=${16 * v} ${out(i)} (call $vact (f32x4.add ${z} (local.get $bv${v})) (local.get $act)))`;
+    return `      (v128.store offset=${16 * v} ${out(i)} (call $vact (f32x4.add (f32x4.add ${z} (local.get $bv${v})) (local.get $br${i})) (local.get $act)))`;
   };
   return `
   (func $gemm_${TR}x${TC} (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $c i32) (param $Q i32) (param $N i32)
-    (param $bias i32) (param $act i32) (param $r0 i32) (param $j0 i32)
+    (param $bias i32) (param $brow i32) (param $act i32) (param $r0 i32) (param $j0 i32)
     (local $q i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $acs4 i32) (local $n4 i32)
     (local $ars4_1 i32) (local $ars4_2 i32) (local $ars4_3 i32) (local $bv0 v128) (local $bv1 v128) (local $bs f32)
+    ${rows.map((i) => `(local $br${i} v128)`).join(' ')}
     ${locals}
     (local.set $acs4 (i32.shl (local.get $acs) (i32.const 2)))
     (local.set $n4 (i32.shl (local.get $N) (i32.const 2)))
@@ -212,13 +213,16 @@ ${rows.flatMap((i) => vecs.map((v) => `      (local.set ${acc(i, v)} (${add} (lo
       (local.set $pb (i32.add (local.get $pb) (local.get $n4)))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $ql)))
-    ;; bias (zero when $bias < 0)
+    ;; bias (zero when $bias < 0): one per row ($br*, splat) or one per column ($bv* / $bs)
     (if (i32.ge_s (local.get $bias) (i32.const 0)) (then
+      (if (local.get $brow) (then
+${rows.map((i) => `        (local.set $br${i} (v128.load32_splat (i32.add (local.get $bias) (i32.shl (i32.add (local.get $r0) (i32.const ${i})) (i32.const 2)))))`).join('\n')})
+      (else
 ${
   TC === 1
-    ? '      (local.set $bs (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))'
-    : vecs.map((v) => `      (local.set $bv${v} (v128.load offset=${16 * v} (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))`).join('\n')
-}))
+    ? '        (local.set $bs (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))'
+    : vecs.map((v) => `        (local.set $bv${v} (v128.load offset=${16 * v} (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))`).join('\n')
+}))))
     (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r0) (local.get $N)) (local.get $j0)) (i32.const 2))))
 ${rows.flatMap((i) => vecs.map((v) => finish(i, v))).join('\n')})`;
 }
@@ -226,7 +230,7 @@ ${rows.flatMap((i) => vecs.map((v) => finish(i, v))).join('\n')})`;
 /** gemm's columns for one band of TR rows starting at $r. */
 function gemmCols(TR) {
   const call = (TC) =>
-    `(call $gemm_${TR}x${TC} (local.get $a) (local.get $ars) (local.get $acs) (local.get $b) (local.get $c) (local.get $Q) (local.get $N) (local.get $bias) (local.get $act) (local.get $r) (local.get $j))`;
+    `(call $gemm_${TR}x${TC} (local.get $a) (local.get $ars) (local.get $acs) (local.get $b) (local.get $c) (local.get $Q) (local.get $N) (local.get $bias) (local.get $brow) (local.get $act) (local.get $r) (local.get $j))`;
   return `      (local.set $j (i32.const 0))
       (block $w8_${TR} (loop $l8_${TR}
         (br_if $w8_${TR} (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $N)))
@@ -247,7 +251,7 @@ const GEMM = `${ACT_V}
 ${[4, 1].flatMap((TR) => [8, 4, 1].map((TC) => gemmTile(TR, TC))).join('\n')}
 
   (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $c i32) (param $R i32) (param $Q i32) (param $N i32)
-    (param $bias i32) (param $act i32)
+    (param $bias i32) (param $brow i32) (param $act i32)
     (local $r i32) (local $j i32)
     (block $r40 (loop $r4
       (br_if $r40 (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $R)))

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { ACTIVATIONS, type Activation, dense, denseDefaultGrad, denseStack } from './dense';
+import { ACTIVATIONS, type Activation, dense, denseDefaultGrad, denseStack, gemm } from './dense';
 
 function randn(rng: Rng, shape: number[]): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -23,6 +23,40 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
     afterAll(async () => {
       if (prev) await tf.setBackend(prev);
+    });
+
+    it('gemm: values and gradients of act(op(a)·b + bias) match tf ops (bias per column and per row, aᵀ, every activation)', () => {
+      const rng = new Rng(21);
+      for (const activation of ACTIVATIONS) {
+        for (const [transA, biasPerRow] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ] as const) {
+          const a = randn(rng, transA ? [6, 5] : [5, 6]) as tf.Tensor2D;
+          const b = randn(rng, [6, 7]) as tf.Tensor2D;
+          const bias = randn(rng, biasPerRow ? [5, 1] : [7]);
+          const wy = randn(rng, [5, 7]);
+          const ref = (aa: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) => {
+            const z = tf.add(tf.matMul(aa, bb, transA, false), cc);
+            return tf.sum(tf.mul(denseDefaultGrad(z as tf.Tensor2D, tf.eye(7) as tf.Tensor2D, tf.zeros([7]) as tf.Tensor1D, activation), wy));
+          };
+          const got = (aa: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) => tf.sum(tf.mul(gemm(aa as tf.Tensor2D, bb as tf.Tensor2D, { transA, bias: cc, biasPerRow, activation }), wy));
+          const before = tf.memory().numTensors;
+          const g = tf.grads(got)([a, b, bias]);
+          const r = tf.grads(ref)([a, b, bias]);
+          expect(tf.memory().numTensors).toBe(before + 6);
+          g.forEach((x, i) => {
+            expect(x.shape).toEqual((r[i] as tf.Tensor).shape);
+            expect(maxAbsDiff(x, r[i] as tf.Tensor)).toBeLessThan(1e-5);
+          });
+          const v = gemm(a, b, { transA, bias, biasPerRow, activation });
+          const rv = tf.tidy(() => denseDefaultGrad(tf.add(tf.matMul(a, b, transA, false), bias) as tf.Tensor2D, tf.eye(7) as tf.Tensor2D, tf.zeros([7]) as tf.Tensor1D, activation));
+          expect(maxAbsDiff(v, rv)).toBeLessThan(1e-6);
+          tf.dispose([a, b, bias, wy, v, rv, ...g, ...r]);
+        }
+      }
     });
 
     for (const act of ACTIVATIONS) {

@@ -109,11 +109,44 @@ function gemmOk(a: tf.Tensor, b: tf.Tensor): boolean {
  * 8×4·4×64 2 vs 54 µs, and level at 256³ and above (about 30 GFLOP/s, as XNNPACK). Only when
  * `gemmOk`; `act` is an `ACT_GRAD_KIND` number.
  */
-function gemmKernel(a: tf.Tensor2D, b: tf.Tensor2D, transA: boolean, bias?: tf.Tensor1D, act = 0): tf.Tensor2D {
+function gemmKernel(a: tf.Tensor2D, b: tf.Tensor2D, transA: boolean, bias?: tf.Tensor1D, act = 0, biasPerRow = false): tf.Tensor2D {
   registerHeapKernels();
   registerGemmGradient();
   const inputs: tf.NamedTensorMap = bias === undefined ? { a, b } : { a, b, bias };
-  return tf.engine().runKernel(GEMM, inputs, { transA, act }) as tf.Tensor2D;
+  return tf.engine().runKernel(GEMM, inputs, { transA, act, biasPerRow }) as tf.Tensor2D;
+}
+
+export interface GemmOptions {
+  /** Multiply by the transpose of `a` (read in place on wasm). Default false. */
+  transA?: boolean;
+  /** Added to every row ([N], or any shape of N elements) or, with `biasPerRow`, to every column ([R] or [R, 1]). */
+  bias?: tf.Tensor;
+  biasPerRow?: boolean;
+  /** Applied last. Default identity. */
+  activation?: Activation;
+}
+
+/**
+ * act(op(a) · b + bias), differentiable: on wasm (with SIMD) ONE heap kernel for identity / relu /
+ * tanh / sigmoid (no XNNPACK set-up or weight packing, the bias and activation applied in
+ * registers), elsewhere tf ops. a [R, Q] (or [Q, R] with transA), b [Q, N] → [R, N].
+ */
+export function gemm(a: tf.Tensor2D, b: tf.Tensor2D, options: GemmOptions = {}): tf.Tensor2D {
+  const { transA = false, bias, biasPerRow = false, activation = 'identity' } = options;
+  const kind = ACT_GRAD_KIND[activation];
+  if (kind !== undefined && gemmOk(a, b) && (bias === undefined || bias.dtype === 'float32')) {
+    if (bias === undefined) return gemmKernel(a, b, transA, undefined, kind);
+    // A reshape shares the data; the tape carries the gradient back to the bias's own shape.
+    const flat = tf.reshape(bias, [bias.size]) as tf.Tensor1D;
+    const out = gemmKernel(a, b, transA, flat, kind, biasPerRow);
+    flat.dispose();
+    return out;
+  }
+  return tf.tidy(() => {
+    let z = (transA ? matMulTA(a, b) : tf.matMul(a, b)) as tf.Tensor2D;
+    if (bias !== undefined) z = tf.add(z, tf.reshape(bias, biasPerRow ? [bias.size, 1] : [bias.size])) as tf.Tensor2D;
+    return activate(z, activation);
+  });
 }
 
 /** The activation of each `ACT_GRAD_KIND` number. */
@@ -124,7 +157,7 @@ let gemmGradRegistered = false;
 /**
  * The gradient of the gemm kernel, so that `denseForward` is differentiable with tf.grads too
  * (dense layers themselves use their own custom gradients): with z = op(a)·b + bias and
- * dz = dy ⊙ f'(y), d op(a) = dz·bᵀ, db = op(a)ᵀ·dz, dbias = Σ_rows dz.
+ * dz = dy ⊙ f'(y), d op(a) = dz·bᵀ, db = op(a)ᵀ·dz, dbias = Σ_rows dz (Σ_columns with biasPerRow).
  */
 function registerGemmGradient(): void {
   if (gemmGradRegistered) return;
@@ -144,7 +177,7 @@ function registerGemmGradient(): void {
         a: () => (transA ? matMulTB(b, dz()) : matMulTB(dz(), b)),
         // db = op(a)ᵀ·dz
         b: () => (transA ? (tf.matMul(a, dz()) as tf.Tensor2D) : matMulTA(a, dz())),
-        bias: () => tf.sum(dz(), 0),
+        bias: () => tf.sum(dz(), attrs?.biasPerRow === true ? 1 : 0),
       };
     },
   });

@@ -14,7 +14,7 @@ export interface HeapKernels {
   act_grad_colsum(dy: number, y: number, rows: number, cols: number, dz: number, db: number, kind: number): void;
   sumsq(x: number, n: number): number;
   transpose(x: number, rows: number, cols: number, out: number): void;
-  gemm(a: number, ars: number, acs: number, b: number, c: number, R: number, Q: number, N: number, bias: number, act: number): void;
+  gemm(a: number, ars: number, acs: number, b: number, c: number, R: number, Q: number, N: number, bias: number, brow: number, act: number): void;
   adam(
     g: number,
     p: number,
@@ -131,8 +131,9 @@ function transpose2dWasm({ inputs, backend }: { inputs: Record<string, tf.Tensor
 export const GEMM = 'TfrlGemm';
 
 /**
- * inputs {a, b, bias?}, attrs {transA, act}: c = act(op(a) · b + bias) with op(a) = a [R, Q] or,
- * with transA, the transpose of a [Q, R]; b [Q, N]; bias [N]; act by `ACT_GRAD_KIND` number.
+ * inputs {a, b, bias?}, attrs {transA, act, biasPerRow}: c = act(op(a) · b + bias) with op(a) = a
+ * [R, Q] or, with transA, the transpose of a [Q, R]; b [Q, N]; bias [N], or [R] with biasPerRow;
+ * act by `ACT_GRAD_KIND` number.
  */
 function gemmWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend; attrs: Record<string, unknown> }): tf.TensorInfo {
   const a = inputs.a as tf.TensorInfo;
@@ -142,7 +143,8 @@ function gemmWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.Tensor
   const [a0, a1] = a.shape as [number, number];
   const [R, Q] = transA ? [a1, a0] : [a0, a1];
   const [bq, N] = b.shape as [number, number];
-  if (bq !== Q || (bias !== undefined && bias.shape[0] !== N)) {
+  const biasPerRow = attrs.biasPerRow === true;
+  if (bq !== Q || (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== (biasPerRow ? R : N)))) {
     throw new Error(`${GEMM}: shapes do not match: a [${a.shape}]${transA ? 'ᵀ' : ''}, b [${b.shape}], bias [${bias?.shape ?? ''}]`);
   }
   const k = heapKernels(backend);
@@ -150,7 +152,7 @@ function gemmWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.Tensor
   const c = backend.makeOutput([R, N], 'float32');
   const [ars, acs] = transA ? [1, R] : [Q, 1];
   const biasAt = bias === undefined ? -1 : heapOffset(backend, bias);
-  k.gemm(heapOffset(backend, a), ars, acs, heapOffset(backend, b), heapOffset(backend, c), R, Q, N, biasAt, (attrs.act as number | undefined) ?? 0);
+  k.gemm(heapOffset(backend, a), ars, acs, heapOffset(backend, b), heapOffset(backend, c), R, Q, N, biasAt, biasPerRow ? 1 : 0, (attrs.act as number | undefined) ?? 0);
   return c;
 }
 

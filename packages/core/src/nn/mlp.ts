@@ -244,7 +244,7 @@ export class Mlp {
     this.layers.forEach((l, i) => {
       const outAt = hp.bufAt[i % 2] as number;
       const outDim = l.b.shape[0] as number;
-      kernels.gemm(4 * inAt, inDim, 1, 4 * (hp.wAt[i] as number), 4 * outAt, rows, inDim, outDim, 4 * (hp.bAt[i] as number), ACT_GRAD_KIND[l.activation] as number);
+      kernels.gemm(4 * inAt, inDim, 1, 4 * (hp.wAt[i] as number), 4 * outAt, rows, inDim, outDim, 4 * (hp.bAt[i] as number), 0, ACT_GRAD_KIND[l.activation] as number);
       inAt = outAt;
       inDim = outDim;
     });

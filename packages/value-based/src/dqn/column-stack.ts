@@ -2,7 +2,10 @@
  * A stack of dense layers in "column" layout — weights [out, in] (PyTorch's layout), activations
  * transposed [features, batch] — as ONE custom-gradient node.
  *
- * Why: on the wasm backend a matMul packs its right operand for XNNPACK on every call unless that
+ * On wasm (with SIMD) every product is core's `gemm` heap kernel (bias and relu fused in the
+ * forward pass, Wᵀ read in place for the input gradient); elsewhere tf ops.
+ *
+ * Why the layout: on the wasm backend a matMul packs its right operand for XNNPACK on every call unless that
  * tensor is unchanged since the previous call, and the weights change after every optimizer step.
  * Row layout (`x · W`) packs the 256×256 weight in the forward pass and its transpose in the
  * backward pass (plus the transpose itself). Column layout multiplies with the weight on the LEFT
@@ -14,6 +17,7 @@
  * dh_{l−1}ᵀ = Wᵀ · dzᵀ.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gemm, matMulTA, matMulTB } from '@tfrl/core';
 
 export interface ColumnLayer {
   /** [out, in] */
@@ -47,8 +51,8 @@ export function columnStack(xT: tf.Tensor2D, layers: readonly ColumnLayer[], opt
     const hs: tf.Tensor2D[] = [];
     let h = x;
     for (let l = 0; l < L; l++) {
-      const z = tf.add(tf.matMul(ps[2 * l] as tf.Tensor2D, h), ps[2 * l + 1] as tf.Tensor2D) as tf.Tensor2D;
-      h = (layers[l] as ColumnLayer).relu ? tf.relu(z) : z;
+      // W·h + b (a bias per row) and the relu: one gemm kernel on wasm
+      h = gemm(ps[2 * l] as tf.Tensor2D, h, { bias: ps[2 * l + 1] as tf.Tensor2D, biasPerRow: true, activation: (layers[l] as ColumnLayer).relu ? 'relu' : 'identity' });
       hs.push(h);
     }
     // The input is saved even when it gets no gradient: it may be an intermediate (a transpose)
@@ -72,10 +76,10 @@ export function columnStack(xT: tf.Tensor2D, layers: readonly ColumnLayer[], opt
         let dx: tf.Tensor | undefined;
         for (let l = L - 1; l >= 0; l--) {
           const dz = (layers[l] as ColumnLayer).relu ? tf.mul(dh, tf.step(act(l + 1))) : dh;
-          grads[2 * l] = tf.matMul(dz, tf.transpose(act(l)));
+          grads[2 * l] = matMulTB(dz, act(l));
           grads[2 * l + 1] = tf.sum(dz, 1, true);
           if (l > 0 || inputGrad) {
-            const d = tf.matMul(tf.transpose(wOf(l)), dz) as tf.Tensor2D;
+            const d = matMulTA(wOf(l), dz);
             if (l > 0) dh = d;
             else dx = d;
           }
