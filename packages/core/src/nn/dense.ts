@@ -171,13 +171,14 @@ function registerGemmGradient(): void {
       const [a, b, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const transA = attrs?.transA === true;
       const activation = KIND_ACTIVATION[(attrs?.act as number | undefined) ?? 0] ?? 'identity';
-      const dz = () => activationGradFromOutput(dy as tf.Tensor2D, y, activation);
+      // Computed once for all three input gradients (the backward pass's scope disposes it).
+      const dz = activationGradFromOutput(dy as tf.Tensor2D, y, activation);
       return {
         // op(a) = a: da = dz·bᵀ; op(a) = aᵀ: da = (dz·bᵀ)ᵀ = b·dzᵀ
-        a: () => (transA ? matMulTB(b, dz()) : matMulTB(dz(), b)),
+        a: () => (transA ? matMulTB(b, dz) : matMulTB(dz, b)),
         // db = op(a)ᵀ·dz
-        b: () => (transA ? (tf.matMul(a, dz()) as tf.Tensor2D) : matMulTA(a, dz())),
-        bias: () => tf.sum(dz(), attrs?.biasPerRow === true ? 1 : 0),
+        b: () => (transA ? (tf.matMul(a, dz) as tf.Tensor2D) : matMulTA(a, dz)),
+        bias: () => tf.sum(dz, attrs?.biasPerRow === true ? 1 : 0),
       };
     },
   });
