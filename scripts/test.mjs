@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The test command: every package's vitest suite through turbo (test depends on build), then the
-// pack check. Streams the output and closes with one line that totals the tests of every package.
+// The test command: type-check and lint (Biome, formatter included) every package, then every
+// package's vitest suite through turbo (test depends on build), then the pack check. Streams the
+// output and closes with one line that totals the tests of every package.
 import { spawn } from 'node:child_process';
 
 // ANSI colour codes (ESC [ ... m) in the tools' output.
@@ -8,6 +9,7 @@ const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failedGates = [];
 
 function run(cmd, args) {
   return new Promise((resolve) => {
@@ -29,6 +31,15 @@ function run(cmd, args) {
             else skipped += Number(n);
           }
         }
+        // vitest's "Errors  1 error" line: unhandled errors count as failures.
+        const e = /\bErrors\s+(\d+) errors?\b/.exec(line);
+        if (e) failed += Number(e[1]);
+        // turbo's summary names failed tasks: "Failed:    @tfrl/core#typecheck"
+        const t = /^\s*Failed:\s+(\S+)#(typecheck|lint)\s*$/.exec(line);
+        if (t) {
+          failed += 1;
+          failedGates.push(`${t[1]}#${t[2]}`);
+        }
         const p = /^pack-check: (\d+) passed, (\d+) failed$/.exec(line.trim());
         if (p) {
           passed += Number(p[1]);
@@ -40,9 +51,10 @@ function run(cmd, args) {
   });
 }
 
-const turbo = await run('turbo', ['run', 'test', '--concurrency=2']);
+const turbo = await run('turbo', ['run', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue']);
 const pack = turbo === 0 ? await run('node', ['scripts/pack-check.mjs']) : 1;
 const code = turbo !== 0 ? turbo : pack;
 if (code !== 0 && failed === 0) failed = 1; // a build or pack step failed without a test count
+if (failedGates.length) console.log(`\ntfrl: failed gates: ${failedGates.join(', ')}`);
 console.log(`\ntfrl: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(code);

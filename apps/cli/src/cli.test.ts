@@ -92,17 +92,45 @@ describe('tfrl CLI', () => {
 describe('tfrl gen', () => {
   it('trains a flow on two moons and a VAE on a slice of MNIST, writing runs', async () => {
     const { genCommand } = await import('./commands/gen');
-    const flow = await genCommand(['train', 'flow', '--dataset', 'moons', '--steps', '60', '--blocks', '2', '--backend', 'wasm', '--logdir', tmp]);
+    const flow = await genCommand([
+      'train',
+      'flow',
+      '--dataset',
+      'moons',
+      '--steps',
+      '60',
+      '--blocks',
+      '2',
+      '--backend',
+      'wasm',
+      '--logdir',
+      tmp,
+    ]);
     expect(fs.readdirSync(flow!.runDir)).toEqual(expect.arrayContaining(['config.json', 'progress.csv', 'model']));
     const mnistDir = path.resolve(__dirname, '../../../../shared/data/mnist');
     const vae = await genCommand([
-      'train', 'vae', '--dataset', 'mnist', '--data-dir', mnistDir, '--limit', '1200', '--epochs', '1', '--latent', '2', '--backend', 'wasm', '--logdir', tmp,
+      'train',
+      'vae',
+      '--dataset',
+      'mnist',
+      '--data-dir',
+      mnistDir,
+      '--limit',
+      '1200',
+      '--epochs',
+      '1',
+      '--latent',
+      '2',
+      '--backend',
+      'wasm',
+      '--logdir',
+      tmp,
     ]);
     expect(fs.readdirSync(vae!.runDir).some((f) => f.endsWith('.png') || f === 'samples' || f === 'checkpoint')).toBe(true);
     await expect(genCommand(['train', 'flow', '--dataset', 'mnist'])).rejects.toThrow(/moons, circles or checkerboard/);
     await expect(genCommand(['train', 'bigan'])).rejects.toThrow(/vae, gan, dcgan, flow/);
-    await expect(
-      genCommand(['train', 'vae', '--data-dir', path.join(tmp, 'nope'), '--backend', 'wasm', '--logdir', tmp]),
-    ).rejects.toThrow(/nope/);
+    await expect(genCommand(['train', 'vae', '--data-dir', path.join(tmp, 'nope'), '--backend', 'wasm', '--logdir', tmp])).rejects.toThrow(
+      /nope/,
+    );
   }, 180_000);
 });

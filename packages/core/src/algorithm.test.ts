@@ -268,7 +268,9 @@ describe('Algorithm', () => {
     await expect(OtherLearner.load(dir, { env: new Bandit() })).rejects.toThrow(
       `checkpoint ${dir}: was written by Bandit, cannot load it as Other (use Bandit.load or loadAgent)`,
     );
-    await expect(BanditLearner.load(dir, { env: new Bandit(3) })).rejects.toThrow(/saved action space .* does not match the env's Discrete\(3\)/);
+    await expect(BanditLearner.load(dir, { env: new Bandit(3) })).rejects.toThrow(
+      /saved action space .* does not match the env's Discrete\(3\)/,
+    );
     await expect(BanditLearner.load(path.join(root, 'none'), { env: new Bandit() })).rejects.toThrow(/directory not found/);
   });
 
@@ -383,19 +385,7 @@ describe('callbacks', () => {
     expect(a.numTimesteps).toBe(6);
     expect(cb.nCalls).toBe(6);
     expect(cb.algorithm).toBe(a);
-    expect(events).toEqual([
-      'start@0',
-      'rs',
-      'step@1:1',
-      'step@2:1',
-      'step@3:1',
-      'step@4:1',
-      're',
-      'rs',
-      'step@5:1',
-      'step@6:1',
-      'end@6',
-    ]);
+    expect(events).toEqual(['start@0', 'rs', 'step@1:1', 'step@2:1', 'step@3:1', 'step@4:1', 're', 'rs', 'step@5:1', 'step@6:1', 'end@6']);
   });
 
   it('CheckpointCallback writes <saveDir>/<prefix>_<steps>_steps; a corrupted one is refused, the previous loads', async () => {
@@ -483,7 +473,13 @@ describe('evaluatePolicy', () => {
 
 describe('registry', () => {
   it('registers, lists, finds and dispatches loadAgent', async () => {
-    registerAlgorithm({ name: 'bandit', family: '@tfrl/test', ctor: BanditLearner, description: 'test learner', defaults: { 'Bandit-v0': { epsilon: 0.1 } } });
+    registerAlgorithm({
+      name: 'bandit',
+      family: '@tfrl/test',
+      ctor: BanditLearner,
+      description: 'test learner',
+      defaults: { 'Bandit-v0': { epsilon: 0.1 } },
+    });
     registerAlgorithm({ name: 'bandit', family: '@tfrl/test', ctor: BanditLearner, description: 'again' });
     expect(() => registerAlgorithm({ name: 'bandit', family: '@x/y', ctor: OtherLearner, description: '' })).toThrow(
       /"bandit" is already registered by @tfrl\/test/,
@@ -504,6 +500,8 @@ describe('registry', () => {
     const o = track(new OtherLearner({ env: new Bandit(), seed: 3 }));
     const dirO = path.join(root, 'other');
     await o.save(dirO);
-    await expect(loadAgent(dirO, { env: new Bandit() })).rejects.toThrow(/written by Other, which is not registered: unknown algorithm "Other"/);
+    await expect(loadAgent(dirO, { env: new Bandit() })).rejects.toThrow(
+      /written by Other, which is not registered: unknown algorithm "Other"/,
+    );
   });
 });

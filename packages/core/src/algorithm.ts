@@ -446,9 +446,7 @@ export function restoreAlgorithm<T extends Algorithm<any>>(
   ] as const) {
     if (saved !== null && saved !== undefined && canonicalJson(saved) !== canonicalJson(now.toJSON())) {
       agent.dispose();
-      throw new Error(
-        `checkpoint ${dir}: saved ${what} space ${JSON.stringify(saved)} does not match the env's ${String(now)}`,
-      );
+      throw new Error(`checkpoint ${dir}: saved ${what} space ${JSON.stringify(saved)} does not match the env's ${String(now)}`);
     }
   }
   Algorithm._restoreInto(agent, ckpt);

@@ -116,9 +116,7 @@ describe('initBackend', () => {
     await expect(initBackend('tensorflow', { quiet: true })).rejects.toThrow(
       /backend 'tensorflow' is not installed.*npm i @tensorflow\/tfjs-node`.*downloads libtensorflow/,
     );
-    await expect(initBackend('tensorflow-gpu', { quiet: true })).rejects.toThrow(
-      /npm i @tensorflow\/tfjs-node-gpu/,
-    );
+    await expect(initBackend('tensorflow-gpu', { quiet: true })).rejects.toThrow(/npm i @tensorflow\/tfjs-node-gpu/);
     await expect(
       initBackend('tensorflow', {
         quiet: true,
@@ -135,7 +133,17 @@ describe('initBackend', () => {
     const w = await initBackend('wasm', { quiet: true });
     expect(w).toEqual({ name: 'wasm', tfBackend: 'wasm', fallbacks: [] });
     expect(tf.getBackend()).toBe('wasm');
-    const a = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync());
+    const a = tf.tidy(() =>
+      tf
+        .matMul(
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+          tf.tensor2d([[5], [6]]),
+        )
+        .arraySync(),
+    );
     expect(a).toEqual([[17], [39]]);
 
     // The extra gradient kernels from nn/wasm-kernels are registered: d Σ gather(x, [0, 0, 2]) / dx.
@@ -149,7 +157,17 @@ describe('initBackend', () => {
     expect(c).toEqual({ name: 'cpu', tfBackend: 'cpu', fallbacks: [] });
     expect(tf.getBackend()).toBe('cpu');
     expect(getBackendName()).toBe('cpu');
-    const b = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync());
+    const b = tf.tidy(() =>
+      tf
+        .matMul(
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+          tf.tensor2d([[5], [6]]),
+        )
+        .arraySync(),
+    );
     expect(b).toEqual([[17], [39]]);
   });
 

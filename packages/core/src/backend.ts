@@ -100,10 +100,7 @@ function isNotInstalled(err: unknown, pkg: string): boolean {
 }
 
 /** Try one backend; returns null on success or the reason it could not be used. */
-async function tryBackend(
-  spec: BackendSpec,
-  loader: ModuleLoader,
-): Promise<{ reason: string; notInstalled: boolean } | null> {
+async function tryBackend(spec: BackendSpec, loader: ModuleLoader): Promise<{ reason: string; notInstalled: boolean } | null> {
   if (spec.pkg !== undefined) {
     try {
       await loader(spec.pkg);
@@ -145,15 +142,10 @@ async function tryBackend(
  * skipped. An explicit name that is not installed or does not initialise is an Error that
  * says how to install it.
  */
-export async function initBackend(
-  name: BackendRequest = 'auto',
-  options: InitBackendOptions = {},
-): Promise<BackendInfo> {
+export async function initBackend(name: BackendRequest = 'auto', options: InitBackendOptions = {}): Promise<BackendInfo> {
   const loader = options.loader ?? moduleLoader;
   if (name !== 'auto' && !Object.hasOwn(SPECS, name)) {
-    throw new Error(
-      `initBackend: unknown backend '${String(name)}'; expected one of auto, ${AUTO_ORDER.join(', ')}`,
-    );
+    throw new Error(`initBackend: unknown backend '${String(name)}'; expected one of auto, ${AUTO_ORDER.join(', ')}`);
   }
   const order = name === 'auto' ? AUTO_ORDER : [name];
   const fallbacks: BackendFallback[] = [];
@@ -170,16 +162,12 @@ export async function initBackend(
     }
     if (name !== 'auto') {
       const what = failure.notInstalled ? 'is not installed' : 'could not be used';
-      throw new Error(
-        `initBackend: backend '${candidate}' ${what} (${failure.reason}); ${backendInstallHint(candidate)}`,
-      );
+      throw new Error(`initBackend: backend '${candidate}' ${what} (${failure.reason}); ${backendInstallHint(candidate)}`);
     }
     fallbacks.push({ name: candidate, reason: failure.reason });
   }
   // Unreachable in practice: cpu ships with @tensorflow/tfjs.
-  throw new Error(
-    `initBackend: no backend could be initialised (${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})`,
-  );
+  throw new Error(`initBackend: no backend could be initialised (${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')})`);
 }
 
 /**

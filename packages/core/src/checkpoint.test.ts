@@ -86,7 +86,9 @@ describe('checkpoint', () => {
     const w = path.join(dir, 'weights.bin');
     const raw = await fsp.readFile(w);
     await fsp.writeFile(w, raw.subarray(0, raw.length - 3));
-    await expect(loadCheckpoint(dir)).rejects.toThrow(`checkpoint ${dir}: weights.bin is 37 bytes but manifest.json says 40 (file truncated)`);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(
+      `checkpoint ${dir}: weights.bin is 37 bytes but manifest.json says 40 (file truncated)`,
+    );
   });
 
   it('refuses a weights.bin with one altered byte', async () => {

@@ -64,8 +64,22 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
     });
 
     it('klDivergence matches Σ p log(p/q), is 0 against itself', () => {
-      const p = new Categorical(tf.log(tf.tensor2d([[0.5, 0.5], [0.2, 0.8]])) as tf.Tensor2D);
-      const q = new Categorical(tf.log(tf.tensor2d([[0.25, 0.75], [0.2, 0.8]])) as tf.Tensor2D);
+      const p = new Categorical(
+        tf.log(
+          tf.tensor2d([
+            [0.5, 0.5],
+            [0.2, 0.8],
+          ]),
+        ) as tf.Tensor2D,
+      );
+      const q = new Categorical(
+        tf.log(
+          tf.tensor2d([
+            [0.25, 0.75],
+            [0.2, 0.8],
+          ]),
+        ) as tf.Tensor2D,
+      );
       expectClose(arr(p.klDivergence(q)), [0.5 * Math.log(2) + 0.5 * Math.log(0.5 / 0.75), 0]);
       expectClose(arr(q.klDivergence(q)), [0, 0]);
       expectClose(arr(q.klDivergence(p)), [0.25 * Math.log(0.5) + 0.75 * Math.log(0.75 / 0.5), 0]);
@@ -121,14 +135,23 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
     it('logProb equals Σ log N(x; μ, σ) computed by hand', () => {
       // μ = (1, -2), σ = (2, 0.5), x = (2, -1): z = (0.5, 2);
       // Σ [-z²/2 - ln σ - ½ ln 2π] = -0.125 - 2 - ln 2 - ln 0.5 - ln 2π = -2.125 - ln 2π.
-      const mean = tf.tensor2d([[1, -2], [0, 0]]);
+      const mean = tf.tensor2d([
+        [1, -2],
+        [0, 0],
+      ]);
       const logStd = tf.tensor1d([Math.log(2), Math.log(0.5)]);
       const d = new DiagGaussian(mean, logStd);
-      const x = tf.tensor2d([[2, -1], [0, 0]]);
+      const x = tf.tensor2d([
+        [2, -1],
+        [0, 0],
+      ]);
       // Second row: x = μ: -ln 2 - ln 0.5 - ln 2π = -ln 2π.
       expectClose(arr(d.logProb(x)), [-2.125 - LN_2PI, -LN_2PI]);
       // Per-row logStd [B, D] gives the same.
-      const logStd2 = tf.tensor2d([[Math.log(2), Math.log(0.5)], [0, 0]]);
+      const logStd2 = tf.tensor2d([
+        [Math.log(2), Math.log(0.5)],
+        [0, 0],
+      ]);
       const d2 = new DiagGaussian(mean, logStd2);
       // Row 2 with σ = 1 and x = μ: -ln 2π.
       expectClose(arr(d2.logProb(x)), [-2.125 - LN_2PI, -LN_2PI]);
@@ -170,9 +193,10 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
       // d sample / d mean = 1 and d sample / d logStd = σ·ε = sample - mean.
       const small = tf.tensor2d([[0.3, -0.2]]);
       const ls = tf.tensor1d([0.1, -0.4]);
-      const g = tf.grads((mu: tf.Tensor, l: tf.Tensor) =>
-        tf.sum(new DiagGaussian(mu as tf.Tensor2D, l as tf.Tensor1D).sample(3)),
-      )([small, ls]);
+      const g = tf.grads((mu: tf.Tensor, l: tf.Tensor) => tf.sum(new DiagGaussian(mu as tf.Tensor2D, l as tf.Tensor1D).sample(3)))([
+        small,
+        ls,
+      ]);
       const x = new DiagGaussian(small, ls).sample(3);
       expectClose(arr(g[0] as tf.Tensor), [1, 1]);
       expectClose(arr(g[1] as tf.Tensor), arr(tf.sub(x, small)));
@@ -189,9 +213,19 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
 
   describe('memory', () => {
     it('a gradient step through every distribution leaks no tensors', async () => {
-      const mean = tf.variable(tf.tensor2d([[0.1, -0.2], [0.3, 0.4]]));
+      const mean = tf.variable(
+        tf.tensor2d([
+          [0.1, -0.2],
+          [0.3, 0.4],
+        ]),
+      );
       const logStd = tf.variable(tf.tensor1d([-0.3, 0.2]));
-      const logits = tf.variable(tf.tensor2d([[0.1, 0.2, 0.3], [1, -1, 0]]));
+      const logits = tf.variable(
+        tf.tensor2d([
+          [0.1, 0.2, 0.3],
+          [1, -1, 0],
+        ]),
+      );
       const rng = new Rng(5);
       await expectNoTensorLeak(() => {
         const seed = rng.tfSeed();
@@ -257,8 +291,7 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
       const a = [0.5, -0.3];
       const u = a.map(Math.atanh);
       const logN =
-        -0.5 * (u[0] as number) ** 2 - 0.5 * LN_2PI +
-        (-0.5 * (((u[1] as number) - 0.5) / 0.8) ** 2 - Math.log(0.8) - 0.5 * LN_2PI);
+        -0.5 * (u[0] as number) ** 2 - 0.5 * LN_2PI + (-0.5 * (((u[1] as number) - 0.5) / 0.8) ** 2 - Math.log(0.8) - 0.5 * LN_2PI);
       const expected = logN - Math.log(1 - 0.25) - Math.log(1 - 0.09);
       const at = tf.tensor2d([a]);
       expectClose(arr(d.logProb(at)), [expected], 4);
@@ -280,10 +313,16 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
     });
 
     it('clips actions at ±1 so logProb stays finite; sampleWithLogProb agrees with logProb', () => {
-      const mean = tf.tensor2d([[0.2, -0.1], [3, -3]]);
+      const mean = tf.tensor2d([
+        [0.2, -0.1],
+        [3, -3],
+      ]);
       const logStd = tf.tensor1d([-0.5, 0.2]);
       const d = new SquashedDiagGaussian(mean, logStd);
-      const edge = tf.tensor2d([[1, -1], [-1, 1]]);
+      const edge = tf.tensor2d([
+        [1, -1],
+        [-1, 1],
+      ]);
       for (const v of arr(d.logProb(edge))) expect(Number.isFinite(v)).toBe(true);
       const { action, logProb, preTanh } = d.sampleWithLogProb(new Rng(3).tfSeed());
       const a = action.arraySync();
@@ -364,10 +403,7 @@ describe.each(['cpu', 'wasm'] as const)('gSDE on the %s backend', (backend) => {
     ] as const;
     const d = new StateDependentNoiseDistribution(mean, logStd, latent);
     expectClose(arr(d.std()), [sig[0][0], sig[0][1], sig[1][0], sig[1][1]]);
-    expectClose(arr(d.logProb(x)), [
-      logN(1, 0, sig[0][0]) + logN(0, 1, sig[0][1]),
-      logN(0.5, -0.5, sig[1][0]) + logN(0.7, 0.2, sig[1][1]),
-    ]);
+    expectClose(arr(d.logProb(x)), [logN(1, 0, sig[0][0]) + logN(0, 1, sig[0][1]), logN(0.5, -0.5, sig[1][0]) + logN(0.7, 0.2, sig[1][1])]);
     expectClose(arr(d.entropy()), [entN(sig[0][0]) + entN(sig[0][1]), entN(sig[1][0]) + entN(sig[1][1])]);
     // fullStd false: logStd [L, 1] = [log 2, 0] shared by both actions → σ matrix [[2, 2], [1, 1]].
     const shared = tf.tensor2d([[Math.log(2)], [0]]);
@@ -470,7 +506,10 @@ describe.each(['cpu', 'wasm'] as const)('gSDE on the %s backend', (backend) => {
     expectClose(arr(preTanh), u);
     expectClose(arr(action), u.map(Math.tanh));
     const sig = [Math.sqrt(4 * Math.exp(-2) + 1e-6), Math.sqrt(4 + 1e-6)];
-    const expected = logN(u[0] as number, 0.2, sig[0] as number) + logN(u[1] as number, -0.3, sig[1] as number) - u.reduce((a, v) => a + Math.log(1 - Math.tanh(v) ** 2), 0);
+    const expected =
+      logN(u[0] as number, 0.2, sig[0] as number) +
+      logN(u[1] as number, -0.3, sig[1] as number) -
+      u.reduce((a, v) => a + Math.log(1 - Math.tanh(v) ** 2), 0);
     expectClose(arr(logProb), [expected], 4);
     expectClose(arr(d.logProb(tf.tanh(tf.tensor2d([u])) as tf.Tensor2D)), [expected], 3);
     expectClose(arr(d.mode()), [Math.tanh(0.2), Math.tanh(-0.3)]);
@@ -507,22 +546,32 @@ describe.each(['cpu', 'wasm'] as const)('gSDE on the %s backend', (backend) => {
     const mean = tf.tensor2d([[0, 0]]);
     const latent = tf.tensor2d([[1, 2, 3]]);
     expect(() => new StateDependentNoiseDistribution(mean, tf.zeros([2, 2]) as tf.Tensor2D, latent)).toThrow(/logStd shape/);
-    expect(() => new StateDependentNoiseDistribution(mean, tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D)).toThrow(/latent shape/);
+    expect(() => new StateDependentNoiseDistribution(mean, tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D)).toThrow(
+      /latent shape/,
+    );
     expect(() => new StateDependentNoise(0, 1)).toThrow(/latentDim/);
   });
 
   it('does not leak tensors', async () => {
     const mean = tf.tensor2d([[0.1, 0.2]]);
-    const logStd = tf.tensor2d([[0.1, -0.2], [0.3, 0]]);
+    const logStd = tf.tensor2d([
+      [0.1, -0.2],
+      [0.3, 0],
+    ]);
     const latent = tf.tensor2d([[1, -1]]);
-    const w = tf.tensor2d([[0.1, 0.2], [0.3, 0.4]]);
+    const w = tf.tensor2d([
+      [0.1, 0.2],
+      [0.3, 0.4],
+    ]);
     await expectNoTensorLeak(() => {
       const d = new StateDependentNoiseDistribution(mean, logStd, latent, { useExpln: true });
       tf.dispose([d.std(), d.logProb(mean), d.entropy(), d.noise(w), d.sample(w), d.mode(), d.stdMatrix()]);
       const sq = new SquashedStateDependentNoiseDistribution(mean, logStd, latent);
       const r = sq.sampleWithLogProb(w);
       tf.dispose([r.action, r.logProb, r.preTanh, sq.mode(), sq.logProb(r.action)]);
-      tf.dispose(tf.grad((z: tf.Tensor) => tf.sum(new StateDependentNoiseDistribution(mean, logStd, z as tf.Tensor2D).logProb(mean)))(latent));
+      tf.dispose(
+        tf.grad((z: tf.Tensor) => tf.sum(new StateDependentNoiseDistribution(mean, logStd, z as tf.Tensor2D).logProb(mean)))(latent),
+      );
     });
     tf.dispose([mean, logStd, latent, w]);
   });

@@ -121,9 +121,7 @@ export class Categorical {
   /** KL(this ‖ other) = Σ p (log p - log q) → [B]. */
   klDivergence(other: Categorical): tf.Tensor1D {
     if (other.numClasses !== this.numClasses || other.batchSize !== this.batchSize) {
-      throw new Error(
-        `Categorical.klDivergence: shapes differ, [${this.logits.shape}] vs [${other.logits.shape}]`,
-      );
+      throw new Error(`Categorical.klDivergence: shapes differ, [${this.logits.shape}] vs [${other.logits.shape}]`);
     }
     return tf.tidy(() => {
       const logp = tf.logSoftmax(this.logits, 1);
@@ -148,12 +146,10 @@ export class DiagGaussian {
     }
     const d = mean.shape[1];
     const ok =
-      (logStd.rank === 1 && logStd.shape[0] === d) ||
-      (logStd.rank === 2 && logStd.shape[0] === mean.shape[0] && logStd.shape[1] === d);
+      (logStd.rank === 1 && logStd.shape[0] === d) || (logStd.rank === 2 && logStd.shape[0] === mean.shape[0] && logStd.shape[1] === d);
     if (!ok) {
       throw new Error(
-        `DiagGaussian: logStd shape [${logStd.shape}] does not fit mean shape [${mean.shape}] ` +
-          `(expected [${d}] or [${mean.shape}])`,
+        `DiagGaussian: logStd shape [${logStd.shape}] does not fit mean shape [${mean.shape}] ` + `(expected [${d}] or [${mean.shape}])`,
       );
     }
     this.mean = mean;
@@ -210,18 +206,13 @@ export class DiagGaussian {
   /** KL(this ‖ other) = Σ_d [log σ₂/σ₁ + (σ₁² + (μ₁-μ₂)²)/(2σ₂²) - ½] → [B]. */
   klDivergence(other: DiagGaussian): tf.Tensor1D {
     if (other.batchSize !== this.batchSize || other.dim !== this.dim) {
-      throw new Error(
-        `DiagGaussian.klDivergence: shapes differ, [${this.mean.shape}] vs [${other.mean.shape}]`,
-      );
+      throw new Error(`DiagGaussian.klDivergence: shapes differ, [${this.mean.shape}] vs [${other.mean.shape}]`);
     }
     return tf.tidy(() => {
       const var1 = tf.exp(tf.mul(2, this.logStd));
       const var2 = tf.exp(tf.mul(2, other.logStd));
       const num = tf.add(var1, tf.square(tf.sub(this.mean, other.mean)));
-      const perDim = tf.sub(
-        tf.add(tf.sub(other.logStd, this.logStd), tf.div(num, tf.mul(2, var2))),
-        0.5,
-      );
+      const perDim = tf.sub(tf.add(tf.sub(other.logStd, this.logStd), tf.div(num, tf.mul(2, var2))), 0.5);
       return tf.sum(tf.broadcastTo(perDim, this.mean.shape), 1) as tf.Tensor1D;
     });
   }
@@ -363,9 +354,10 @@ export class SquashedDiagGaussian {
  * Identity whose gradient is zero (tfjs has no stop-gradient op): `x` is a constant to the tape.
  */
 function detach<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad(((xIn: tf.Tensor) => ({ value: tf.clone(xIn), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<
-    typeof tf.customGrad
-  >[0]);
+  const f = tf.customGrad(((xIn: tf.Tensor) => ({
+    value: tf.clone(xIn),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as (x: tf.Tensor) => tf.Tensor)(x) as T;
 }
 
@@ -440,7 +432,9 @@ export class StateDependentNoiseDistribution {
   constructor(mean: tf.Tensor2D, logStd: tf.Tensor2D, latent: tf.Tensor2D, options: StateDependentNoiseOptions = {}) {
     if (mean.rank !== 2) throw new Error(`StateDependentNoiseDistribution: mean must be rank 2 [batch, dim], got shape [${mean.shape}]`);
     if (latent.rank !== 2 || latent.shape[0] !== mean.shape[0]) {
-      throw new Error(`StateDependentNoiseDistribution: latent shape [${latent.shape}] does not fit mean shape [${mean.shape}] (expected [${mean.shape[0]}, latentDim])`);
+      throw new Error(
+        `StateDependentNoiseDistribution: latent shape [${latent.shape}] does not fit mean shape [${mean.shape}] (expected [${mean.shape[0]}, latentDim])`,
+      );
     }
     const d = mean.shape[1];
     if (logStd.rank !== 2 || logStd.shape[0] !== latent.shape[1] || (logStd.shape[1] !== d && logStd.shape[1] !== 1)) {
@@ -522,7 +516,9 @@ export class StateDependentNoiseDistribution {
       (weights.rank === 2 && weights.shape[0] === L && weights.shape[1] === D) ||
       (weights.rank === 3 && weights.shape[0] === this.batchSize && weights.shape[1] === L && weights.shape[2] === D);
     if (!ok) {
-      throw new Error(`StateDependentNoiseDistribution.noise: weights shape [${weights.shape}], expected [${L}, ${D}] or [${this.batchSize}, ${L}, ${D}]`);
+      throw new Error(
+        `StateDependentNoiseDistribution.noise: weights shape [${weights.shape}], expected [${L}, ${D}] or [${this.batchSize}, ${L}, ${D}]`,
+      );
     }
     return tf.tidy(() => {
       const z = this.features();
@@ -593,7 +589,9 @@ export class SquashedStateDependentNoiseDistribution {
 
   /** Not available in closed form; throws (estimate it as −logProb of samples). */
   entropy(): never {
-    throw new Error('SquashedStateDependentNoiseDistribution.entropy: no closed form for a tanh-squashed Gaussian; estimate it as -logProb of samples');
+    throw new Error(
+      'SquashedStateDependentNoiseDistribution.entropy: no closed form for a tanh-squashed Gaussian; estimate it as -logProb of samples',
+    );
   }
 
   /** tanh(μ) → [B, D], the deterministic action. */
@@ -634,13 +632,17 @@ export class StateDependentNoise {
   /** Draw new weights from a seeded tfjs op: one shared [L, D] matrix and `nEnvs` [L, D] matrices. */
   reset(seed: number, nEnvs = 1): void {
     checkSeed(seed, 'StateDependentNoise.reset');
-    if (!Number.isInteger(nEnvs) || nEnvs < 1) throw new RangeError(`StateDependentNoise.reset: nEnvs must be a positive integer, got ${nEnvs}`);
+    if (!Number.isInteger(nEnvs) || nEnvs < 1)
+      throw new RangeError(`StateDependentNoise.reset: nEnvs must be a positive integer, got ${nEnvs}`);
     this.dispose();
     const L = this.latentDim;
     const D = this.actDim;
     const [shared, perEnv] = tf.tidy(() => {
       const all = tf.randomNormal([nEnvs + 1, L, D], 0, 1, 'float32', seed);
-      return [tf.reshape(tf.slice(all, [0, 0, 0], [1, L, D]), [L, D]) as tf.Tensor2D, tf.slice(all, [1, 0, 0], [nEnvs, L, D]) as tf.Tensor3D];
+      return [
+        tf.reshape(tf.slice(all, [0, 0, 0], [1, L, D]), [L, D]) as tf.Tensor2D,
+        tf.slice(all, [1, 0, 0], [nEnvs, L, D]) as tf.Tensor3D,
+      ];
     });
     // Kept, so a reset inside a caller's tidy does not free them.
     this.shared = tf.keep(shared);

@@ -59,20 +59,14 @@ function mean(xs: number[]): number {
  * Run `nEpisodes` complete episodes (each ends at `terminated` or `truncated`) and report
  * the mean and (population) standard deviation of the undiscounted returns.
  */
-export function evaluatePolicy(
-  agentOrPredict: Predictor | PredictFn,
-  env: Env<any, any>,
-  options: EvaluateOptions = {},
-): EvaluationResult {
+export function evaluatePolicy(agentOrPredict: Predictor | PredictFn, env: Env<any, any>, options: EvaluateOptions = {}): EvaluationResult {
   const nEpisodes = options.nEpisodes ?? 10;
   const deterministic = options.deterministic ?? true;
   if (!Number.isInteger(nEpisodes) || nEpisodes < 1) {
     throw new RangeError(`evaluatePolicy: nEpisodes must be a positive integer, got ${nEpisodes}`);
   }
   const predict: PredictFn =
-    typeof agentOrPredict === 'function'
-      ? agentOrPredict
-      : (obs, o) => (agentOrPredict as Predictor).predict(obs, o);
+    typeof agentOrPredict === 'function' ? agentOrPredict : (obs, o) => (agentOrPredict as Predictor).predict(obs, o);
   const render = options.render;
   const episodeRewards: number[] = [];
   const episodeLengths: number[] = [];

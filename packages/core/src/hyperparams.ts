@@ -14,15 +14,7 @@
  */
 import { parseSchedule, type Schedule } from './schedules';
 
-export type HyperparameterType =
-  | 'number'
-  | 'integer'
-  | 'boolean'
-  | 'string'
-  | 'enum'
-  | 'number[]'
-  | 'schedule'
-  | 'object';
+export type HyperparameterType = 'number' | 'integer' | 'boolean' | 'string' | 'enum' | 'number[]' | 'schedule' | 'object';
 
 /**
  * A schedule as given by a user: a constant, an RL-Zoo string (`'lin_0.001'`), or a
@@ -246,9 +238,7 @@ function deepCopy<T>(x: T): T {
  */
 function validateValue(owner: string, name: string, spec: HyperparameterSpec, value: unknown): unknown {
   const fail = (): never => {
-    throw new Error(
-      `${owner}: hyperparameter "${name}" must be ${describeHyperparameterType(spec)}, got ${show(value)}`,
-    );
+    throw new Error(`${owner}: hyperparameter "${name}" must be ${describeHyperparameterType(spec)}, got ${show(value)}`);
   };
   if (value === null) {
     if (spec.nullable || spec.default === null) return null;
@@ -355,14 +345,14 @@ export function hyperparameterDefaults<S extends HyperparameterSchema>(schema: S
 
 /** A plain-text table of a schema (name, type, default, doc), for `--help` output. */
 export function describeHyperparameters(schema: HyperparameterSchema): string {
-  const rows = Object.entries(schema).map(([name, spec]) => [
-    name,
-    describeHyperparameterType(spec),
-    show(spec.default),
-    spec.doc,
-  ]);
+  const rows = Object.entries(schema).map(([name, spec]) => [name, describeHyperparameterType(spec), show(spec.default), spec.doc]);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] as string).length), 0));
   return rows
-    .map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c)).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }

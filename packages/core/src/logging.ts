@@ -71,9 +71,7 @@ export class MemoryLogger implements Logger {
 
   /** The `[step, value]` pairs logged as scalars under `tag`, in order. */
   scalars(tag: string): Array<[number, number]> {
-    return this.records
-      .filter((r) => r.kind === 'scalar' && r.tag === tag)
-      .map((r) => [r.step, r.value as number]);
+    return this.records.filter((r) => r.kind === 'scalar' && r.tag === tag).map((r) => [r.step, r.value as number]);
   }
 
   /** The last scalar logged under `tag`, or undefined. */

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  constantSchedule,
-  exponentialSchedule,
-  linearSchedule,
-  parseSchedule,
-  piecewiseSchedule,
-  progressRemaining,
-} from './schedules';
+import { constantSchedule, exponentialSchedule, linearSchedule, parseSchedule, piecewiseSchedule, progressRemaining } from './schedules';
 
 describe('schedules', () => {
   it('progressRemaining goes 1 → 0 and clamps', () => {

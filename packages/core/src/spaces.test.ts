@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from './rng';
-import {
-  Box,
-  Dict,
-  Discrete,
-  MultiBinary,
-  MultiDiscrete,
-  Tuple,
-  assertContains,
-  spaceFromJSON,
-  type Space,
-} from './spaces';
+import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple, assertContains, spaceFromJSON, type Space } from './spaces';
 
 const roundTrip = (s: Space<any>) => spaceFromJSON(JSON.parse(JSON.stringify(s.toJSON())));
 

@@ -355,8 +355,10 @@ export class Box<D extends BoxDtype = 'float32'> extends Space<BoxArrayOf[D]> {
       if (Number.isNaN(raw)) return `contains NaN at index ${i}`;
       if (!isFloat && !Number.isInteger(raw)) return `element ${i} = ${raw} is not an integer`;
       const v = this.dtype === 'float32' ? Math.fround(raw) : raw;
-      if (v < (this.low[i] as number)) return `element ${i} = ${raw} is below low ${pyNumber(this.low[i] as number, isFloat, this.dtype === 'float32')}`;
-      if (v > (this.high[i] as number)) return `element ${i} = ${raw} is above high ${pyNumber(this.high[i] as number, isFloat, this.dtype === 'float32')}`;
+      if (v < (this.low[i] as number))
+        return `element ${i} = ${raw} is below low ${pyNumber(this.low[i] as number, isFloat, this.dtype === 'float32')}`;
+      if (v > (this.high[i] as number))
+        return `element ${i} = ${raw} is above high ${pyNumber(this.high[i] as number, isFloat, this.dtype === 'float32')}`;
     }
     return null;
   }

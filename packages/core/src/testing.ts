@@ -18,10 +18,7 @@ export interface NoTensorLeakOptions {
  * Runs `fn` `warmup` times, records `tf.memory().numTensors`, runs it `repeats` more times and
  * throws if the count grew by more than `tolerance` tensors per call. `fn` may be async.
  */
-export async function expectNoTensorLeak(
-  fn: () => void | Promise<void>,
-  options: NoTensorLeakOptions = {},
-): Promise<void> {
+export async function expectNoTensorLeak(fn: () => void | Promise<void>, options: NoTensorLeakOptions = {}): Promise<void> {
   const warmup = options.warmup ?? 1;
   const repeats = options.repeats ?? 3;
   const tolerance = options.tolerance ?? 0;

@@ -4,7 +4,6 @@ import { useBackend } from './testing';
 import { explainedVariance, huberLoss, mseLoss, normalize } from './train-utils';
 import { RunningMeanStd } from './wrappers';
 
-
 function val(t: tf.Tensor): number[] {
   const v = Array.from(t.dataSync());
   t.dispose();
@@ -51,8 +50,14 @@ describe.each(['cpu', 'wasm'] as const)('on the %s backend', (backend) => {
     });
 
     it('mseLoss is mean squared error; both refuse broadcasting shapes', () => {
-      const pred = tf.tensor2d([[1, 2], [3, 4]]);
-      const target = tf.tensor2d([[0, 2], [5, 4]]);
+      const pred = tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]);
+      const target = tf.tensor2d([
+        [0, 2],
+        [5, 4],
+      ]);
       expect(val(mseLoss(pred, target))[0]).toBeCloseTo((1 + 0 + 4 + 0) / 4, 6);
       const a = tf.zeros([3]);
       const b = tf.zeros([3, 1]);

@@ -117,6 +117,8 @@ describe('SyncVecEnv', () => {
     vec.reset(0);
     expect(() => vec.step(new Int32Array([0]))).toThrow('SyncVecEnv: expected 2 action values (2 envs × 1 for Discrete(2)), got 1');
     expect(() => vec.step(new Int32Array([0, 2]))).toThrow(/action 2 is not in Discrete\(2\)/);
-    expect(() => new SyncVecEnv([() => new CounterEnv(2), () => new DiscreteObsEnv() as never])).toThrow(/env 1 has observation space Discrete\(5\)/);
+    expect(() => new SyncVecEnv([() => new CounterEnv(2), () => new DiscreteObsEnv() as never])).toThrow(
+      /env 1 has observation space Discrete\(5\)/,
+    );
   });
 });

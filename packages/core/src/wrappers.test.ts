@@ -30,7 +30,13 @@ class ScriptEnv extends BaseEnv<Float32Array, number> {
   protected _step(): StepResult<Float32Array> {
     this.i += 1;
     const k = this.i - 1;
-    return { obs: Float32Array.from(this.obs[this.i] as number[]), reward: this.rewards[k] as number, terminated: this.terms[k] as boolean, truncated: false, info: {} };
+    return {
+      obs: Float32Array.from(this.obs[this.i] as number[]),
+      reward: this.rewards[k] as number,
+      terminated: this.terms[k] as boolean,
+      truncated: false,
+      info: {},
+    };
   }
   render(): RgbFrame {
     return { width: 1, height: 1, data: new Uint8Array([1, 2, 3]) };
@@ -169,7 +175,16 @@ describe('NormalizeObservation', () => {
   });
 
   it('freezes statistics when updateRunningMean is false and restores state', () => {
-    const env = new NormalizeObservation(new ScriptEnv([[2, 2], [4, 4]], [0], [false]));
+    const env = new NormalizeObservation(
+      new ScriptEnv(
+        [
+          [2, 2],
+          [4, 4],
+        ],
+        [0],
+        [false],
+      ),
+    );
     env.updateRunningMean = false;
     // initial statistics mean 0, var 1: out = x / sqrt(1 + 1e-8)
     expect(env.reset().obs[0]).toBeCloseTo(2 / Math.sqrt(1 + 1e-8), 6);

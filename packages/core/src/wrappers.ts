@@ -228,7 +228,8 @@ export class RunningMeanStd {
     for (let j = 0; j < this.size; j++) {
       const m = this.mean[j] as number;
       const delta = (batchMean[j] as number) - m;
-      const m2 = (this.var[j] as number) * this.count + (batchVar[j] as number) * batchCount + (delta * delta * this.count * batchCount) / tot;
+      const m2 =
+        (this.var[j] as number) * this.count + (batchVar[j] as number) * batchCount + (delta * delta * this.count * batchCount) / tot;
       this.mean[j] = m + (delta * batchCount) / tot;
       this.var[j] = m2 / tot;
     }
@@ -241,7 +242,9 @@ export class RunningMeanStd {
 
   setState(state: RunningMeanStdState): void {
     if (!state || state.mean?.length !== this.size || state.var?.length !== this.size || typeof state.count !== 'number') {
-      throw new TypeError(`RunningMeanStd.setState: expected {mean, var} of length ${this.size} and a numeric count, got ${formatValue(state)}`);
+      throw new TypeError(
+        `RunningMeanStd.setState: expected {mean, var} of length ${this.size} and a numeric count, got ${formatValue(state)}`,
+      );
     }
     this.mean = Float64Array.from(state.mean);
     this.var = Float64Array.from(state.var);

@@ -9,10 +9,4 @@ import { gridSpecs } from './grid/specs';
 import { goalSpecs } from './goal/specs';
 import type { EnvRegistration } from './types';
 
-export const BUILTIN_ENVS: EnvRegistration[] = [
-  ...classicControlSpecs,
-  ...toyTextSpecs,
-  ...gridSpecs,
-  ...goalSpecs,
-  ...box2dSpecs,
-];
+export const BUILTIN_ENVS: EnvRegistration[] = [...classicControlSpecs, ...toyTextSpecs, ...gridSpecs, ...goalSpecs, ...box2dSpecs];

@@ -37,6 +37,14 @@ export {
   type PendulumVecEnvOptions,
 } from './classic/batched';
 export { GRID_MAPS, type GridMapEntry } from './grid/maps';
-export { GRID_ACTION_NAMES, GRID_DEFAULTS, GRID_LEGEND, GridMap, type GridWorldSettings, buildGridTable, parseGridMap } from './grid/grid-map';
+export {
+  GRID_ACTION_NAMES,
+  GRID_DEFAULTS,
+  GRID_LEGEND,
+  GridMap,
+  type GridWorldSettings,
+  buildGridTable,
+  parseGridMap,
+} from './grid/grid-map';
 export { GoalGridWorldEnv, type GoalGridWorldOptions, type GoalObs, GridWorldEnv, type GridWorldOptions } from './grid/gridworld';
 export { BitFlippingEnv, type BitFlippingObs, type BitFlippingOptions } from './goal/bit-flipping';

@@ -37,7 +37,9 @@ describe('registry', () => {
 
   it('names unknown ids and kwargs', () => {
     expect(() => make('CartPole-v0')).toThrow(/make: unknown env id 'CartPole-v0'; registered ids: .*CartPole-v1/);
-    expect(() => make('CartPole-v1', { gravity: 3 })).toThrow("make: CartPole-v1 has no kwarg 'gravity'; accepted kwargs: suttonBartoReward");
+    expect(() => make('CartPole-v1', { gravity: 3 })).toThrow(
+      "make: CartPole-v1 has no kwarg 'gravity'; accepted kwargs: suttonBartoReward",
+    );
   });
 
   it('registers new envs with default kwargs; duplicates need override', () => {

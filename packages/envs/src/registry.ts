@@ -97,7 +97,10 @@ export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}):
   const batched = BATCHED_CLASSIC[id];
   const hasWrappers = (opts.wrappers?.length ?? 0) > 0;
   if (mode === 'batched') {
-    if (!batched) throw new Error(`makeVec: ${id} has no batched implementation (available: ${Object.keys(BATCHED_CLASSIC).join(', ')}); use vectorization: 'sync'`);
+    if (!batched)
+      throw new Error(
+        `makeVec: ${id} has no batched implementation (available: ${Object.keys(BATCHED_CLASSIC).join(', ')}); use vectorization: 'sync'`,
+      );
     if (hasWrappers) throw new Error(`makeVec: ${id}: per-env wrappers need vectorization: 'sync'`);
     if (registry.get(id)?.entryPoint !== BUILTIN_ENTRY.get(id)) {
       throw new Error(`makeVec: ${id} was re-registered, so its built-in batched implementation does not apply; use vectorization: 'sync'`);

@@ -109,9 +109,7 @@ describe('ConsoleLogger bar', () => {
     // The table is printed on a cleared line, and the bar is drawn again below it.
     // The bar line is cleared (ESC[2K) before the table, and the last status stays as a plain line.
     expect(out.text).toMatch(new RegExp(`${ESC}\\[2K-{20}\n\\| episode/ `));
-    expect(out.text.trimEnd().endsWith(`${ESC}[2Kstep 500/1000 (50.0%) | 500 steps/s | ETA 1s | return 7.25`)).toBe(
-      true,
-    );
+    expect(out.text.trimEnd().endsWith(`${ESC}[2Kstep 500/1000 (50.0%) | 500 steps/s | ETA 1s | return 7.25`)).toBe(true);
     // cli-progress saves the cursor at start and restores it at stop; the table sits between a stop and a new start.
     const restore = out.text.indexOf(`${ESC}8`);
     const save2 = out.text.indexOf(`${ESC}7`, restore);

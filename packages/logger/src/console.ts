@@ -145,9 +145,7 @@ export class ConsoleLogger implements Logger {
     const step = this.step ?? 0;
     const p = this.payload();
     const parts = [
-      this.totalSteps !== undefined
-        ? `step ${step}/${this.totalSteps} (${((100 * step) / this.totalSteps).toFixed(1)}%)`
-        : `step ${step}`,
+      this.totalSteps !== undefined ? `step ${step}/${this.totalSteps} (${((100 * step) / this.totalSteps).toFixed(1)}%)` : `step ${step}`,
       `${p.sps} steps/s`,
     ];
     if (this.totalSteps !== undefined) parts.push(`ETA ${p.etaText}`);

@@ -25,9 +25,7 @@ describe('CsvLogger', () => {
     csv.scalar('train/loss', 0.125, 256);
     csv.scalar('train/entropy', 1.5, 256);
     csv.dump(256);
-    expect(read(path)).toBe(
-      'step,rollout/ep_rew_mean,train/loss,train/entropy\n128,10,0.25,\n256,,0.125,1.5\n',
-    );
+    expect(read(path)).toBe('step,rollout/ep_rew_mean,train/loss,train/entropy\n128,10,0.25,\n256,,0.125,1.5\n');
     expect(csv.header).toEqual(['step', 'rollout/ep_rew_mean', 'train/loss', 'train/entropy']);
 
     csv.dump(300); // nothing recorded: no row

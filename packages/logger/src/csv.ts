@@ -85,9 +85,14 @@ export class CsvLogger implements Logger {
       return;
     }
     // Data rows hold only numbers, so padding each line with empty cells is exact.
-    const lines = readFileSync(this.path, 'utf8').split('\n').filter((l) => l.length > 0);
+    const lines = readFileSync(this.path, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     const pad = ','.repeat(fresh.length);
-    const body = lines.slice(1).map((l) => `${l}${pad}\n`).join('');
+    const body = lines
+      .slice(1)
+      .map((l) => `${l}${pad}\n`)
+      .join('');
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, `${header}\n${body}`);
     renameSync(tmp, this.path);

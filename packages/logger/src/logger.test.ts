@@ -107,7 +107,10 @@ describe('createRunLogger', () => {
     expect(files.filter((f) => f.startsWith('events.out.tfevents.'))).toHaveLength(1);
     expect(files).toEqual(expect.arrayContaining(['config.json', 'progress.csv', 'progress.jsonl', 'images']));
     expect(readFileSync(join(runDir, 'progress.csv'), 'utf8')).toBe('step,train/loss\n10,0.5\n');
-    const jsonl = readFileSync(join(runDir, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const jsonl = readFileSync(join(runDir, 'progress.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(jsonl.map((r) => r.type)).toEqual(['scalar', 'text', 'image']);
     expect(jsonl[2].path).toBe('images/img/10.png');
     expect(out.text).toContain('| train/ ');
@@ -133,9 +136,7 @@ describe('createRunLogger', () => {
     const { logger, runDir } = createRunLogger({ rootDir: root, env: 'e', algo: 'a', seed: 1, sinks: ['jsonl'] });
     logger.close();
     expect(readdirSync(runDir).sort()).toEqual(['config.json', 'progress.jsonl']);
-    expect(() => createRunLogger({ rootDir: root, env: 'e', algo: 'a', seed: 1, sinks: ['wandb' as any] })).toThrow(
-      /unknown sink 'wandb'/,
-    );
+    expect(() => createRunLogger({ rootDir: root, env: 'e', algo: 'a', seed: 1, sinks: ['wandb' as any] })).toThrow(/unknown sink 'wandb'/);
     expect(() => createRunLogger({ rootDir: root, env: 'e', algo: 'a', seed: 1.5 })).toThrow(/seed must be an integer/);
   });
 

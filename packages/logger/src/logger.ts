@@ -116,10 +116,7 @@ export interface RunLogger {
 export function createRunLogger(options: RunLoggerOptions): RunLogger {
   const rootDir = options.rootDir ?? 'runs';
   if (!Number.isInteger(options.seed)) throw new Error(`createRunLogger: seed must be an integer, got ${options.seed}`);
-  const stamp =
-    typeof options.timestamp === 'string'
-      ? sanitizeName(options.timestamp)
-      : formatTimestamp(options.timestamp ?? new Date());
+  const stamp = typeof options.timestamp === 'string' ? sanitizeName(options.timestamp) : formatTimestamp(options.timestamp ?? new Date());
   const parent = join(rootDir, sanitizeName(options.env));
   const runDir = makeUniqueDir(parent, `${sanitizeName(options.algo)}-${options.seed}-${stamp}`);
   writeFileSync(join(runDir, 'config.json'), `${toJson(options.config ?? {})}\n`);
@@ -142,9 +139,7 @@ export function createRunLogger(options: RunLoggerOptions): RunLogger {
           sinks.push(new ConsoleLogger(options.console));
           break;
         default:
-          throw new Error(
-            `createRunLogger: unknown sink '${name as string}' (expected tensorboard, csv, jsonl or console)`,
-          );
+          throw new Error(`createRunLogger: unknown sink '${name as string}' (expected tensorboard, csv, jsonl or console)`);
       }
     }
   } catch (e) {
@@ -166,9 +161,7 @@ export function sanitizeName(name: string): string {
 export function formatTimestamp(d: Date): string {
   if (Number.isNaN(d.getTime())) throw new Error('formatTimestamp: invalid Date');
   const p = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-` + `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
-  );
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-` + `${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
 /** Creates `parent/name`, or `parent/name_1`, `_2`, … — whichever does not exist yet — atomically. */

@@ -40,9 +40,7 @@ describe('encodePng', () => {
   }
 
   it('rejects malformed images, naming the problem', () => {
-    expect(() => encodePng({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) })).toThrow(
-      /12/,
-    );
+    expect(() => encodePng({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) })).toThrow(/12/);
     expect(() => encodePng({ width: 0, height: 2, channels: 1, data: new Uint8Array(0) })).toThrow(/width/);
     expect(() => encodePng({ width: 1, height: 1, channels: 2 as any, data: new Uint8Array(2) })).toThrow(/channels/);
   });

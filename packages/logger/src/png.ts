@@ -142,9 +142,7 @@ export function makeImageGrid(images: readonly Image[], options: ImageGridOption
   images.forEach((img, i) => {
     validateImage(img, `makeImageGrid: images[${i}]`);
     if (img.width !== first.width || img.height !== first.height) {
-      throw new Error(
-        `makeImageGrid: images[${i}] is ${img.width}x${img.height}, but images[0] is ${first.width}x${first.height}`,
-      );
+      throw new Error(`makeImageGrid: images[${i}] is ${img.width}x${img.height}, but images[0] is ${first.width}x${first.height}`);
     }
   });
   const cols = options.cols ?? Math.ceil(Math.sqrt(images.length));

@@ -229,9 +229,7 @@ describe('TensorBoardWriter', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(values.length);
     for (let i = 1; i < limits.length; i++) expect(limits[i]!).toBeGreaterThan(limits[i - 1]!);
     // Bucket i covers [limits[i-1], limits[i]); the first starts at min. Recount from the edges.
-    const recount = counts.map((_, i) =>
-      f32.filter((x) => (i === 0 ? x >= double(h, 1) : x >= limits[i - 1]!) && x < limits[i]!).length,
-    );
+    const recount = counts.map((_, i) => f32.filter((x) => (i === 0 ? x >= double(h, 1) : x >= limits[i - 1]!) && x < limits[i]!).length);
     expect(recount).toEqual(counts);
     // Every edge is one of TensorFlow's default edges: ±1e-12·1.1^k, 0.
     const edges = new Set(defaultBucketLimits());

@@ -14,7 +14,6 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
-
 describe('RmsProp', () => {
   it('follows torch.optim.RMSprop by hand (eps outside the root)', () => {
     const w = tf.variable(tf.tensor1d([1, -2]));
@@ -73,17 +72,18 @@ describe('a2cLoss', () => {
     expect(ent).toBeCloseTo(-0.7, 6);
     expect(loss).toBeCloseTo(1.3055, 5);
     // Huber value loss (δ = 1): errors 0.5 and 1 → mean(0.125, 0.5) = 0.3125
-    const h = tf.tidy(() =>
-      a2cLoss({
-        logProbs: tf.tensor1d([0, 0]),
-        advantages: tf.tensor1d([0, 0]),
-        values: tf.tensor1d([1, 2]),
-        returns: tf.tensor1d([1.5, 1]),
-        entropy: tf.tensor1d([0, 0]),
-        entCoef: 0,
-        vfCoef: 1,
-        valueLoss: 'huber',
-      }).valueLoss,
+    const h = tf.tidy(
+      () =>
+        a2cLoss({
+          logProbs: tf.tensor1d([0, 0]),
+          advantages: tf.tensor1d([0, 0]),
+          values: tf.tensor1d([1, 2]),
+          returns: tf.tensor1d([1.5, 1]),
+          entropy: tf.tensor1d([0, 0]),
+          entCoef: 0,
+          vfCoef: 1,
+          valueLoss: 'huber',
+        }).valueLoss,
     );
     expect(h.dataSync()[0]).toBeCloseTo(0.3125, 6);
     h.dispose();
@@ -140,13 +140,26 @@ describe('A2C', () => {
   }, 120_000);
 
   it('does not leak tensors (shared discrete with normalisation; course Gaussian head)', async () => {
-    const agent = new A2C({ env: makeVec('CartPole-v1', 2, { seed: 0 }), seed: 0, sharedNetwork: true, normalize: true, normalizeAdvantage: true, entCoef: 0.01 });
+    const agent = new A2C({
+      env: makeVec('CartPole-v1', 2, { seed: 0 }),
+      seed: 0,
+      sharedNetwork: true,
+      normalize: true,
+      normalizeAdvantage: true,
+      entCoef: 0.01,
+    });
     await expectNoTensorLeak(async () => {
       await agent.learn({ totalTimesteps: 40, resetNumTimesteps: false });
       agent.predict(new Float32Array(4));
     });
     agent.dispose();
-    const cagent = new A2C({ env: () => new ReachEnv(), seed: 0, gaussianHead: 'tanh_softplus', criticLearningRate: 1e-3, useRmsProp: false });
+    const cagent = new A2C({
+      env: () => new ReachEnv(),
+      seed: 0,
+      gaussianHead: 'tanh_softplus',
+      criticLearningRate: 1e-3,
+      useRmsProp: false,
+    });
     await expectNoTensorLeak(() => cagent.learn({ totalTimesteps: 20, resetNumTimesteps: false }).then(() => undefined));
     cagent.dispose();
   });
@@ -171,7 +184,9 @@ describe('A2C', () => {
     await c.learn({ totalTimesteps: 20 });
     await c.save(dir);
     const d = await A2C.load(dir, { env: () => new ReachEnv() });
-    expect(Array.from(d.predict(Float32Array.of(0.3), { deterministic: true }))).toEqual(Array.from(c.predict(Float32Array.of(0.3), { deterministic: true })));
+    expect(Array.from(d.predict(Float32Array.of(0.3), { deterministic: true }))).toEqual(
+      Array.from(c.predict(Float32Array.of(0.3), { deterministic: true })),
+    );
     expect(d.optimizers.length).toBe(2);
     c.dispose();
     d.dispose();

@@ -78,7 +78,8 @@ export class RmsProp {
   private readonly shapes: number[][];
 
   constructor(variables: tf.Variable[], options: RmsPropOptions) {
-    if (!Array.isArray(variables) || variables.length === 0) throw new RangeError('RmsProp: variables must be a non-empty array of tf.Variable');
+    if (!Array.isArray(variables) || variables.length === 0)
+      throw new RangeError('RmsProp: variables must be a non-empty array of tf.Variable');
     this.variables = variables;
     this.lr = options.lr;
     this.alpha = options.alpha ?? 0.99;
@@ -87,7 +88,8 @@ export class RmsProp {
     if (!(this.lr >= 0)) throw new RangeError(`RmsProp: lr must be a non-negative number, got ${this.lr}`);
     if (!(this.alpha >= 0 && this.alpha < 1)) throw new RangeError(`RmsProp: alpha must be in [0, 1), got ${this.alpha}`);
     if (!(this.eps >= 0)) throw new RangeError(`RmsProp: eps must be non-negative, got ${this.eps}`);
-    if (this.maxGradNorm !== undefined && !(this.maxGradNorm > 0)) throw new RangeError(`RmsProp: maxGradNorm must be positive, got ${this.maxGradNorm}`);
+    if (this.maxGradNorm !== undefined && !(this.maxGradNorm > 0))
+      throw new RangeError(`RmsProp: maxGradNorm must be positive, got ${this.maxGradNorm}`);
     this.sizes = variables.map((v) => v.size);
     this.shapes = variables.map((v) => [...v.shape]);
     this.sq = tf.tidy(() => tf.variable(tf.zeros([this.sizes.reduce((a, b) => a + b, 0)]), false));
@@ -99,7 +101,8 @@ export class RmsProp {
 
   /** One update from `grads` (same order as `variables`); does not dispose them. */
   step(grads: readonly tf.Tensor[]): void {
-    if (grads.length !== this.variables.length) throw new RangeError(`RmsProp.step: got ${grads.length} gradients for ${this.variables.length} variables`);
+    if (grads.length !== this.variables.length)
+      throw new RangeError(`RmsProp.step: got ${grads.length} gradients for ${this.variables.length} variables`);
     this.t += 1;
     tf.tidy(() => {
       let g = tf.concat(grads.map((x) => tf.reshape(x, [-1]))) as tf.Tensor1D;
@@ -152,7 +155,10 @@ export function a2cLoss(args: {
   valueLoss?: 'mse' | 'huber';
 }): { policyLoss: tf.Scalar; valueLoss: tf.Scalar; entropyLoss: tf.Scalar; loss: tf.Scalar } {
   const policyLoss = tf.neg(tf.mean(tf.mul(args.advantages, args.logProbs))) as tf.Scalar;
-  const valueLoss = args.valueLoss === 'huber' ? huberLoss(args.values, args.returns) : (tf.mean(tf.square(tf.sub(args.returns, args.values))) as tf.Scalar);
+  const valueLoss =
+    args.valueLoss === 'huber'
+      ? huberLoss(args.values, args.returns)
+      : (tf.mean(tf.square(tf.sub(args.returns, args.values))) as tf.Scalar);
   const entropyLoss = tf.neg(tf.mean(args.entropy)) as tf.Scalar;
   const loss = tf.addN([policyLoss, tf.mul(args.entCoef, entropyLoss), tf.mul(args.vfCoef, valueLoss)]) as tf.Scalar;
   return { policyLoss, valueLoss, entropyLoss, loss };
@@ -171,16 +177,37 @@ export const a2cHyperparameters = defineHyperparameters({
   useRmsProp: { type: 'boolean', default: true, doc: 'RMSprop (α 0.99) as SB3; false = Adam' },
   rmsPropEps: { type: 'number', default: 1e-5, exclusiveMin: 0, doc: 'RMSprop ε' },
   adamEps: { type: 'number', default: 1e-8, exclusiveMin: 0, doc: 'Adam ε (useRmsProp false)' },
-  criticLearningRate: { type: 'number', default: null, exclusiveMin: 0, nullable: true, doc: 'separate optimizer for the value network with this step size (separate networks only; null = one optimizer)' },
+  criticLearningRate: {
+    type: 'number',
+    default: null,
+    exclusiveMin: 0,
+    nullable: true,
+    doc: 'separate optimizer for the value network with this step size (separate networks only; null = one optimizer)',
+  },
   normalizeAdvantage: { type: 'boolean', default: false, doc: 'standardise the advantages of each rollout' },
   valueLoss: { type: 'enum', values: ['mse', 'huber'], default: 'mse', doc: 'value regression loss' },
   netArch: { type: 'number[]', default: [64, 64], min: 1, doc: 'hidden layer sizes of the policy and value networks' },
   activation: { type: 'enum', values: ['tanh', 'relu', 'elu', 'leaky_relu'], default: 'tanh', doc: 'hidden activation' },
   sharedNetwork: { type: 'boolean', default: false, doc: 'one trunk with two heads instead of separate networks' },
   orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (gains √2, policy head 0.01, value head 1) instead of Glorot' },
-  outputInitUniform: { type: 'number', default: null, exclusiveMin: 0, nullable: true, doc: 'initialise the policy and value output layers uniformly in ±this (the course uses 3e-3)' },
-  gaussianHead: { type: 'enum', values: ['state_independent', 'tanh_softplus'], default: 'state_independent', doc: 'Box actions: learned log-std vector, or tanh mean × bound with log σ = softplus(·) from the network' },
-  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation (state_independent head; with gSDE every entry of the log-std matrix)' },
+  outputInitUniform: {
+    type: 'number',
+    default: null,
+    exclusiveMin: 0,
+    nullable: true,
+    doc: 'initialise the policy and value output layers uniformly in ±this (the course uses 3e-3)',
+  },
+  gaussianHead: {
+    type: 'enum',
+    values: ['state_independent', 'tanh_softplus'],
+    default: 'state_independent',
+    doc: 'Box actions: learned log-std vector, or tanh mean × bound with log σ = softplus(·) from the network',
+  },
+  logStdInit: {
+    type: 'number',
+    default: 0,
+    doc: 'initial log standard deviation (state_independent head; with gSDE every entry of the log-std matrix)',
+  },
   ...onPolicyGsdeHyperparameters,
   normalize: { type: 'boolean', default: false, doc: 'normalise observations and rewards with running statistics (VecNormalize)' },
   normalizeObs: { type: 'boolean', default: null, nullable: true, doc: 'override `normalize` for observations' },
@@ -260,7 +287,8 @@ export class A2C extends Algorithm<A2cHp> {
     const obsSpace = env.singleObservationSpace;
     const actSpace = env.singleActionSpace;
     if (!(obsSpace instanceof Box)) throw new Error(`A2C: observation space must be a Box (flat vector), got ${String(obsSpace)}`);
-    if (!(actSpace instanceof Discrete || actSpace instanceof Box)) throw new Error(`A2C: action space must be Discrete or Box, got ${String(actSpace)}`);
+    if (!(actSpace instanceof Discrete || actSpace instanceof Box))
+      throw new Error(`A2C: action space must be Discrete or Box, got ${String(actSpace)}`);
     if (hp.criticLearningRate !== null && hp.sharedNetwork) {
       throw new RangeError('A2C: criticLearningRate needs separate networks (sharedNetwork: false)');
     }

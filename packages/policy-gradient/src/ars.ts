@@ -36,7 +36,12 @@ export const arsHyperparameters = defineHyperparameters({
   netArch: { type: 'number[]', default: [], min: 1, doc: 'hidden layer sizes ([] = linear policy)' },
   activation: { type: 'enum', values: ['relu', 'tanh'], default: 'relu', doc: 'hidden activation' },
   withBias: { type: 'boolean', default: false, doc: 'bias in the output layer of a linear policy (hidden layers always have biases)' },
-  squashOutput: { type: 'boolean', default: null, nullable: true, doc: 'Box actions: tanh then scale to the bounds (null = only for MLP policies; else clip)' },
+  squashOutput: {
+    type: 'boolean',
+    default: null,
+    nullable: true,
+    doc: 'Box actions: tanh then scale to the bounds (null = only for MLP policies; else clip)',
+  },
   clipObs: { type: 'number', default: 10, exclusiveMin: 0, doc: 'v2: clip normalised states to ±clipObs' },
 });
 

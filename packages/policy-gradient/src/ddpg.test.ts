@@ -27,7 +27,12 @@ describe('DDPG', () => {
   });
 
   it('learns a Box-action task with OU noise; actor updated every step', async () => {
-    const agent = new DDPG({ env: new ReachEnv(), seed: 1, ...small, actionNoise: { type: 'ornstein-uhlenbeck', sigma: 0.3, theta: 0.15 } });
+    const agent = new DDPG({
+      env: new ReachEnv(),
+      seed: 1,
+      ...small,
+      actionNoise: { type: 'ornstein-uhlenbeck', sigma: 0.3, theta: 0.15 },
+    });
     const evalEnv = new ReachEnv();
     const before = evaluatePolicy(agent, evalEnv, { nEpisodes: 50, seed: 3 });
     await agent.learn({ totalTimesteps: 700 });

@@ -19,5 +19,4 @@ export class DDPG extends DeterministicActorCritic<DeterministicHp> {
   constructor(options: DDPGOptions) {
     super(options, 1, 'ddpg');
   }
-
 }

@@ -51,19 +51,50 @@ const algos = [
   {
     name: 'PPO',
     make: (seed: number, extra: Record<string, unknown> = {}) =>
-      new PPO({ env: reachVec(2), seed, useSde: true, nSteps: 32, batchSize: 32, nEpochs: 4, learningRate: 3e-3, gamma: 0.9, netArch: [16, 16], ...extra }),
+      new PPO({
+        env: reachVec(2),
+        seed,
+        useSde: true,
+        nSteps: 32,
+        batchSize: 32,
+        nEpochs: 4,
+        learningRate: 3e-3,
+        gamma: 0.9,
+        netArch: [16, 16],
+        ...extra,
+      }),
     load: (dir: string) => PPO.load(dir, { env: reachVec(2) }),
   },
   {
     name: 'A2C',
     make: (seed: number, extra: Record<string, unknown> = {}) =>
-      new A2C({ env: reachVec(2), seed, useSde: true, nSteps: 8, learningRate: 3e-3, gamma: 0.9, netArch: [16, 16], logStdInit: -2, orthoInit: false, ...extra }),
+      new A2C({
+        env: reachVec(2),
+        seed,
+        useSde: true,
+        nSteps: 8,
+        learningRate: 3e-3,
+        gamma: 0.9,
+        netArch: [16, 16],
+        logStdInit: -2,
+        orthoInit: false,
+        ...extra,
+      }),
     load: (dir: string) => A2C.load(dir, { env: reachVec(2) }),
   },
   {
     name: 'SAC',
     make: (seed: number, extra: Record<string, unknown> = {}) =>
-      new SAC({ env: new ReachEnv(), seed, useSde: true, netArch: [32, 32], batchSize: 32, learningStarts: 50, learningRate: 3e-3, ...extra }),
+      new SAC({
+        env: new ReachEnv(),
+        seed,
+        useSde: true,
+        netArch: [32, 32],
+        batchSize: 32,
+        learningStarts: 50,
+        learningRate: 3e-3,
+        ...extra,
+      }),
     load: (dir: string) => SAC.load(dir, { env: new ReachEnv() }),
   },
 ] as const;
@@ -172,7 +203,17 @@ describe('gSDE noise schedule (SB3: reset_noise)', () => {
   });
 
   it('SAC: per collection phase (trainFreq), every sdeSampleFreq steps, and once (one matrix) per gradient step', async () => {
-    const sac = new SAC({ env: new ReachEnv(), seed: 0, useSde: true, sdeSampleFreq: 2, trainFreq: 4, gradientSteps: 3, learningStarts: 8, batchSize: 8, netArch: [8] });
+    const sac = new SAC({
+      env: new ReachEnv(),
+      seed: 0,
+      useSde: true,
+      sdeSampleFreq: 2,
+      trainFreq: 4,
+      gradientSteps: 3,
+      learningStarts: 8,
+      batchSize: 8,
+      netArch: [8],
+    });
     const spy = vi.spyOn(sac.sdeNoise as NonNullable<SAC['sdeNoise']>, 'reset');
     await sac.learn({ totalTimesteps: 16 });
     // 4 phases × (steps 0 and 2) = 8 collection resets; training after the phases ending at 12 and 16: 2 × 3 gradient steps.
@@ -205,7 +246,17 @@ describe('gSDE noise schedule (SB3: reset_noise)', () => {
 
 describe('gSDE learning smoke tests (ReachEnv: reward −(a − target)²)', () => {
   it('PPO with gSDE learns to track the target', async () => {
-    const agent = new PPO({ env: reachVec(4), seed: 3, useSde: true, sdeSampleFreq: 4, nSteps: 64, batchSize: 64, nEpochs: 10, learningRate: 3e-3, gamma: 0.9 });
+    const agent = new PPO({
+      env: reachVec(4),
+      seed: 3,
+      useSde: true,
+      sdeSampleFreq: 4,
+      nSteps: 64,
+      batchSize: 64,
+      nEpochs: 10,
+      learningRate: 3e-3,
+      gamma: 0.9,
+    });
     const evalEnv = new ReachEnv();
     const before = await evaluatePolicy(agent, evalEnv, { nEpisodes: 50, deterministic: true, seed: 5 });
     await agent.learn({ totalTimesteps: 3000 });
@@ -216,7 +267,17 @@ describe('gSDE learning smoke tests (ReachEnv: reward −(a − target)²)', () 
   }, 120_000);
 
   it('A2C with gSDE improves', async () => {
-    const agent = new A2C({ env: reachVec(8), seed: 1, useSde: true, nSteps: 8, learningRate: 3e-3, gamma: 0.9, logStdInit: -2, orthoInit: false, normalizeAdvantage: true });
+    const agent = new A2C({
+      env: reachVec(8),
+      seed: 1,
+      useSde: true,
+      nSteps: 8,
+      learningRate: 3e-3,
+      gamma: 0.9,
+      logStdInit: -2,
+      orthoInit: false,
+      normalizeAdvantage: true,
+    });
     const evalEnv = new ReachEnv();
     const before = await evaluatePolicy(agent, evalEnv, { nEpisodes: 50, deterministic: true, seed: 5 });
     await agent.learn({ totalTimesteps: 4000 });
@@ -228,7 +289,16 @@ describe('gSDE learning smoke tests (ReachEnv: reward −(a − target)²)', () 
   it('SAC with gSDE learns and logs train/std', async () => {
     const { MemoryLogger } = await import('@tfrl/core');
     const logger = new MemoryLogger();
-    const agent = new SAC({ env: new ReachEnv(), seed: 1, useSde: true, netArch: [32, 32], batchSize: 32, learningStarts: 50, learningRate: 3e-3, logger });
+    const agent = new SAC({
+      env: new ReachEnv(),
+      seed: 1,
+      useSde: true,
+      netArch: [32, 32],
+      batchSize: 32,
+      learningStarts: 50,
+      learningRate: 3e-3,
+      logger,
+    });
     const evalEnv = new ReachEnv();
     const before = await evaluatePolicy(agent, evalEnv, { nEpisodes: 50, seed: 3 });
     await agent.learn({ totalTimesteps: 600, logInterval: 50 });

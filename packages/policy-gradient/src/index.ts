@@ -10,7 +10,13 @@ import { ARS } from './ars';
 
 export const PACKAGE_NAME = '@tfrl/policy-gradient';
 export { PPO, ppoHyperparameters, type PPOOptions, type PpoTrainStats } from './ppo';
-export { PPO_CATEGORICAL_LOSS, ppoCategoricalFusedAvailable, ppoCategoricalLoss, type PpoCategoricalLossAttrs, type PpoCategoricalLossInputs } from './ppo-fused';
+export {
+  PPO_CATEGORICAL_LOSS,
+  ppoCategoricalFusedAvailable,
+  ppoCategoricalLoss,
+  type PpoCategoricalLossAttrs,
+  type PpoCategoricalLossInputs,
+} from './ppo-fused';
 
 /** Registers this package's algorithms in @tfrl/core's registry (the CLI calls this). */
 export function registerPolicyGradientAlgorithms(): void {
@@ -24,7 +30,8 @@ export function registerPolicyGradientAlgorithms(): void {
     name: 'ddpg',
     family: '@tfrl/policy-gradient',
     ctor: DDPG,
-    description: 'Deep Deterministic Policy Gradient: deterministic actor, one critic, Gaussian or Ornstein-Uhlenbeck action noise (Box actions)',
+    description:
+      'Deep Deterministic Policy Gradient: deterministic actor, one critic, Gaussian or Ornstein-Uhlenbeck action noise (Box actions)',
   });
   registerAlgorithm({
     name: 'td3',
@@ -91,7 +98,16 @@ export { SAC, sacHyperparameters, parseEntCoef, type SACOptions } from './sac';
 export { TD3, DeterministicActorCritic, td3Hyperparameters, type TD3Options } from './td3';
 export { DDPG, ddpgHyperparameters, type DDPGOptions } from './ddpg';
 export { REINFORCE, reinforceHyperparameters, discountedReturns, type ReinforceOptions, type ReinforceTrainStats } from './reinforce';
-export { A2C, a2cHyperparameters, a2cLoss, RmsProp, type A2COptions, type A2cTrainStats, type RmsPropOptions, type RmsPropState } from './a2c';
+export {
+  A2C,
+  a2cHyperparameters,
+  a2cLoss,
+  RmsProp,
+  type A2COptions,
+  type A2cTrainStats,
+  type RmsPropOptions,
+  type RmsPropState,
+} from './a2c';
 export {
   TRPO,
   trpoHyperparameters,

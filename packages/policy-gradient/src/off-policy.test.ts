@@ -209,7 +209,15 @@ describe('networks and scaling', () => {
   it('forwardTrainable: same value and weight gradients as Mlp.apply({inputGrad: false})', () => {
     const rng = new Rng(2);
     for (const output of ['identity', 'tanh'] as const) {
-      const mlp = new Mlp({ inputDim: 3, hiddenSizes: [6, 5], outputDim: 2, activation: 'relu', outputActivation: output, rng, name: 'pi' });
+      const mlp = new Mlp({
+        inputDim: 3,
+        hiddenSizes: [6, 5],
+        outputDim: 2,
+        activation: 'relu',
+        outputActivation: output,
+        rng,
+        name: 'pi',
+      });
       torchDefaultInit(mlp, rng);
       const vars = mlp.trainableVariables;
       const x = tf.tensor2d([

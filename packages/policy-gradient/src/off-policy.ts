@@ -35,9 +35,19 @@ const LOG_2 = Math.log(2);
 /** Fields every off-policy learner has, with SB3's names; defaults differ per algorithm. */
 export function offPolicyHyperparameterSpecs(defaults: { learningRate: number; netArch: number[]; learningStarts: number }) {
   return {
-    learningRate: { type: 'schedule', default: defaults.learningRate, exclusiveMin: 0, doc: 'Adam step size of every optimizer (number or schedule such as "lin_7.3e-4")' },
+    learningRate: {
+      type: 'schedule',
+      default: defaults.learningRate,
+      exclusiveMin: 0,
+      doc: 'Adam step size of every optimizer (number or schedule such as "lin_7.3e-4")',
+    },
     bufferSize: { type: 'integer', default: 1_000_000, min: 1, doc: 'replay buffer capacity (transitions)' },
-    learningStarts: { type: 'integer', default: defaults.learningStarts, min: 0, doc: 'env steps of uniformly random actions before training starts' },
+    learningStarts: {
+      type: 'integer',
+      default: defaults.learningStarts,
+      min: 0,
+      doc: 'env steps of uniformly random actions before training starts',
+    },
     batchSize: { type: 'integer', default: 256, min: 1, doc: 'minibatch size of each gradient step' },
     tau: { type: 'number', default: 0.005, min: 0, max: 1, doc: 'Polyak coefficient of the target networks (1 = hard copy)' },
     gamma: { type: 'number', default: 0.99, min: 0, max: 1, doc: 'discount factor' },
@@ -132,13 +142,16 @@ export function checkActionNoise(algo: string, spec: unknown): ActionNoiseSpec |
     throw new RangeError(`${algo}: actionNoise.type must be 'normal' or 'ornstein-uhlenbeck', got ${JSON.stringify(s.type)}`);
   }
   for (const k of Object.keys(s)) {
-    if (!['type', 'sigma', 'theta', 'dt'].includes(k)) throw new RangeError(`${algo}: actionNoise has an unknown field "${k}" (known: type, sigma, theta, dt)`);
+    if (!['type', 'sigma', 'theta', 'dt'].includes(k))
+      throw new RangeError(`${algo}: actionNoise has an unknown field "${k}" (known: type, sigma, theta, dt)`);
   }
   for (const k of ['sigma', 'theta', 'dt'] as const) {
     const v = s[k];
     if (v === undefined && k !== 'sigma') continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k !== 'sigma' && v === 0)) {
-      throw new RangeError(`${algo}: actionNoise.${k} must be a ${k === 'sigma' ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+      throw new RangeError(
+        `${algo}: actionNoise.${k} must be a ${k === 'sigma' ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`,
+      );
     }
   }
   return s as unknown as ActionNoiseSpec;
@@ -321,7 +334,9 @@ export function sacCriticTarget(args: {
   alpha: tf.Scalar | number;
 }): tf.Tensor1D {
   const { rewards, bootstrapCoef, nextQ1, nextQ2, nextLogProb, alpha } = args;
-  return tf.tidy(() => tf.add(rewards, tf.mul(bootstrapCoef, tf.sub(tf.minimum(nextQ1, nextQ2), tf.mul(alpha, nextLogProb)))) as tf.Tensor1D);
+  return tf.tidy(
+    () => tf.add(rewards, tf.mul(bootstrapCoef, tf.sub(tf.minimum(nextQ1, nextQ2), tf.mul(alpha, nextLogProb)))) as tf.Tensor1D,
+  );
 }
 
 /** c = discount · (1 − terminated) per transition, in JS (the buffer convention of @tfrl/core). */
@@ -351,9 +366,10 @@ export function sacActorLoss(args: { logProb: tf.Tensor1D; q1: tf.Tensor1D; q2?:
 
 /** Identity whose gradient is zero (tfjs has no `stopGradient`): x is a constant to the tape. */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad(((xIn: tf.Tensor) => ({ value: tf.clone(xIn), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<
-    typeof tf.customGrad
-  >[0]);
+  const f = tf.customGrad(((xIn: tf.Tensor) => ({
+    value: tf.clone(xIn),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as (x: tf.Tensor) => tf.Tensor)(x) as T;
 }
 
@@ -448,7 +464,9 @@ export abstract class OffPolicyActorCritic<H extends OffPolicyHp> extends Algori
     const actSpace = this.env.singleActionSpace;
     if (!(obsSpace instanceof Box)) throw new Error(`${name}: observation space must be a Box (flat vector), got ${String(obsSpace)}`);
     if (!(actSpace instanceof Box)) {
-      throw new Error(`${name}: only Box (continuous) action spaces are supported, got ${String(actSpace)}; use DQN or PPO for discrete actions`);
+      throw new Error(
+        `${name}: only Box (continuous) action spaces are supported, got ${String(actSpace)}; use DQN or PPO for discrete actions`,
+      );
     }
     for (let i = 0; i < actSpace.low.length; i++) {
       if (!Number.isFinite(actSpace.low[i]) || !Number.isFinite(actSpace.high[i])) {
@@ -460,7 +478,13 @@ export abstract class OffPolicyActorCritic<H extends OffPolicyHp> extends Algori
     this.low = Float32Array.from(actSpace.low);
     this.high = Float32Array.from(actSpace.high);
     const hp = this.hyperparameters;
-    this.buffer = new ReplayBuffer({ capacity: hp.bufferSize, obsDim: this.obsDim, actionDim: this.actDim, actionDtype: 'float32', gamma: hp.gamma });
+    this.buffer = new ReplayBuffer({
+      capacity: hp.bufferSize,
+      obsDim: this.obsDim,
+      actionDim: this.actDim,
+      actionDtype: 'float32',
+      gamma: hp.gamma,
+    });
     this.epReturns = new Float64Array(this.env.numEnvs);
     this.epLengths = new Int32Array(this.env.numEnvs);
     this.coefBuf = new Float32Array(hp.batchSize);
@@ -500,7 +524,9 @@ export abstract class OffPolicyActorCritic<H extends OffPolicyHp> extends Algori
 
   predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Float32Array {
     if (obs.length % this.obsDim !== 0) {
-      throw new RangeError(`${this.algorithmName}.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
+      throw new RangeError(
+        `${this.algorithmName}.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`,
+      );
     }
     const scaled = this.actScaled(obs, options.deterministic ?? false);
     return unscaleActions(scaled, this.low, this.high, new Float32Array(scaled.length));
@@ -686,7 +712,8 @@ export function loadNetStateTensors(
       const t = tensors[n];
       const v = vars[i] as tf.Variable;
       if (!t) throw new Error(`${algo}: checkpoint has no tensor "${n}"`);
-      if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${algo}: checkpoint tensor "${n}" has shape [${t.shape}], expected [${v.shape}]`);
+      if (t.shape.join(',') !== v.shape.join(','))
+        throw new Error(`${algo}: checkpoint tensor "${n}" has shape [${t.shape}], expected [${v.shape}]`);
       tf.tidy(() => v.assign(tf.tensor(Float32Array.from(t.data), v.shape)));
     });
   }

@@ -29,11 +29,24 @@ import {
  * `full_std`, `use_expln`; `learn_features` is false for SB3's on-policy policies).
  */
 export const onPolicyGsdeHyperparameters = {
-  useSde: { type: 'boolean', default: false, doc: 'generalized State-Dependent Exploration (gSDE) instead of independent Gaussian noise (Box actions only)' },
-  sdeSampleFreq: { type: 'integer', default: -1, min: -1, doc: 'gSDE: draw a new noise matrix every n steps (-1 = only at the start of each rollout)' },
+  useSde: {
+    type: 'boolean',
+    default: false,
+    doc: 'generalized State-Dependent Exploration (gSDE) instead of independent Gaussian noise (Box actions only)',
+  },
+  sdeSampleFreq: {
+    type: 'integer',
+    default: -1,
+    min: -1,
+    doc: 'gSDE: draw a new noise matrix every n steps (-1 = only at the start of each rollout)',
+  },
   fullStd: { type: 'boolean', default: true, doc: 'gSDE: a log-std per (latent feature, action) instead of one per latent feature' },
   useExpln: { type: 'boolean', default: false, doc: 'gSDE: σ = expln(log σ) (exp below 0, log1p + 1 above) instead of exp' },
-  learnFeatures: { type: 'boolean', default: false, doc: 'gSDE: let the noise gradients flow into the latent features (SB3 on-policy: false)' },
+  learnFeatures: {
+    type: 'boolean',
+    default: false,
+    doc: 'gSDE: let the noise gradients flow into the latent features (SB3 on-policy: false)',
+  },
 } as const;
 
 /**
@@ -231,7 +244,13 @@ export const HOST_ACT_MAX_ROWS = 64;
  * log-prob cost more than the arithmetic. Sampled actions are drawn by inverse CDF with one
  * `uniform()` per row (the learner's seeded Rng), so runs stay reproducible.
  */
-export function actCategoricalHost(net: ActorCriticMlp, obs: Float32Array, b: number, deterministic: boolean, uniform: () => number): ActResult {
+export function actCategoricalHost(
+  net: ActorCriticMlp,
+  obs: Float32Array,
+  b: number,
+  deterministic: boolean,
+  uniform: () => number,
+): ActResult {
   const { logitsOrMean: logits, value } = net.forwardHost(obs, b);
   const k = logits.length / b;
   const actions = new Float32Array(b);
@@ -339,7 +358,8 @@ export class OnPolicyNetwork {
     }
     if (o.sde) {
       if (this.discrete) throw new Error(`${o.name}: useSde (gSDE) needs a continuous (Box) action space, got ${String(o.actionSpace)}`);
-      if (this.head !== 'state_independent') throw new Error(`${o.name}: useSde (gSDE) needs gaussianHead 'state_independent', got '${this.head}'`);
+      if (this.head !== 'state_independent')
+        throw new Error(`${o.name}: useSde (gSDE) needs gaussianHead 'state_independent', got '${this.head}'`);
       this.sdeOptions = { useExpln: o.sde.useExpln ?? false, learnFeatures: o.sde.learnFeatures ?? false };
       this.sdeNoise = new StateDependentNoise(this.net.latentDimPi, this.actDim);
     }
@@ -385,7 +405,10 @@ export class OnPolicyNetwork {
     if (this.head === 'state_independent') return new DiagGaussian(out, this.logStd as tf.Tensor1D);
     const d = this.actDim;
     const b = out.shape[0];
-    const mean = tf.add(tf.mul(tf.tanh(tf.slice(out, [0, 0], [b, d])), this.bound as tf.Tensor1D), this.center as tf.Tensor1D) as tf.Tensor2D;
+    const mean = tf.add(
+      tf.mul(tf.tanh(tf.slice(out, [0, 0], [b, d])), this.bound as tf.Tensor1D),
+      this.center as tf.Tensor1D,
+    ) as tf.Tensor2D;
     const logStd = tf.softplus(tf.slice(out, [0, d], [b, d])) as tf.Tensor2D;
     return new DiagGaussian(mean, logStd);
   }

@@ -72,7 +72,9 @@ function compare({ b, k, attrs }: Case, seed: number) {
     oldValues: tf.tensor1d(x.oldValues),
   };
   const fusedStats: tf.Tensor[] = [];
-  const fused = tf.grads((l: tf.Tensor, v: tf.Tensor) => ppoCategoricalLoss({ logits: l as tf.Tensor2D, values: v as tf.Tensor1D, ...d }, attrs, fusedStats));
+  const fused = tf.grads((l: tf.Tensor, v: tf.Tensor) =>
+    ppoCategoricalLoss({ logits: l as tf.Tensor2D, values: v as tf.Tensor1D, ...d }, attrs, fusedStats),
+  );
   const [fgL, fgV] = fused([logits, values]);
   const fLoss = ppoCategoricalLoss({ logits, values, ...d }, attrs, fusedStats);
   const ref = tf.grads((l: tf.Tensor, v: tf.Tensor) => autodiffLoss(l as tf.Tensor2D, v as tf.Tensor1D, d, attrs).loss);
@@ -101,7 +103,10 @@ describe('ppoCategoricalLoss (fused kernel)', () => {
   const base = { clipRange: 0.2, entCoef: 0.01, vfCoef: 0.5, klCoef: 1 };
   const cases: [string, Case][] = [
     ['clip, 2 actions, no value clipping', { b: 64, k: 2, attrs: { ...base, lossType: 'clip', clipRangeVf: null } }],
-    ['clip, 5 actions, value clipping 0.1, large entropy bonus', { b: 33, k: 5, attrs: { ...base, lossType: 'clip', clipRangeVf: 0.1, entCoef: 0.3 } }],
+    [
+      'clip, 5 actions, value clipping 0.1, large entropy bonus',
+      { b: 33, k: 5, attrs: { ...base, lossType: 'clip', clipRangeVf: 0.1, entCoef: 0.3 } },
+    ],
     ['adaptive KL, 3 actions, β = 2.5', { b: 40, k: 3, attrs: { ...base, lossType: 'adaptive_kl', clipRangeVf: null, klCoef: 2.5 } }],
   ];
   for (const [name, c] of cases) {
@@ -143,7 +148,15 @@ describe('ppoCategoricalLoss (fused kernel)', () => {
   it('PPO: an update with the fused loss equals the autodiff update', async () => {
     const params: Float32Array[][] = [];
     for (const fused of [true, false]) {
-      const agent = new PPO({ env: makeVec('CartPole-v1', 4, { seed: 3 }), seed: 3, nSteps: 32, batchSize: 64, nEpochs: 2, entCoef: 0.01, clipRangeVf: 0.2 });
+      const agent = new PPO({
+        env: makeVec('CartPole-v1', 4, { seed: 3 }),
+        seed: 3,
+        nSteps: 32,
+        batchSize: 64,
+        nEpochs: 2,
+        entCoef: 0.01,
+        clipRangeVf: 0.2,
+      });
       agent.fusedLoss = fused;
       await agent.learn({ totalTimesteps: 256 });
       // The fused path really ran (or really did not).
@@ -157,7 +170,9 @@ describe('ppoCategoricalLoss (fused kernel)', () => {
     const [a, b] = params as [Float32Array[], Float32Array[]];
     expect(a.length).toBe(b.length);
     let maxDiff = 0;
-    for (let i = 0; i < a.length; i++) for (let j = 0; j < (a[i] as Float32Array).length; j++) maxDiff = Math.max(maxDiff, Math.abs(((a[i] as Float32Array)[j] as number) - ((b[i] as Float32Array)[j] as number)));
+    for (let i = 0; i < a.length; i++)
+      for (let j = 0; j < (a[i] as Float32Array).length; j++)
+        maxDiff = Math.max(maxDiff, Math.abs(((a[i] as Float32Array)[j] as number) - ((b[i] as Float32Array)[j] as number)));
     expect(maxDiff).toBeLessThan(1e-4);
   });
 

@@ -49,7 +49,11 @@ interface WasmBackendLike {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-function kernel({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: Record<string, unknown> }): tf.TensorInfo[] {
+function kernel({
+  inputs,
+  backend,
+  attrs,
+}: { inputs: Record<string, tf.TensorInfo>; backend: WasmBackendLike; attrs: Record<string, unknown> }): tf.TensorInfo[] {
   const a = attrs as unknown as PpoCategoricalLossAttrs;
   const logitsInfo = inputs.logits as tf.TensorInfo;
   const [b, k] = logitsInfo.shape as [number, number];
@@ -168,7 +172,11 @@ export function ppoCategoricalLoss(inputs: PpoCategoricalLossInputs, attrs: PpoC
   const f = tf.customGrad(((logits: tf.Tensor, values: tf.Tensor, save: tf.GradSaveFunc) => {
     const [gLogits, gValues, stats, loss] = tf
       .engine()
-      .runKernel(PPO_CATEGORICAL_LOSS, { logits, values, actions, oldLogProbs, advantages, returns, oldValues }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+      .runKernel(
+        PPO_CATEGORICAL_LOSS,
+        { logits, values, actions, oldLogProbs, advantages, returns, oldValues },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as unknown as tf.Tensor[];
     statsOut.push(tf.keep(stats as tf.Tensor));
     save([gLogits as tf.Tensor, gValues as tf.Tensor]);
     return {

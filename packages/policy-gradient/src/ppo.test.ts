@@ -13,7 +13,6 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 
-
 describe('ppoPolicyLoss', () => {
   it('matches the clipped surrogate computed by hand', () => {
     // ratios r = exp(logp - old): [1.5, 0.5, 1.1, 0.7]; A = [1, 1, -2, -1]; ε = 0.2
@@ -40,15 +39,16 @@ describe('ppoPolicyLoss', () => {
 
   it('adaptive KL variant: -mean(r·A) + β·KL', () => {
     const r = [1.2, 0.9];
-    const out = tf.tidy(() =>
-      ppoPolicyLoss({
-        logProbs: tf.tensor1d(r.map(Math.log)),
-        oldLogProbs: tf.zeros([2]) as tf.Tensor1D,
-        advantages: tf.tensor1d([2, -1]),
-        lossType: 'adaptive_kl',
-        clipRange: 0.2,
-        klCoef: 3,
-      }).policyLoss,
+    const out = tf.tidy(
+      () =>
+        ppoPolicyLoss({
+          logProbs: tf.tensor1d(r.map(Math.log)),
+          oldLogProbs: tf.zeros([2]) as tf.Tensor1D,
+          advantages: tf.tensor1d([2, -1]),
+          lossType: 'adaptive_kl',
+          clipRange: 0.2,
+          klCoef: 3,
+        }).policyLoss,
     );
     const k3 = r.reduce((a, x) => a + (x - 1 - Math.log(x)), 0) / 2;
     expect(out.dataSync()[0]).toBeCloseTo(-(1.2 * 2 - 0.9) / 2 + 3 * k3, 5);
@@ -126,7 +126,8 @@ describe('PPO', () => {
     expect(b.obsRms?.count).toBeCloseTo(a.obsRms?.count as number, 6);
     const wa = a.policy.getWeights();
     const wb = b.policy.getWeights();
-    for (const k of Object.keys(wa)) expect(Array.from((wb[k] as tf.Tensor).dataSync())).toEqual(Array.from((wa[k] as tf.Tensor).dataSync()));
+    for (const k of Object.keys(wa))
+      expect(Array.from((wb[k] as tf.Tensor).dataSync())).toEqual(Array.from((wa[k] as tf.Tensor).dataSync()));
     expect(b.rng.getState()).toEqual(a.rng.getState());
     a.dispose();
     b.dispose();

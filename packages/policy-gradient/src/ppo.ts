@@ -36,7 +36,16 @@ import {
   isVecEnv,
   uniqueName,
 } from '@tfrl/core';
-import { type ActResult, HOST_ACT_MAX_ROWS, actBatch, actCategoricalHost, normalizeRewardsWithRms, normalizeWithRms, onPolicyGsdeHyperparameters, toEnvActionArray } from './on-policy';
+import {
+  type ActResult,
+  HOST_ACT_MAX_ROWS,
+  actBatch,
+  actCategoricalHost,
+  normalizeRewardsWithRms,
+  normalizeWithRms,
+  onPolicyGsdeHyperparameters,
+  toEnvActionArray,
+} from './on-policy';
 import { ppoCategoricalFusedAvailable, ppoCategoricalLoss } from './ppo-fused';
 
 export const ppoHyperparameters = defineHyperparameters({
@@ -46,7 +55,12 @@ export const ppoHyperparameters = defineHyperparameters({
   nEpochs: { type: 'integer', default: 10, min: 1, doc: 'passes over each rollout' },
   gamma: { type: 'number', default: 0.99, min: 0, max: 1, doc: 'discount factor' },
   gaeLambda: { type: 'number', default: 0.95, min: 0, max: 1, doc: 'GAE λ (1 = Monte-Carlo returns, 0 = TD(0))' },
-  lossType: { type: 'enum', values: ['clip', 'adaptive_kl'], default: 'clip', doc: 'clipped surrogate, or the KL-penalty variant with an adaptive coefficient' },
+  lossType: {
+    type: 'enum',
+    values: ['clip', 'adaptive_kl'],
+    default: 'clip',
+    doc: 'clipped surrogate, or the KL-penalty variant with an adaptive coefficient',
+  },
   clipRange: { type: 'schedule', default: 0.2, exclusiveMin: 0, doc: 'ε of the clipped surrogate (number or schedule)' },
   clipRangeVf: { type: 'number', default: null, exclusiveMin: 0, doc: 'clip the value update around the old value (null = off)' },
   klTarget: { type: 'number', default: 0.01, exclusiveMin: 0, doc: 'adaptive_kl: target KL per update' },
@@ -55,12 +69,21 @@ export const ppoHyperparameters = defineHyperparameters({
   entCoef: { type: 'number', default: 0, doc: 'entropy bonus coefficient' },
   vfCoef: { type: 'number', default: 0.5, min: 0, doc: 'value loss coefficient' },
   maxGradNorm: { type: 'number', default: 0.5, exclusiveMin: 0, nullable: true, doc: 'global gradient-norm clip (null = off)' },
-  targetKl: { type: 'number', default: null, exclusiveMin: 0, doc: 'stop the epochs of an update when the approximate KL exceeds 1.5 × this (null = off)' },
+  targetKl: {
+    type: 'number',
+    default: null,
+    exclusiveMin: 0,
+    doc: 'stop the epochs of an update when the approximate KL exceeds 1.5 × this (null = off)',
+  },
   netArch: { type: 'number[]', default: [64, 64], min: 1, doc: 'hidden layer sizes of the policy and value networks' },
   activation: { type: 'enum', values: ['tanh', 'relu', 'elu', 'leaky_relu'], default: 'tanh', doc: 'hidden activation' },
   sharedNetwork: { type: 'boolean', default: false, doc: 'one trunk with two heads instead of separate networks' },
   orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (gains √2, policy head 0.01, value head 1) instead of Glorot' },
-  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation of a Gaussian policy (with gSDE: every entry of the log-std matrix)' },
+  logStdInit: {
+    type: 'number',
+    default: 0,
+    doc: 'initial log standard deviation of a Gaussian policy (with gSDE: every entry of the log-std matrix)',
+  },
   ...onPolicyGsdeHyperparameters,
   adamEps: { type: 'number', default: 1e-5, exclusiveMin: 0, doc: 'Adam ε (SB3 PPO uses 1e-5)' },
   normalize: { type: 'boolean', default: false, doc: 'normalise observations and rewards with running statistics (VecNormalize)' },
@@ -236,7 +259,9 @@ export class PPO extends Algorithm<PpoHp> {
       name: 'ppo',
     });
     const logStdShape = hp.useSde ? [this.policy.latentDimPi, hp.fullStd ? this.actDim : 1] : [this.actDim];
-    this.logStd = this.discrete ? undefined : tf.tidy(() => tf.variable(tf.fill(logStdShape, hp.logStdInit), true, uniqueName('ppo/log_std')));
+    this.logStd = this.discrete
+      ? undefined
+      : tf.tidy(() => tf.variable(tf.fill(logStdShape, hp.logStdInit), true, uniqueName('ppo/log_std')));
     this.sdeNoise = hp.useSde ? new StateDependentNoise(this.policy.latentDimPi, this.actDim) : undefined;
     this.variables = [...this.policy.trainableVariables, ...(this.logStd ? [this.logStd] : [])];
     this.optimizer = new Adam(this.variables, {
@@ -317,7 +342,8 @@ export class PPO extends Algorithm<PpoHp> {
    */
   private act(obs: Float32Array, deterministic: boolean): ActResult {
     const b = obs.length / this.obsDim;
-    if (this.hostActing && this.discrete && !this.sdeNoise && b <= HOST_ACT_MAX_ROWS) return actCategoricalHost(this.policy, obs, b, deterministic, () => this.rng.random());
+    if (this.hostActing && this.discrete && !this.sdeNoise && b <= HOST_ACT_MAX_ROWS)
+      return actCategoricalHost(this.policy, obs, b, deterministic, () => this.rng.random());
     const sde = this.sdeNoise;
     // gSDE draws no per-step noise: it uses the current exploration weights (drawn lazily once).
     if (sde && !deterministic && sde.numMatrices === 0) this.resetNoise();
@@ -453,13 +479,32 @@ export class PPO extends Algorithm<PpoHp> {
     const hp = this.hyperparameters;
     if (this.discrete && this.fusedLoss && !this.sdeNoise && ppoCategoricalFusedAvailable()) {
       const { logitsOrMean, value } = this.policy.forward(obs, { inputGrad: false });
-      const attrs = { lossType: hp.lossType, clipRange, clipRangeVf: hp.clipRangeVf, entCoef: hp.entCoef, vfCoef: hp.vfCoef, klCoef: this.klCoef };
-      const fusedInputs = { logits: logitsOrMean, values: value, actions: actions as tf.Tensor1D, oldLogProbs, advantages, returns, oldValues };
+      const attrs = {
+        lossType: hp.lossType,
+        clipRange,
+        clipRangeVf: hp.clipRangeVf,
+        entCoef: hp.entCoef,
+        vfCoef: hp.vfCoef,
+        klCoef: this.klCoef,
+      };
+      const fusedInputs = {
+        logits: logitsOrMean,
+        values: value,
+        actions: actions as tf.Tensor1D,
+        oldLogProbs,
+        advantages,
+        returns,
+        oldValues,
+      };
       return ppoCategoricalLoss(fusedInputs, attrs, statsOut);
     }
     const { dist, value } = this.forward(obs);
     const logp = dist.logProb(actions as never);
-    const { policyLoss: pgLoss, approxKl, clipFraction: clipFrac } = ppoPolicyLoss({
+    const {
+      policyLoss: pgLoss,
+      approxKl,
+      clipFraction: clipFrac,
+    } = ppoPolicyLoss({
       logProbs: logp,
       oldLogProbs,
       advantages,

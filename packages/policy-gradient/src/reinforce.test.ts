@@ -14,7 +14,6 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
-
 describe('discountedReturns', () => {
   it('matches hand-computed returns', () => {
     // γ = 0.9, r = [1, 0, 2]: G2 = 2, G1 = 0 + 0.9·2 = 1.8, G0 = 1 + 0.9·1.8 = 2.62

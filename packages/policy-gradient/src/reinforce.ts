@@ -179,7 +179,12 @@ export class REINFORCE extends Algorithm<ReinforceHp> {
             truncatedObs ??= Float32Array.from(res.finalObs);
             boot = this.policy.values(truncatedObs.slice(e * d, (e + 1) * d))[0] as number;
           }
-          this.finished.push({ obs: tr.obs, actions: tr.actions, returns: discountedReturns(tr.rewards, hp.gamma, boot), values: tr.values });
+          this.finished.push({
+            obs: tr.obs,
+            actions: tr.actions,
+            returns: discountedReturns(tr.rewards, hp.gamma, boot),
+            values: tr.values,
+          });
         }
         this.trajectories[e] = { obs: [], actions: [], rewards: [], values: [], stale: false };
       }
@@ -262,7 +267,13 @@ export class REINFORCE extends Algorithm<ReinforceHp> {
     const s = (statsT as tf.Tensor).dataSync();
     (statsT as tf.Tensor).dispose();
     this.numUpdates++;
-    const stats: ReinforceTrainStats = { policyLoss: s[0] as number, valueLoss: s[1] as number, entropy: s[2] as number, episodes: eps.length, steps: total };
+    const stats: ReinforceTrainStats = {
+      policyLoss: s[0] as number,
+      valueLoss: s[1] as number,
+      entropy: s[2] as number,
+      episodes: eps.length,
+      steps: total,
+    };
     this.lastTrainStats = stats;
     return stats;
   }

@@ -29,7 +29,9 @@ describe('SAC', () => {
     const agent = new SAC({ env: new ReachEnv(), seed: 0 });
     const hp = agent.hyperparameters;
     expect(hp.netArch).toEqual([256, 256]);
-    expect([hp.learningRate, hp.batchSize, hp.tau, hp.gamma, hp.learningStarts, hp.bufferSize]).toEqual([3e-4, 256, 0.005, 0.99, 100, 1_000_000]);
+    expect([hp.learningRate, hp.batchSize, hp.tau, hp.gamma, hp.learningStarts, hp.bufferSize]).toEqual([
+      3e-4, 256, 0.005, 0.99, 100, 1_000_000,
+    ]);
     expect(agent.autoEntCoef).toBe(true);
     expect(agent.entCoef).toBeCloseTo(1, 6);
     expect(agent.targetEntropy).toBe(-1);
@@ -48,7 +50,14 @@ describe('SAC', () => {
     // α moved away from its initial 1 (the entropy of this easy task collapses, so α falls).
     expect(agent.entCoef).toBeLessThan(0.7);
     const tags = new Set(logger.records.map((r) => r.tag));
-    for (const t of ['train/critic_loss', 'train/actor_loss', 'train/ent_coef', 'train/ent_coef_loss', 'train/q_values', 'rollout/ep_rew_mean']) {
+    for (const t of [
+      'train/critic_loss',
+      'train/actor_loss',
+      'train/ent_coef',
+      'train/ent_coef_loss',
+      'train/q_values',
+      'rollout/ep_rew_mean',
+    ]) {
       expect(tags.has(t), t).toBe(true);
     }
     // Stochastic actions stay inside the bounds.

@@ -69,14 +69,31 @@ export const sacHyperparameters = defineHyperparameters({
   entCoefInit: { type: 'number', default: 1, exclusiveMin: 0, doc: "initial α when entCoef is 'auto'" },
   targetEntropy: { type: 'number', default: null, nullable: true, doc: 'target entropy of the α tuning (null = −dim(A))' },
   targetUpdateInterval: { type: 'integer', default: 1, min: 1, doc: 'gradient steps between target-network updates' },
-  useSde: { type: 'boolean', default: false, doc: 'generalized State-Dependent Exploration (gSDE) instead of a state-dependent log-std head' },
-  sdeSampleFreq: { type: 'integer', default: -1, min: -1, doc: 'gSDE: draw a new noise matrix every n env steps (-1 = only at the start of each collection phase)' },
-  useSdeAtWarmup: { type: 'boolean', default: false, doc: 'gSDE: act with the policy instead of uniform random actions before learningStarts' },
+  useSde: {
+    type: 'boolean',
+    default: false,
+    doc: 'generalized State-Dependent Exploration (gSDE) instead of a state-dependent log-std head',
+  },
+  sdeSampleFreq: {
+    type: 'integer',
+    default: -1,
+    min: -1,
+    doc: 'gSDE: draw a new noise matrix every n env steps (-1 = only at the start of each collection phase)',
+  },
+  useSdeAtWarmup: {
+    type: 'boolean',
+    default: false,
+    doc: 'gSDE: act with the policy instead of uniform random actions before learningStarts',
+  },
   logStdInit: { type: 'number', default: -3, doc: 'gSDE: initial value of every entry of the log-std matrix' },
   fullStd: { type: 'boolean', default: true, doc: 'gSDE: a log-std per (latent feature, action) instead of one per latent feature' },
   useExpln: { type: 'boolean', default: false, doc: 'gSDE: σ = expln(log σ) (exp below 0, log1p + 1 above) instead of exp' },
   clipMean: { type: 'number', default: 2, min: 0, doc: 'gSDE: clip the pre-tanh mean to ±clipMean (0 = off)' },
-  learnFeatures: { type: 'boolean', default: true, doc: "gSDE: let the noise gradients flow into the actor's latent features (SB3's SAC: true)" },
+  learnFeatures: {
+    type: 'boolean',
+    default: true,
+    doc: "gSDE: let the noise gradients flow into the actor's latent features (SB3's SAC: true)",
+  },
 });
 
 type SacHp = OffPolicyHp & {
@@ -107,7 +124,8 @@ export function parseEntCoef(value: string, entCoefInit: number): { auto: boolea
     return { auto: true, init };
   }
   const n = Number(v);
-  if (v === '' || !Number.isFinite(n) || n < 0) throw new RangeError(`SAC: entCoef must be 'auto', 'auto_<positive number>' or a non-negative number, got ${JSON.stringify(value)}`);
+  if (v === '' || !Number.isFinite(n) || n < 0)
+    throw new RangeError(`SAC: entCoef must be 'auto', 'auto_<positive number>' or a non-negative number, got ${JSON.stringify(value)}`);
   return { auto: false, init: n };
 }
 
@@ -149,7 +167,14 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     this.targetEntropy = hp.targetEntropy ?? -this.actDim;
     const act = hp.activation;
     const actorOut = hp.useSde ? this.actDim : 2 * this.actDim;
-    this.actor = new Mlp({ inputDim: this.obsDim, hiddenSizes: hp.netArch, outputDim: actorOut, activation: act, rng: this.rng, name: 'sac/actor' });
+    this.actor = new Mlp({
+      inputDim: this.obsDim,
+      hiddenSizes: hp.netArch,
+      outputDim: actorOut,
+      activation: act,
+      rng: this.rng,
+      name: 'sac/actor',
+    });
     torchDefaultInit(this.actor, this.rng);
     if (hp.useSde) {
       const latentDim = this.actor.lastHiddenDim;
@@ -192,10 +217,7 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
   }
 
   /** mean, clipped log std and a reparameterised sample of the squashed Gaussian (inside a tidy/tape). */
-  private policy(
-    out: tf.Tensor2D,
-    seed: number,
-  ): { action: tf.Tensor2D; logProb: tf.Tensor1D } {
+  private policy(out: tf.Tensor2D, seed: number): { action: tf.Tensor2D; logProb: tf.Tensor1D } {
     const [mean, rawLogStd] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
     const logStd = tf.clipByValue(rawLogStd, LOG_STD_MIN, LOG_STD_MAX);
     const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed) as tf.Tensor2D;
@@ -270,7 +292,9 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     const alpha: tf.Tensor | number = this.fixedAlpha ?? tf.exp(this.logAlpha);
     // --- critic target (no tape)
     const target = tf.tidy(() => {
-      const next = weights ? this.sdePolicyNoGrad(batch.nextObs, weights) : this.policy(forwardNoGrad(this.actor, batch.nextObs, act), seedNext);
+      const next = weights
+        ? this.sdePolicyNoGrad(batch.nextObs, weights)
+        : this.policy(forwardNoGrad(this.actor, batch.nextObs, act), seedNext);
       const x2 = tf.concat([batch.nextObs, next.action], 1);
       const nextQ1 = tf.reshape(forwardNoGrad(this.criticTarget.q1, x2, act), [-1]) as tf.Tensor1D;
       const nextQ2 = tf.reshape(forwardNoGrad(this.criticTarget.q2, x2, act), [-1]) as tf.Tensor1D;
@@ -320,14 +344,15 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     this.actorOptimizer.step(actorVars.map((v) => actor.grads[v.name] as tf.Tensor));
     tf.dispose(Object.values(actor.grads));
     // --- statistics (kept on the device) and target update
-    const stats = tf.tidy(() =>
-      tf.stack([
-        critic.value as tf.Scalar,
-        actorLoss as tf.Scalar,
-        typeof alpha === 'number' ? tf.scalar(alpha) : tf.reshape(alpha, []),
-        tempLoss ?? tf.scalar(0),
-        meanQ as tf.Scalar,
-      ]) as tf.Tensor1D,
+    const stats = tf.tidy(
+      () =>
+        tf.stack([
+          critic.value as tf.Scalar,
+          actorLoss as tf.Scalar,
+          typeof alpha === 'number' ? tf.scalar(alpha) : tf.reshape(alpha, []),
+          tempLoss ?? tf.scalar(0),
+          meanQ as tf.Scalar,
+        ]) as tf.Tensor1D,
     );
     this.accumulateStats(stats);
     tf.dispose([stats, critic.value as tf.Scalar, actor.value, actorLoss as tf.Scalar, meanQ as tf.Scalar]);

@@ -21,7 +21,9 @@ describe('TD3', () => {
     const agent = new TD3({ env: new ReachEnv(), seed: 0 });
     const hp = agent.hyperparameters;
     expect(hp.netArch).toEqual([400, 300]);
-    expect([hp.learningRate, hp.policyDelay, hp.targetPolicyNoise, hp.targetNoiseClip, hp.tau, hp.batchSize]).toEqual([1e-3, 2, 0.2, 0.5, 0.005, 256]);
+    expect([hp.learningRate, hp.policyDelay, hp.targetPolicyNoise, hp.targetNoiseClip, hp.tau, hp.batchSize]).toEqual([
+      1e-3, 2, 0.2, 0.5, 0.005, 256,
+    ]);
     expect(agent.critics.length).toBe(2);
     expect(agent.twinQ).toBeDefined();
     agent.dispose();

@@ -92,14 +92,25 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
   /** The last actor loss (kept tensor), reported on steps without an actor update. */
   private lastActorLoss: tf.Scalar;
 
-  constructor(options: TD3Options, nCritics: 1 | 2, private readonly prefix: string) {
+  constructor(
+    options: TD3Options,
+    nCritics: 1 | 2,
+    private readonly prefix: string,
+  ) {
     super(options);
     const hp = this.hyperparameters;
     const algo = this.algorithmName;
     const noise = checkActionNoise(algo, hp.actionNoise);
     this.actionNoise = noise ? makeActionNoise(noise, this.env.numEnvs, this.actDim, this.rng) : undefined;
     const act = hp.activation;
-    const actorOpts = { inputDim: this.obsDim, hiddenSizes: hp.netArch, outputDim: this.actDim, activation: act, outputActivation: 'tanh', rng: this.rng } as const;
+    const actorOpts = {
+      inputDim: this.obsDim,
+      hiddenSizes: hp.netArch,
+      outputDim: this.actDim,
+      activation: act,
+      outputActivation: 'tanh',
+      rng: this.rng,
+    } as const;
     this.actor = new Mlp({ ...actorOpts, name: `${prefix}/actor` });
     torchDefaultInit(this.actor, this.rng);
     this.actorTarget = new Mlp({ ...actorOpts, name: `${prefix}/actor_target` });

@@ -86,7 +86,13 @@ describe('fisherVectorProduct', () => {
     const x = tf.tensor2d(X.flat(), [3, 2]);
     const invVar = tf.tensor1d([1 / 0.25]);
     const v = [0.7, -0.4, 1.5]; // [W00, W10, logStd]
-    const fv = fisherVectorProduct({ outputs: () => tf.matMul(x, W), fisher: { kind: 'gaussian', invVar, logStdSize: 1 }, vars: [W], v, damping: 0.01 });
+    const fv = fisherVectorProduct({
+      outputs: () => tf.matMul(x, W),
+      fisher: { kind: 'gaussian', invVar, logStdSize: 1 },
+      vars: [W],
+      v,
+      damping: 0.01,
+    });
     for (let r = 0; r < 2; r++) {
       let e = 0.01 * v[r]!;
       for (let c = 0; c < 2; c++) e += (X.reduce((a, xs) => a + xs[r]! * xs[c]!, 0) / 3 / 0.25) * v[c]!;
@@ -140,7 +146,14 @@ describe('TRPO', () => {
   });
 
   it('improves on CartPole-v1 in a few updates, with KL steps inside the trust region', async () => {
-    const agent = new TRPO({ env: makeVec('CartPole-v1', 2, { seed: 1 }), seed: 1, nSteps: 512, batchSize: 256, nCriticUpdates: 5, gaeLambda: 0.98 });
+    const agent = new TRPO({
+      env: makeVec('CartPole-v1', 2, { seed: 1 }),
+      seed: 1,
+      nSteps: 512,
+      batchSize: 256,
+      nCriticUpdates: 5,
+      gaeLambda: 0.98,
+    });
     const evalEnv = make('CartPole-v1');
     const before = await evaluatePolicy(agent, evalEnv, { nEpisodes: 5, deterministic: true, seed: 100 });
     const kls: number[] = [];
@@ -157,13 +170,29 @@ describe('TRPO', () => {
   }, 120_000);
 
   it('does not leak tensors (discrete; Gaussian with sub-sampling and normalisation)', async () => {
-    const agent = new TRPO({ env: makeVec('CartPole-v1', 2, { seed: 0 }), seed: 0, nSteps: 16, batchSize: 16, nCriticUpdates: 2, cgMaxSteps: 3 });
+    const agent = new TRPO({
+      env: makeVec('CartPole-v1', 2, { seed: 0 }),
+      seed: 0,
+      nSteps: 16,
+      batchSize: 16,
+      nCriticUpdates: 2,
+      cgMaxSteps: 3,
+    });
     await expectNoTensorLeak(async () => {
       await agent.learn({ totalTimesteps: 32, resetNumTimesteps: false });
       agent.predict(new Float32Array(4));
     });
     agent.dispose();
-    const cagent = new TRPO({ env: makeVec('Pendulum-v1', 2, { seed: 0 }), seed: 0, nSteps: 16, batchSize: 8, nCriticUpdates: 1, cgMaxSteps: 3, subSamplingFactor: 2, normalize: true });
+    const cagent = new TRPO({
+      env: makeVec('Pendulum-v1', 2, { seed: 0 }),
+      seed: 0,
+      nSteps: 16,
+      batchSize: 8,
+      nCriticUpdates: 1,
+      cgMaxSteps: 3,
+      subSamplingFactor: 2,
+      normalize: true,
+    });
     await expectNoTensorLeak(() => cagent.learn({ totalTimesteps: 32, resetNumTimesteps: false }).then(() => undefined));
     expect(cagent.lastTrainStats?.cgIterations).toBeGreaterThan(0);
     cagent.dispose();
@@ -171,7 +200,14 @@ describe('TRPO', () => {
 
   it('save → load restores the policy, value optimizer, RNG and normalisation', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfrl-trpo-'));
-    const a = new TRPO({ env: makeVec('Pendulum-v1', 2, { seed: 7 }), seed: 7, nSteps: 32, batchSize: 32, nCriticUpdates: 2, normalize: true });
+    const a = new TRPO({
+      env: makeVec('Pendulum-v1', 2, { seed: 7 }),
+      seed: 7,
+      nSteps: 32,
+      batchSize: 32,
+      nCriticUpdates: 2,
+      normalize: true,
+    });
     await a.learn({ totalTimesteps: 64 });
     await a.save(dir);
     const b = await TRPO.load(dir, { env: makeVec('Pendulum-v1', 2, { seed: 7 }) });

@@ -266,7 +266,8 @@ export class TRPO extends Algorithm<TrpoHp> {
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;
     if (!(obsSpace instanceof Box)) throw new Error(`TRPO: observation space must be a Box (flat vector), got ${String(obsSpace)}`);
-    if (!(actSpace instanceof Discrete || actSpace instanceof Box)) throw new Error(`TRPO: action space must be Discrete or Box, got ${String(actSpace)}`);
+    if (!(actSpace instanceof Discrete || actSpace instanceof Box))
+      throw new Error(`TRPO: action space must be Discrete or Box, got ${String(actSpace)}`);
     this.obsDim = this.env.obsDim;
     this.policy = new OnPolicyNetwork({
       obsDim: this.obsDim,
@@ -382,7 +383,9 @@ export class TRPO extends Algorithm<TrpoHp> {
   }
 
   private oldDist(params: tf.Tensor[]): Categorical | DiagGaussian {
-    return params.length === 1 ? new Categorical(params[0] as tf.Tensor2D) : new DiagGaussian(params[0] as tf.Tensor2D, params[1] as tf.Tensor1D);
+    return params.length === 1
+      ? new Categorical(params[0] as tf.Tensor2D)
+      : new DiagGaussian(params[0] as tf.Tensor2D, params[1] as tf.Tensor1D);
   }
 
   /** The Fisher of the output distribution at the old parameters. */
@@ -393,7 +396,13 @@ export class TRPO extends Algorithm<TrpoHp> {
   }
 
   /** Surrogate mean(ratio · A) and mean KL at the current parameters, with one read. */
-  private objectiveAndKl(obs: tf.Tensor2D, act: tf.Tensor, oldLogp: tf.Tensor1D, adv: tf.Tensor1D, oldParams: tf.Tensor[]): { objective: number; kl: number } {
+  private objectiveAndKl(
+    obs: tf.Tensor2D,
+    act: tf.Tensor,
+    oldLogp: tf.Tensor1D,
+    adv: tf.Tensor1D,
+    oldParams: tf.Tensor[],
+  ): { objective: number; kl: number } {
     const t = tf.tidy(() => {
       const d = this.policy.policyForward(obs);
       const ratio = tf.exp(tf.sub(d.logProb(act as never), oldLogp));
@@ -411,7 +420,10 @@ export class TRPO extends Algorithm<TrpoHp> {
     const hp = this.hyperparameters;
     const b = this.buffer.nSteps * this.buffer.numEnvs;
     const d = this.obsDim;
-    const adv = hp.normalizeAdvantage && b > 1 ? standardize(this.buffer.advantages.subarray(0, b)) : Float32Array.from(this.buffer.advantages.subarray(0, b));
+    const adv =
+      hp.normalizeAdvantage && b > 1
+        ? standardize(this.buffer.advantages.subarray(0, b))
+        : Float32Array.from(this.buffer.advantages.subarray(0, b));
     const obsT = tf.tensor2d(this.buffer.obs.subarray(0, b * d), [b, d]);
     const actT = this.policy.actionTensor(this.buffer.actions, b);
     const oldLogT = tf.tensor1d(this.buffer.logProbs.subarray(0, b));

@@ -68,7 +68,8 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   const nEnvs = Math.round(toNumber(config.n_envs ?? 1, 'n_envs'));
   const envKwargs = (config.env_kwargs as Record<string, unknown> | undefined) ?? {};
   const evalEpisodes = Math.round(toNumber(values['eval-episodes'] ?? config.n_eval_episodes ?? 10, '--eval-episodes'));
-  const evalFreq = values['eval-freq'] !== undefined ? Math.round(toNumber(values['eval-freq'], '--eval-freq')) : Number(config.eval_freq ?? 0);
+  const evalFreq =
+    values['eval-freq'] !== undefined ? Math.round(toNumber(values['eval-freq'], '--eval-freq')) : Number(config.eval_freq ?? 0);
   const hyperparameters = Object.fromEntries(Object.entries(config).filter(([k]) => !RUN_KEYS.includes(k)));
 
   const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as 'auto', { quiet: true });

@@ -43,7 +43,17 @@ describe('computeGae', () => {
     expect(Array.from(returns)).toEqual([1.75, 1.25, 1, 3, 2.5, 2, 2, 5]);
 
     // lastDones replaces the last step's dones: env1 ends after t3 → δ = 1 − 2 = −1
-    const withLast = computeGae({ rewards, values, dones, lastValues: [2, 8], lastDones: [0, 1], gamma, lambda: 0.5, nSteps: 4, numEnvs: 2 });
+    const withLast = computeGae({
+      rewards,
+      values,
+      dones,
+      lastValues: [2, 8],
+      lastDones: [0, 1],
+      gamma,
+      lambda: 0.5,
+      nSteps: 4,
+      numEnvs: 2,
+    });
     expect(withLast.advantages[7]).toBe(-1);
     expect(withLast.advantages[6]).toBe(-2);
   });

@@ -68,7 +68,15 @@ describe('NStepAccumulator', () => {
     const acc = new NStepAccumulator({ numEnvs, obsDim: 1, actionDim: 1, n, gamma });
     const out: number[][] = [];
     const sink = {
-      add: (o: ArrayLike<number>, a: ArrayLike<number> | number, r: number, no: ArrayLike<number>, te: boolean | number, tr: boolean | number, d?: number) => {
+      add: (
+        o: ArrayLike<number>,
+        a: ArrayLike<number> | number,
+        r: number,
+        no: ArrayLike<number>,
+        te: boolean | number,
+        tr: boolean | number,
+        d?: number,
+      ) => {
         out.push([o[0] as number, typeof a === 'number' ? a : (a[0] as number), r, no[0] as number, Number(te), Number(tr), d as number]);
       },
     };

@@ -123,9 +123,7 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
   /** Set the priorities of rows `indices` from their TD errors: `p = (|δ| + ε)^α`. */
   updatePriorities(indices: ArrayLike<number>, tdErrors: ArrayLike<number>): void {
     if (indices.length !== tdErrors.length) {
-      throw new RangeError(
-        `PrioritizedReplayBuffer.updatePriorities: ${indices.length} indices but ${tdErrors.length} TD errors`,
-      );
+      throw new RangeError(`PrioritizedReplayBuffer.updatePriorities: ${indices.length} indices but ${tdErrors.length} TD errors`);
     }
     const n = this.count;
     for (let j = 0; j < indices.length; j++) {

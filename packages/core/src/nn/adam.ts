@@ -110,7 +110,9 @@ export class Adam {
     for (let i = 0; i < grads.length; i++) {
       const g = grads[i] as tf.Tensor;
       if (g.size !== this.sizes[i]) {
-        throw new RangeError(`Adam.step: gradient ${i} has shape [${g.shape}] but variable ${this.variables[i]?.name} has [${this.variables[i]?.shape}]`);
+        throw new RangeError(
+          `Adam.step: gradient ${i} has shape [${g.shape}] but variable ${this.variables[i]?.name} has [${this.variables[i]?.shape}]`,
+        );
       }
     }
     this.t += 1;
@@ -135,8 +137,7 @@ export class Adam {
       return;
     }
     const kept = tf.tidy(() => {
-      let g: tf.Tensor1D =
-        grads.length === 1 ? tf.reshape(grads[0] as tf.Tensor, [-1]) : tf.concat(grads.map((x) => tf.reshape(x, [-1])));
+      let g: tf.Tensor1D = grads.length === 1 ? tf.reshape(grads[0] as tf.Tensor, [-1]) : tf.concat(grads.map((x) => tf.reshape(x, [-1])));
       let norm: tf.Scalar | undefined;
       if (this.maxGradNorm !== undefined) {
         const n = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
@@ -187,7 +188,9 @@ export class Adam {
       decay: this.decoupledWeightDecay && wd > 0 ? 1 - this.lr * wd : 1,
       maxGradNorm: this.maxGradNorm ?? 0,
     };
-    const outs = tf.engine().runKernel(ADAM_FLAT, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+    const outs = tf
+      .engine()
+      .runKernel(ADAM_FLAT, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
     for (let i = 0; i < n; i++) {
       (this.variables[i] as tf.Variable).assign(outs[i] as tf.Tensor);
       (outs[i] as tf.Tensor).dispose();

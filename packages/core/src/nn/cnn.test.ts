@@ -6,7 +6,15 @@ import { Adam, computeGradients } from './adam';
 import { Cnn } from './cnn';
 import { registerWasmKernels, splitFlat } from './wasm-kernels';
 
-function filterGrad(xv: Float32Array, xs: number[], fv: Float32Array, fs: number[], uv: Float32Array, stride: number, pad: 'valid' | 'same') {
+function filterGrad(
+  xv: Float32Array,
+  xs: number[],
+  fv: Float32Array,
+  fs: number[],
+  uv: Float32Array,
+  stride: number,
+  pad: 'valid' | 'same',
+) {
   return tf.tidy(() => {
     const x = tf.tensor4d(xv, xs as [number, number, number, number]);
     const f = tf.tensor4d(fv, fs as [number, number, number, number]);
@@ -83,7 +91,15 @@ describe('wasm gradient kernels', () => {
       [5, 6],
     ]);
     const idx = tf.tensor1d([2, 0, 2], 'int32');
-    const g = tf.grad((pp: tf.Tensor) => tf.sum(tf.mul(tf.gather(pp, idx), [[1, 10], [100, 1000], [2, 20]])))(p);
+    const g = tf.grad((pp: tf.Tensor) =>
+      tf.sum(
+        tf.mul(tf.gather(pp, idx), [
+          [1, 10],
+          [100, 1000],
+          [2, 20],
+        ]),
+      ),
+    )(p);
     expect(Array.from(g.dataSync())).toEqual([100, 1000, 0, 0, 3, 30]);
     tf.dispose([p, idx, g]);
   });
@@ -103,7 +119,16 @@ describe('Cnn', () => {
     const net = new Cnn({ inputShape: [84, 84, 4], outputDim: 6, inputScale: 1 / 255, rng: new Rng(0) });
     expect(net.featureDim).toBe(7 * 7 * 64);
     expect(net.trainableVariables.map((v) => v.shape)).toEqual([
-      [8, 8, 4, 32], [32], [4, 4, 32, 64], [64], [3, 3, 64, 64], [64], [3136, 512], [512], [512, 6], [6],
+      [8, 8, 4, 32],
+      [32],
+      [4, 4, 32, 64],
+      [64],
+      [3, 3, 64, 64],
+      [64],
+      [3136, 512],
+      [512],
+      [512, 6],
+      [6],
     ]);
     const x = tf.zeros([2, 84, 84, 4]) as tf.Tensor4D;
     const y = net.apply(x);

@@ -40,9 +40,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
           const wy = randn(rng, [5, 7]);
           const ref = (aa: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) => {
             const z = tf.add(tf.matMul(aa, bb, transA, false), cc);
-            return tf.sum(tf.mul(denseDefaultGrad(z as tf.Tensor2D, tf.eye(7) as tf.Tensor2D, tf.zeros([7]) as tf.Tensor1D, activation), wy));
+            return tf.sum(
+              tf.mul(denseDefaultGrad(z as tf.Tensor2D, tf.eye(7) as tf.Tensor2D, tf.zeros([7]) as tf.Tensor1D, activation), wy),
+            );
           };
-          const got = (aa: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) => tf.sum(tf.mul(gemm(aa as tf.Tensor2D, bb as tf.Tensor2D, { transA, bias: cc, biasPerRow, activation }), wy));
+          const got = (aa: tf.Tensor, bb: tf.Tensor, cc: tf.Tensor) =>
+            tf.sum(tf.mul(gemm(aa as tf.Tensor2D, bb as tf.Tensor2D, { transA, bias: cc, biasPerRow, activation }), wy));
           const before = tf.memory().numTensors;
           const g = tf.grads(got)([a, b, bias]);
           const r = tf.grads(ref)([a, b, bias]);
@@ -52,7 +55,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
             expect(maxAbsDiff(x, r[i] as tf.Tensor)).toBeLessThan(1e-5);
           });
           const v = gemm(a, b, { transA, bias, biasPerRow, activation });
-          const rv = tf.tidy(() => denseDefaultGrad(tf.add(tf.matMul(a, b, transA, false), bias) as tf.Tensor2D, tf.eye(7) as tf.Tensor2D, tf.zeros([7]) as tf.Tensor1D, activation));
+          const rv = tf.tidy(() =>
+            denseDefaultGrad(
+              tf.add(tf.matMul(a, b, transA, false), bias) as tf.Tensor2D,
+              tf.eye(7) as tf.Tensor2D,
+              tf.zeros([7]) as tf.Tensor1D,
+              activation,
+            ),
+          );
           expect(maxAbsDiff(v, rv)).toBeLessThan(1e-6);
           tf.dispose([a, b, bias, wy, v, rv, ...g, ...r]);
         }
@@ -79,8 +89,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
           expect(maxAbsDiff(gFast[i] as tf.Tensor, gRef[i] as tf.Tensor)).toBeLessThan(1e-4);
         }
         // inputGrad: false gives the same weight gradients.
-        const gNoX = tf.grads((ww: tf.Tensor, bb: tf.Tensor) =>
-          tf.sum(tf.mul(dense(x, ww as tf.Tensor2D, bb as tf.Tensor1D, act, { inputGrad: false }), up)) as tf.Scalar,
+        const gNoX = tf.grads(
+          (ww: tf.Tensor, bb: tf.Tensor) =>
+            tf.sum(tf.mul(dense(x, ww as tf.Tensor2D, bb as tf.Tensor1D, act, { inputGrad: false }), up)) as tf.Scalar,
         )([w, b]);
         expect(maxAbsDiff(gNoX[0] as tf.Tensor, gRef[1] as tf.Tensor)).toBeLessThan(1e-4);
         expect(maxAbsDiff(gNoX[1] as tf.Tensor, gRef[2] as tf.Tensor)).toBeLessThan(1e-4);
@@ -106,7 +117,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const stackLoss = (...a: tf.Tensor[]) => {
         const xx = (inputGrad ? a[0] : x) as tf.Tensor2D;
         const ps = inputGrad ? a.slice(1) : a;
-        const layers = [0, 1, 2].map((l) => ({ w: ps[2 * l] as tf.Tensor2D, b: ps[2 * l + 1] as tf.Tensor1D, activation: acts[l] as Activation }));
+        const layers = [0, 1, 2].map((l) => ({
+          w: ps[2 * l] as tf.Tensor2D,
+          b: ps[2 * l + 1] as tf.Tensor1D,
+          activation: acts[l] as Activation,
+        }));
         return tf.sum(tf.mul(denseStack(xx, layers, { inputGrad }), up)) as tf.Scalar;
       };
       const refLoss = (...a: tf.Tensor[]) => {

@@ -297,12 +297,7 @@ export function dense(
 }
 
 /** The same layer with tfjs's default gradients (reference for tests and benchmarks). */
-export function denseDefaultGrad(
-  x: tf.Tensor2D,
-  w: tf.Tensor2D,
-  b: tf.Tensor1D,
-  activation: Activation = 'identity',
-): tf.Tensor2D {
+export function denseDefaultGrad(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation = 'identity'): tf.Tensor2D {
   return tf.tidy(() => activate(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, activation));
 }
 

@@ -143,7 +143,8 @@ describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
       const w = randomTensor([6, 5], rng) as tf.Tensor2D;
       const b = randomTensor([5], rng) as tf.Tensor1D;
       const wy = randomTensor([9, 5], rng);
-      const f = (fwd: typeof denseForward) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(fwd(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation), wy));
+      const f = (fwd: typeof denseForward) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(fwd(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation), wy));
       const got = tf.grads(f(denseForward))([x, w, b]);
       const ref = tf.grads(f(denseDefaultGrad))([x, w, b]);
       got.forEach((g, i) => expect(maxAbsDiff(g, ref[i] as tf.Tensor)).toBeLessThan(1e-5));
@@ -152,7 +153,9 @@ describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
     // aᵀ read in place: the gradient with respect to a comes back in a's own layout.
     const a = randomTensor([6, 9], rng) as tf.Tensor2D;
     const bm = randomTensor([6, 4], rng) as tf.Tensor2D;
-    const [ga, gb] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(tf.engine().runKernel(GEMM, { a: aa, b: bb }, { transA: true, act: 2 }) as tf.Tensor)))([a, bm]);
+    const [ga, gb] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) =>
+      tf.sum(tf.square(tf.engine().runKernel(GEMM, { a: aa, b: bb }, { transA: true, act: 2 }) as tf.Tensor)),
+    )([a, bm]);
     const [ra, rb] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(tf.tanh(tf.matMul(aa, bb, true, false)))))([a, bm]);
     expect(maxAbsDiff(ga as tf.Tensor, ra as tf.Tensor)).toBeLessThan(1e-5);
     expect(maxAbsDiff(gb as tf.Tensor, rb as tf.Tensor)).toBeLessThan(1e-5);
@@ -179,13 +182,7 @@ describe('WebAssembly SIMD heap kernels (wasm backend)', () => {
   });
 
   it('Adam: the SIMD single-kernel update follows the tf-op update on a 66k-parameter model (clipping, L2)', () => {
-    const shapes = [
-      [8, 256],
-      [256],
-      [256, 255],
-      [255],
-      [255, 3],
-    ];
+    const shapes = [[8, 256], [256], [256, 255], [255], [255, 3]];
     const run = (fusedKernel: 'auto' | false) => {
       const r = new Rng(11);
       const vars = shapes.map((s) => tf.variable(randomTensor(s, r)));

@@ -14,7 +14,19 @@ export interface HeapKernels {
   act_grad_colsum(dy: number, y: number, rows: number, cols: number, dz: number, db: number, kind: number): void;
   sumsq(x: number, n: number): number;
   transpose(x: number, rows: number, cols: number, out: number): void;
-  gemm(a: number, ars: number, acs: number, b: number, c: number, R: number, Q: number, N: number, bias: number, brow: number, act: number): void;
+  gemm(
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    c: number,
+    R: number,
+    Q: number,
+    N: number,
+    bias: number,
+    brow: number,
+    act: number,
+  ): void;
   adam(
     g: number,
     p: number,
@@ -102,7 +114,11 @@ export const ACT_GRAD_KIND: Readonly<Record<string, number>> = { identity: 0, re
 /** tfjs kernel name of the fused activation gradient + bias gradient. */
 export const ACT_GRAD_COLSUM = 'TfrlActGradColSum';
 
-function actGradColSumWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend; attrs: Record<string, unknown> }): tf.TensorInfo[] {
+function actGradColSumWasm({
+  inputs,
+  backend,
+  attrs,
+}: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend; attrs: Record<string, unknown> }): tf.TensorInfo[] {
   const dy = inputs.dy as tf.TensorInfo;
   const y = inputs.y as tf.TensorInfo;
   const [rows, cols] = dy.shape as [number, number];
@@ -110,7 +126,15 @@ function actGradColSumWasm({ inputs, backend, attrs }: { inputs: Record<string, 
   if (k === null) throw new Error(`${ACT_GRAD_COLSUM}: the wasm SIMD heap kernels are not available`);
   const dz = backend.makeOutput([rows, cols], 'float32');
   const db = backend.makeOutput([cols], 'float32');
-  k.act_grad_colsum(heapOffset(backend, dy), heapOffset(backend, y), rows, cols, heapOffset(backend, dz), heapOffset(backend, db), attrs.kind as number);
+  k.act_grad_colsum(
+    heapOffset(backend, dy),
+    heapOffset(backend, y),
+    rows,
+    cols,
+    heapOffset(backend, dz),
+    heapOffset(backend, db),
+    attrs.kind as number,
+  );
   return [dz, db];
 }
 
@@ -135,7 +159,11 @@ export const GEMM = 'TfrlGemm';
  * [R, Q] or, with transA, the transpose of a [Q, R]; b [Q, N]; bias [N], or [R] with biasPerRow;
  * act by `ACT_GRAD_KIND` number.
  */
-function gemmWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend; attrs: Record<string, unknown> }): tf.TensorInfo {
+function gemmWasm({
+  inputs,
+  backend,
+  attrs,
+}: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeapBackend; attrs: Record<string, unknown> }): tf.TensorInfo {
   const a = inputs.a as tf.TensorInfo;
   const b = inputs.b as tf.TensorInfo;
   const bias = inputs.bias;
@@ -152,7 +180,19 @@ function gemmWasm({ inputs, backend, attrs }: { inputs: Record<string, tf.Tensor
   const c = backend.makeOutput([R, N], 'float32');
   const [ars, acs] = transA ? [1, R] : [Q, 1];
   const biasAt = bias === undefined ? -1 : heapOffset(backend, bias);
-  k.gemm(heapOffset(backend, a), ars, acs, heapOffset(backend, b), heapOffset(backend, c), R, Q, N, biasAt, biasPerRow ? 1 : 0, (attrs.act as number | undefined) ?? 0);
+  k.gemm(
+    heapOffset(backend, a),
+    ars,
+    acs,
+    heapOffset(backend, b),
+    heapOffset(backend, c),
+    R,
+    Q,
+    N,
+    biasAt,
+    biasPerRow ? 1 : 0,
+    (attrs.act as number | undefined) ?? 0,
+  );
   return c;
 }
 

@@ -44,7 +44,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       c.copyFrom(new Mlp({ inputDim: 4, hiddenSizes: [8, 6], outputDim: 2, rng: new Rng(4), name: 'tmp' }));
       expect(() => a.apply(tf.zeros([2, 3]) as tf.Tensor2D)).toThrow(/expected input \[batch, 4\]/);
       expect(() => new Mlp({ inputDim: 4, hiddenSizes: [0], outputDim: 1, rng: new Rng(0) })).toThrow(/hiddenSizes\[0\]/);
-      expect(() => new Mlp({ inputDim: 4, hiddenSizes: [], outputDim: 1, activation: 'gelu' as never, rng: new Rng(0) })).toThrow(/activation must be one of/);
+      expect(() => new Mlp({ inputDim: 4, hiddenSizes: [], outputDim: 1, activation: 'gelu' as never, rng: new Rng(0) })).toThrow(
+        /activation must be one of/,
+      );
       tf.dispose([x, ya, yb, yc, yc2, ...Object.values(w)]);
       a.dispose();
       b.dispose();
@@ -110,7 +112,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('applyHost / forwardHost: the same function on the host, refreshed after the weights change', () => {
       const rng = new Rng(4);
       // Both host paths: the SIMD kernel on a private heap (when on) and plain JavaScript.
-      for (const [kernel, activation] of [true, false].flatMap((k) => (['tanh', 'relu', 'elu', 'leaky_relu', 'sigmoid', 'identity'] as const).map((a) => [k, a] as const))) {
+      for (const [kernel, activation] of [true, false].flatMap((k) =>
+        (['tanh', 'relu', 'elu', 'leaky_relu', 'sigmoid', 'identity'] as const).map((a) => [k, a] as const),
+      )) {
         setHostForwardKernel(kernel);
         const net = new Mlp({ inputDim: 5, hiddenSizes: [7, 6], outputDim: 3, activation, init: 'glorot', rng });
         const xs = Float32Array.from({ length: 4 * 5 }, () => rng.normal(0, 1));
@@ -175,7 +179,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const f2 = () => tf.sum(m.apply(x)) as tf.Scalar;
       const g1 = tf.variableGrads(f1, m.trainableVariables);
       const g2 = tf.variableGrads(f2, m.trainableVariables);
-      for (const v of m.trainableVariables) expect(maxDiff(g1.grads[v.name] as tf.Tensor, g2.grads[v.name] as tf.Tensor)).toBeLessThan(1e-5);
+      for (const v of m.trainableVariables)
+        expect(maxDiff(g1.grads[v.name] as tf.Tensor, g2.grads[v.name] as tf.Tensor)).toBeLessThan(1e-5);
       const noHidden = new Mlp({ inputDim: 3, hiddenSizes: [], outputDim: 2, rng, name: 'nh' });
       expect(noHidden.lastHiddenDim).toBe(3);
       expect(maxDiff(noHidden.applyWithHidden(x).hidden, x)).toBe(0);

@@ -244,7 +244,19 @@ export class Mlp {
     this.layers.forEach((l, i) => {
       const outAt = hp.bufAt[i % 2] as number;
       const outDim = l.b.shape[0] as number;
-      kernels.gemm(4 * inAt, inDim, 1, 4 * (hp.wAt[i] as number), 4 * outAt, rows, inDim, outDim, 4 * (hp.bAt[i] as number), 0, ACT_GRAD_KIND[l.activation] as number);
+      kernels.gemm(
+        4 * inAt,
+        inDim,
+        1,
+        4 * (hp.wAt[i] as number),
+        4 * outAt,
+        rows,
+        inDim,
+        outDim,
+        4 * (hp.bAt[i] as number),
+        0,
+        ACT_GRAD_KIND[l.activation] as number,
+      );
       inAt = outAt;
       inDim = outDim;
     });
@@ -374,7 +386,14 @@ export class ActorCriticMlp {
         outputGain: options.gain,
         name: `${name}/trunk`,
       });
-      this.actor = new Mlp({ ...common, inputDim: last, hiddenSizes: [], outputDim: options.actionDim, outputGain: actorGain, name: `${name}/pi` });
+      this.actor = new Mlp({
+        ...common,
+        inputDim: last,
+        hiddenSizes: [],
+        outputDim: options.actionDim,
+        outputGain: actorGain,
+        name: `${name}/pi`,
+      });
       this.critic = new Mlp({ ...common, inputDim: last, hiddenSizes: [], outputDim: 1, outputGain: criticGain, name: `${name}/vf` });
     } else {
       this.trunk = undefined;
@@ -422,7 +441,11 @@ export class ActorCriticMlp {
       }
       const { hidden, out } = this.actor.applyWithHidden(x, options);
       // The latent may be the input itself (no hidden layer): return a copy the tidy may hand out.
-      return { logitsOrMean: out, value: tf.reshape(this.critic.apply(x, options), [-1]) as tf.Tensor1D, latentPi: hidden === x ? tf.clone(x) : hidden };
+      return {
+        logitsOrMean: out,
+        value: tf.reshape(this.critic.apply(x, options), [-1]) as tf.Tensor1D,
+        latentPi: hidden === x ? tf.clone(x) : hidden,
+      };
     });
   }
 

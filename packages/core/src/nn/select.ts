@@ -9,7 +9,9 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function selectByAction(q: tf.Tensor2D, actions: tf.Tensor1D): tf.Tensor1D {
   if (q.rank !== 2 || actions.rank !== 1 || actions.shape[0] !== q.shape[0]) {
-    throw new RangeError(`selectByAction: expected q [batch, nActions] and actions [batch]; got q [${q.shape}], actions [${actions.shape}]`);
+    throw new RangeError(
+      `selectByAction: expected q [batch, nActions] and actions [batch]; got q [${q.shape}], actions [${actions.shape}]`,
+    );
   }
   return tf.tidy(() => {
     const idx = actions.dtype === 'int32' ? actions : tf.cast(actions, 'int32');

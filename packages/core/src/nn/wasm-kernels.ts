@@ -44,7 +44,9 @@ export function splitFlat(x: tf.Tensor1D, shapes: readonly number[][]): tf.Tenso
     throw new RangeError(`splitFlat: expected a flat vector of ${total} values, got shape [${x.shape}]`);
   }
   if (tf.getBackend() === 'wasm' && x.dtype === 'float32' && tf.getKernel(SPLIT_FLAT, 'wasm')) {
-    return tf.engine().runKernel(SPLIT_FLAT, { x }, { shapes: shapes.map((s) => [...s]) } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+    return tf
+      .engine()
+      .runKernel(SPLIT_FLAT, { x }, { shapes: shapes.map((s) => [...s]) } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
   }
   return tf.tidy(() => {
     let offset = 0;
@@ -115,20 +117,38 @@ function conv2DBackpropFilterWasm({ inputs, backend, attrs }: KernelArgs): tf.Te
   try {
     let xp = x;
     if (top || bottom || left || right) {
-      xp = run('PadV2', backend, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+      xp = run(
+        'PadV2',
+        backend,
+        { x },
+        {
+          paddings: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
       temps.push(xp);
     }
     const xt = run('Transpose', backend, { x: xp }, { perm: [3, 1, 2, 0] }); // [ci, Hp, Wp, n]
     temps.push(xt);
     const ft = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, n, co]
     temps.push(ft);
-    let g = run('Conv2D', backend, { x: xt, filter: ft }, {
-      strides: [1, 1],
-      pad: 'valid',
-      dataFormat: 'NHWC',
-      dilations: [info.strideHeight, info.strideWidth],
-      dimRoundingMode: undefined,
-    }); // [ci, >=kh, >=kw, co]
+    let g = run(
+      'Conv2D',
+      backend,
+      { x: xt, filter: ft },
+      {
+        strides: [1, 1],
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: [info.strideHeight, info.strideWidth],
+        dimRoundingMode: undefined,
+      },
+    ); // [ci, >=kh, >=kw, co]
     temps.push(g);
     if (g.shape[1] !== kh || g.shape[2] !== kw) {
       g = run('Slice', backend, { x: g }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
@@ -211,7 +231,11 @@ function adamFlatWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
     const hb = backend as unknown as WasmHeapBackend;
     const at = (t: tf.TensorInfo) => heapOffset(hb, t);
     let sq = 0;
-    for (const g of gIn) sq += simd.sumsq(at(g), g.shape.reduce((x, y) => x * y, 1));
+    for (const g of gIn)
+      sq += simd.sumsq(
+        at(g),
+        g.shape.reduce((x, y) => x * y, 1),
+      );
     const norm = Math.sqrt(sq);
     (backend.typedArrayFromHeap(normOut) as Float32Array)[0] = norm;
     const scale = a.maxGradNorm > 0 ? Math.min(1, a.maxGradNorm / (norm + 1e-6)) : 1;
@@ -221,7 +245,23 @@ function adamFlatWasm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
       const g = gIn[i] as tf.TensorInfo;
       const len = g.shape.reduce((x, y) => x * y, 1);
       const b = off * 4;
-      simd.adam(at(g), at(pIn[i] as tf.TensorInfo), at(pOut[i] as tf.TensorInfo), m + b, mo + b, v + b, vo + b, len, scale, a.l2, a.decay, 1 - a.beta1, 1 - a.beta2, a.stepSize, a.epsHat);
+      simd.adam(
+        at(g),
+        at(pIn[i] as tf.TensorInfo),
+        at(pOut[i] as tf.TensorInfo),
+        m + b,
+        mo + b,
+        v + b,
+        vo + b,
+        len,
+        scale,
+        a.l2,
+        a.decay,
+        1 - a.beta1,
+        1 - a.beta2,
+        a.stepSize,
+        a.epsHat,
+      );
       off += len;
     }
     return [...pOut, mOut, vOut, normOut];

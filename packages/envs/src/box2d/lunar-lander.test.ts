@@ -192,7 +192,7 @@ describe('LunarLander-v3 physics invariants', () => {
     const mass = LANDER_DENSITY * area;
     cx /= 3 * area2;
     cy /= 3 * area2;
-    expect(area).toBeCloseTo((34 * 27 - 2 * (3 * 17) / 2) / (SCALE * SCALE), 12);
+    expect(area).toBeCloseTo((34 * 27 - (2 * (3 * 17)) / 2) / (SCALE * SCALE), 12);
     expect(hull.getMass()).toBeCloseTo(mass, 12);
     const c = hull.getLocalCenter();
     expect(c.x).toBeCloseTo(cx, 12);

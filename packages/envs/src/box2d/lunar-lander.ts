@@ -125,8 +125,10 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
     this.enableWind = opts.enableWind ?? false;
     this.windPower = opts.windPower ?? 15.0;
     this.turbulencePower = opts.turbulencePower ?? 1.5;
-    if (typeof this.continuous !== 'boolean') throw new TypeError(`LunarLander: continuous must be a boolean, got ${String(this.continuous)}`);
-    if (typeof this.enableWind !== 'boolean') throw new TypeError(`LunarLander: enable_wind must be a boolean, got ${String(this.enableWind)}`);
+    if (typeof this.continuous !== 'boolean')
+      throw new TypeError(`LunarLander: continuous must be a boolean, got ${String(this.continuous)}`);
+    if (typeof this.enableWind !== 'boolean')
+      throw new TypeError(`LunarLander: enable_wind must be a boolean, got ${String(this.enableWind)}`);
     if (typeof this.gravity !== 'number' || !(this.gravity > -12.0 && this.gravity < 0.0)) {
       throw new RangeError(`LunarLander: gravity (current value: ${String(this.gravity)}) must be between -12 and 0`);
     }
@@ -143,7 +145,9 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
     }
     if ((this.turbulencePower < 0 || this.turbulencePower > 2) && !warnedTurbulence) {
       warnedTurbulence = true;
-      console.warn(`LunarLander: turbulence_power value is recommended to be between 0.0 and 2.0, (current value: ${this.turbulencePower})`);
+      console.warn(
+        `LunarLander: turbulence_power value is recommended to be between 0.0 and 2.0, (current value: ${this.turbulencePower})`,
+      );
     }
     this.actionSpace = this.continuous ? new SpaceBox({ low: -1, high: 1, shape: [2] }) : new Discrete(4);
   }
@@ -169,10 +173,12 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
     const height = new Float64Array(CHUNKS + 1);
     if (o.terrainHeights !== undefined) {
       const th = o.terrainHeights;
-      if (th.length !== CHUNKS + 1) throw new RangeError(`${this.id}: reset option terrainHeights needs ${CHUNKS + 1} numbers, got ${th.length}`);
+      if (th.length !== CHUNKS + 1)
+        throw new RangeError(`${this.id}: reset option terrainHeights needs ${CHUNKS + 1} numbers, got ${th.length}`);
       for (let i = 0; i <= CHUNKS; i++) {
         const v = th[i] as number;
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${this.id}: terrainHeights[${i}] must be a finite number, got ${String(v)}`);
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          throw new TypeError(`${this.id}: terrainHeights[${i}] must be a finite number, got ${String(v)}`);
         height[i] = v;
       }
     } else {
@@ -222,7 +228,9 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
     if (o.initialForce !== undefined) {
       const f = o.initialForce;
       if (f.length !== 2 || !Number.isFinite(f[0]) || !Number.isFinite(f[1])) {
-        throw new RangeError(`${this.id}: reset option initialForce must be two finite numbers [fx, fy], got ${JSON.stringify(Array.from(f))}`);
+        throw new RangeError(
+          `${this.id}: reset option initialForce must be two finite numbers [fx, fy], got ${JSON.stringify(Array.from(f))}`,
+        );
       }
       fx = f[0] as number;
       fy = f[1] as number;
@@ -279,7 +287,8 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
 
   private checkIdx(name: string, v: unknown): number | undefined {
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${this.id}: reset option ${name} must be an integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new TypeError(`${this.id}: reset option ${name} must be an integer, got ${String(v)}`);
     return v;
   }
 

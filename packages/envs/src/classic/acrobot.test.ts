@@ -15,7 +15,9 @@ describe('AcrobotEnv', () => {
   it('has Gymnasium spaces and registration', () => {
     const env = make('Acrobot-v1');
     expect(String(env.actionSpace)).toBe('Discrete(3)');
-    expect(String(env.observationSpace)).toBe('Box([-1.0 -1.0 -1.0 -1.0 -12.566371 -28.274334], [1.0 1.0 1.0 1.0 12.566371 28.274334], (6,), float32)');
+    expect(String(env.observationSpace)).toBe(
+      'Box([-1.0 -1.0 -1.0 -1.0 -12.566371 -28.274334], [1.0 1.0 1.0 1.0 12.566371 28.274334], (6,), float32)',
+    );
     expect(env.spec).toMatchObject({ maxEpisodeSteps: 500, rewardThreshold: -100, kwargs: { bookOrNips: 'book' } });
   });
 

@@ -40,7 +40,8 @@ function dsdt(t1: number, t2: number, d1t: number, d2t: number, a: number, nips:
   const d1 = M1 * LC1 ** 2 + M2 * (L1 ** 2 + LC2 ** 2 + 2 * L1 * LC2 * cos2) + I1 + I2;
   const d2 = M2 * (LC2 ** 2 + L1 * LC2 * cos2) + I2;
   const phi2 = M2 * LC2 * G * Math.cos(t1 + t2 - PI / 2.0);
-  const phi1 = -M2 * L1 * LC2 * (d2t * d2t) * sin2 - 2 * M2 * L1 * LC2 * d2t * d1t * sin2 + (M1 * LC1 + M2 * L1) * G * Math.cos(t1 - PI / 2) + phi2;
+  const phi1 =
+    -M2 * L1 * LC2 * (d2t * d2t) * sin2 - 2 * M2 * L1 * LC2 * d2t * d1t * sin2 + (M1 * LC1 + M2 * L1) * G * Math.cos(t1 - PI / 2) + phi2;
   let dd2: number;
   if (nips) dd2 = (a + (d2 / d1) * phi1 - phi2) / (M2 * LC2 ** 2 + I2 - (d2 * d2) / d1);
   else dd2 = (a + (d2 / d1) * phi1 - M2 * L1 * LC2 * (d1t * d1t) * sin2 - phi2) / (M2 * LC2 ** 2 + I2 - (d2 * d2) / d1);

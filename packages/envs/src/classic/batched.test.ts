@@ -1,14 +1,7 @@
 import { Rng, SyncVecEnv, type VecEnv } from '@tfrl/core';
 import { describe, expect, it } from 'vitest';
 import { makeVec } from '../registry';
-import {
-  AcrobotVecEnv,
-  CartPoleVecEnv,
-  ClassicVecEnv,
-  MountainCarContinuousVecEnv,
-  MountainCarVecEnv,
-  PendulumVecEnv,
-} from './batched';
+import { AcrobotVecEnv, CartPoleVecEnv, ClassicVecEnv, MountainCarContinuousVecEnv, MountainCarVecEnv, PendulumVecEnv } from './batched';
 import { vecSnapshot } from './vec-snapshot.testutil';
 
 interface Spec {
@@ -185,7 +178,9 @@ describe('ClassicVecEnv semantics', () => {
     expect(() => pend.step(new Float32Array([2, -2.01]))).toThrow(/Pendulum-v1 \(batched\): action value -2\.0\d* at index 1 \(env 1\)/);
     const acro = new AcrobotVecEnv(2, { seed: 0 });
     acro.reset();
-    expect(() => acro.step(new Int32Array([3, 0]))).toThrow(/Acrobot-v1 \(batched\): action 3 at index 0 \(env 0\) is not in Discrete\(3\)/);
+    expect(() => acro.step(new Int32Array([3, 0]))).toThrow(
+      /Acrobot-v1 \(batched\): action 3 at index 0 \(env 0\) is not in Discrete\(3\)/,
+    );
   });
 
   it('makeVec picks batched by default, sync on request or with wrappers, and refuses impossible requests', () => {
@@ -193,7 +188,9 @@ describe('ClassicVecEnv semantics', () => {
     expect(fmt(makeVec('Acrobot-v1', 2))).toBe('AcrobotVecEnv');
     expect(fmt(makeVec('Acrobot-v1', 2, { vectorization: 'sync' }))).toBe('SyncVecEnv');
     expect(fmt(makeVec('Acrobot-v1', 2, { wrappers: [(e) => e] }))).toBe('SyncVecEnv');
-    expect(() => makeVec('Acrobot-v1', 2, { vectorization: 'batched', wrappers: [(e) => e] })).toThrow(/wrappers need vectorization: 'sync'/);
+    expect(() => makeVec('Acrobot-v1', 2, { vectorization: 'batched', wrappers: [(e) => e] })).toThrow(
+      /wrappers need vectorization: 'sync'/,
+    );
     expect(() => makeVec('CartPole-v1', 2, { vectorization: 'gpu' as 'sync' })).toThrow(/vectorization must be/);
     expect(() => makeVec('CartPole-v1', 2, { kwargs: { nope: 1 } })).toThrow(/no kwarg 'nope'/);
     const mc = makeVec('MountainCar-v0', 1, { kwargs: { goalVelocity: 0.02 } }) as MountainCarVecEnv;

@@ -53,7 +53,8 @@ export interface ClassicVecEnvBuffers {
 }
 
 function checkNumber(id: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${id} (batched): ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new TypeError(`${id} (batched): ${name} must be a finite number, got ${String(v)}`);
   return v;
 }
 
@@ -98,8 +99,10 @@ export abstract class ClassicVecEnv implements VecEnv {
     opts: BatchedVecEnvOptions,
     buffers?: ClassicVecEnvBuffers,
   ) {
-    if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new RangeError(`${new.target.name}: numEnvs must be a positive integer, got ${numEnvs}`);
-    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new TypeError(`${new.target.name}: seed must be an integer, got ${String(opts.seed)}`);
+    if (!Number.isInteger(numEnvs) || numEnvs <= 0)
+      throw new RangeError(`${new.target.name}: numEnvs must be a positive integer, got ${numEnvs}`);
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed))
+      throw new TypeError(`${new.target.name}: seed must be an integer, got ${String(opts.seed)}`);
     const n = numEnvs;
     this.numEnvs = n;
     this.obsDim = dims.obsDim;
@@ -194,7 +197,9 @@ export abstract class ClassicVecEnv implements VecEnv {
         const a = Math.fround(actions[i] as number);
         const j = i % d;
         if (!(a >= (box.low[j] as number) && a <= (box.high[j] as number))) {
-          throw new RangeError(`${this.id} (batched): action value ${actions[i]} at index ${i} (env ${Math.floor(i / d)}) is not in ${space}`);
+          throw new RangeError(
+            `${this.id} (batched): action value ${actions[i]} at index ${i} (env ${Math.floor(i / d)}) is not in ${space}`,
+          );
         }
       }
     }

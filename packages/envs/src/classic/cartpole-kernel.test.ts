@@ -59,7 +59,8 @@ describe('CartPoleVecEnv WebAssembly SIMD kernel', () => {
         const sw = vecSnapshot(rw);
         const sj = vecSnapshot(rj);
         if (JSON.stringify(sw) !== JSON.stringify(sj)) expect({ t, ...sw }).toEqual({ t, ...sj });
-        if (t % 97 === 0 && JSON.stringify(bits(w.state)) !== JSON.stringify(bits(j.state))) expect({ t, s: Array.from(w.state) }).toEqual({ t, s: Array.from(j.state) });
+        if (t % 97 === 0 && JSON.stringify(bits(w.state)) !== JSON.stringify(bits(j.state)))
+          expect({ t, s: Array.from(w.state) }).toEqual({ t, s: Array.from(j.state) });
         for (let i = 0; i < n; i++) ends += sw.episodes[i] ? 1 : 0;
       }
       expect(bits(w.state)).toEqual(bits(j.state));

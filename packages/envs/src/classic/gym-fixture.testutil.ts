@@ -77,12 +77,16 @@ export function describeGymFixture(id: string, file: string, opts: CompareOption
           });
           const o = c.obs[t] as number[];
           o.forEach((v, j) => {
-            if (!(Math.abs((r.obs[j] as number) - v) <= tol)) throw new Error(`${c.name}: step ${t} obs[${j}] = ${r.obs[j]}, Gymnasium ${v}`);
+            if (!(Math.abs((r.obs[j] as number) - v) <= tol))
+              throw new Error(`${c.name}: step ${t} obs[${j}] = ${r.obs[j]}, Gymnasium ${v}`);
           });
           const rr = c.reward[t] as number;
-          if (!(Math.abs(r.reward - rr) <= (opts.rewardTol ?? tol))) throw new Error(`${c.name}: step ${t} reward ${r.reward}, Gymnasium ${rr}`);
+          if (!(Math.abs(r.reward - rr) <= (opts.rewardTol ?? tol)))
+            throw new Error(`${c.name}: step ${t} reward ${r.reward}, Gymnasium ${rr}`);
           if (r.terminated !== c.terminated[t] || r.truncated !== c.truncated[t]) {
-            throw new Error(`${c.name}: step ${t} terminated/truncated ${r.terminated}/${r.truncated}, Gymnasium ${c.terminated[t]}/${c.truncated[t]}`);
+            throw new Error(
+              `${c.name}: step ${t} terminated/truncated ${r.terminated}/${r.truncated}, Gymnasium ${c.terminated[t]}/${c.truncated[t]}`,
+            );
           }
         });
         if (process.env.TFRL_FIXTURE_DEBUG) console.log(`${id} ${c.name}: max |state - Gymnasium| = ${maxDev.toExponential(2)}`);

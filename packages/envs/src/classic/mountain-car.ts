@@ -130,6 +130,14 @@ export function renderMountainCar(pos: number, goalPosition: number): RgbFrame {
   const flagY1 = Math.trunc(height(goalPosition) * scale);
   const flagY2 = flagY1 + 50;
   drawLine(frame, flagX, row(flagY1), flagX, row(flagY2), [0, 0, 0]);
-  fillPolygon(frame, [[flagX, row(flagY2)], [flagX, row(flagY2 - 10)], [flagX + 25, row(flagY2 - 5)]], [204, 204, 0]);
+  fillPolygon(
+    frame,
+    [
+      [flagX, row(flagY2)],
+      [flagX, row(flagY2 - 10)],
+      [flagX + 25, row(flagY2 - 5)],
+    ],
+    [204, 204, 0],
+  );
   return frame;
 }

@@ -19,8 +19,8 @@ describe('PendulumEnv', () => {
 
   it('normalises angles with a floored modulo as Python', () => {
     expect(angleNormalize(0)).toBe(0);
-    expect(angleNormalize(3 * Math.PI / 2)).toBeCloseTo(-Math.PI / 2, 12);
-    expect(angleNormalize(-3 * Math.PI / 2)).toBeCloseTo(Math.PI / 2, 12);
+    expect(angleNormalize((3 * Math.PI) / 2)).toBeCloseTo(-Math.PI / 2, 12);
+    expect(angleNormalize((-3 * Math.PI) / 2)).toBeCloseTo(Math.PI / 2, 12);
     expect(angleNormalize(-7)).toBeCloseTo(-7 + 2 * Math.PI, 12);
   });
 

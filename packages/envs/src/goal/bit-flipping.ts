@@ -43,7 +43,8 @@ export class BitFlippingEnv extends BaseEnv<BitFlippingObs, number> {
     const n = opts.nBits ?? 10;
     if (!Number.isInteger(n) || n <= 0) throw new RangeError(`BitFlipping: nBits must be a positive integer, got ${String(n)}`);
     const maxSteps = opts.maxSteps ?? n;
-    if (!Number.isInteger(maxSteps) || maxSteps <= 0) throw new RangeError(`BitFlipping: maxSteps must be a positive integer, got ${String(maxSteps)}`);
+    if (!Number.isInteger(maxSteps) || maxSteps <= 0)
+      throw new RangeError(`BitFlipping: maxSteps must be a positive integer, got ${String(maxSteps)}`);
     this.nBits = n;
     this.goalDim = n;
     this.maxSteps = maxSteps;
@@ -62,7 +63,9 @@ export class BitFlippingEnv extends BaseEnv<BitFlippingObs, number> {
   private readBits(v: unknown, what: string): Float32Array {
     const a = v as ArrayLike<number>;
     if (!(Array.isArray(v) || ArrayBuffer.isView(v)) || a.length !== this.nBits || !Array.from(a).every((x) => x === 0 || x === 1)) {
-      throw new RangeError(`${this.id}: ${what} must be ${this.nBits} zeros and ones, got ${JSON.stringify(Array.from((a ?? []) as ArrayLike<number>))}`);
+      throw new RangeError(
+        `${this.id}: ${what} must be ${this.nBits} zeros and ones, got ${JSON.stringify(Array.from((a ?? []) as ArrayLike<number>))}`,
+      );
     }
     return Float32Array.from(a);
   }
@@ -71,7 +74,9 @@ export class BitFlippingEnv extends BaseEnv<BitFlippingObs, number> {
   computeReward(achieved: ArrayLike<number>, desired: ArrayLike<number>, _info?: unknown): Float32Array {
     const n = this.nBits;
     if (achieved.length !== desired.length || achieved.length % n !== 0) {
-      throw new RangeError(`${this.id}: computeReward needs achieved and desired of equal length, a multiple of ${n} (rows of ${n} bits); got ${achieved.length} and ${desired.length}`);
+      throw new RangeError(
+        `${this.id}: computeReward needs achieved and desired of equal length, a multiple of ${n} (rows of ${n} bits); got ${achieved.length} and ${desired.length}`,
+      );
     }
     const k = achieved.length / n;
     const out = new Float32Array(k);

@@ -5,7 +5,8 @@ import { BitFlippingEnv } from './bit-flipping';
 export const goalSpecs: EnvRegistration[] = [
   {
     id: 'BitFlipping-v0',
-    entryPoint: (kw) => new BitFlippingEnv({ nBits: kw.nBits as number, maxSteps: kw.maxSteps as number | null, fixedGoal: kw.fixedGoal as boolean }),
+    entryPoint: (kw) =>
+      new BitFlippingEnv({ nBits: kw.nBits as number, maxSteps: kw.maxSteps as number | null, fixedGoal: kw.fixedGoal as boolean }),
     kwargs: { nBits: 10, maxSteps: null, fixedGoal: false },
   },
 ];

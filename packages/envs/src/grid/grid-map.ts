@@ -158,7 +158,9 @@ export function parseGridMap(ascii: string, who: string, extraChars: Iterable<st
     for (let j = 0; j < row.length; j++) {
       const ch = row[j] as string;
       if (!allowed.has(ch)) {
-        throw new RangeError(`${who}: malformed map: unknown character '${ch}' at row ${i}, column ${j} (legend: ${[...allowed].join(' ')})`);
+        throw new RangeError(
+          `${who}: malformed map: unknown character '${ch}' at row ${i}, column ${j} (legend: ${[...allowed].join(' ')})`,
+        );
       }
     }
   });
@@ -179,15 +181,19 @@ export function resolveSettings(who: string, ...layers: Array<Partial<GridWorldS
     }
   }
   for (const k of ['stepReward', 'goalReward', 'trapReward'] as const) {
-    if (typeof s[k] !== 'number' || !Number.isFinite(s[k])) throw new TypeError(`${who}: ${k} must be a finite number, got ${String(s[k])}`);
+    if (typeof s[k] !== 'number' || !Number.isFinite(s[k]))
+      throw new TypeError(`${who}: ${k} must be a finite number, got ${String(s[k])}`);
   }
-  if (typeof s.slip !== 'number' || !(s.slip >= 0 && s.slip <= 1)) throw new RangeError(`${who}: slip must be a probability in [0, 1], got ${String(s.slip)}`);
+  if (typeof s.slip !== 'number' || !(s.slip >= 0 && s.slip <= 1))
+    throw new RangeError(`${who}: slip must be a probability in [0, 1], got ${String(s.slip)}`);
   if (s.maxSteps !== null && (!Number.isInteger(s.maxSteps) || s.maxSteps <= 0)) {
     throw new RangeError(`${who}: maxSteps must be a positive integer or null, got ${String(s.maxSteps)}`);
   }
   for (const [ch, v] of Object.entries(s.cellRewards)) {
-    if (ch.length !== 1 || '#.SGTX'.includes(ch)) throw new RangeError(`${who}: cellRewards key '${ch}' must be one character outside # . S G T X`);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${who}: cellRewards['${ch}'] must be a finite number, got ${String(v)}`);
+    if (ch.length !== 1 || '#.SGTX'.includes(ch))
+      throw new RangeError(`${who}: cellRewards key '${ch}' must be one character outside # . S G T X`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new TypeError(`${who}: cellRewards['${ch}'] must be a finite number, got ${String(v)}`);
   }
   return s;
 }
@@ -236,7 +242,9 @@ export function lookupMap(
   const named = maps[map];
   if (named) return { ascii: named.ascii, defaults: named.defaults, name: map };
   if (!map.includes('\n')) {
-    throw new RangeError(`${who}: unknown map name '${map}' (shipped maps: ${Object.keys(maps).join(', ')}; or pass ASCII rows separated by newlines)`);
+    throw new RangeError(
+      `${who}: unknown map name '${map}' (shipped maps: ${Object.keys(maps).join(', ')}; or pass ASCII rows separated by newlines)`,
+    );
   }
   return { ascii: map, defaults: {}, name: null };
 }

@@ -61,8 +61,10 @@ describe('GridWorld on the Russell–Norvig 4x3 world', () => {
     // (1,0) right bumps into the wall at (1,1).
     expect(P[s(1, 0)]?.[1]?.[0]).toEqual({ prob: 0.8, next: s(1, 0), reward: -0.04, done: false });
     // Terminals and the wall are absorbing with reward 0.
-    for (const t of [s(0, 3), s(1, 3), s(1, 1)]) for (let a = 0; a < 4; a++) expect(P[t]?.[a]).toEqual([{ prob: 1, next: t, reward: 0, done: true }]);
-    for (let x = 0; x < 12; x++) for (let a = 0; a < 4; a++) expect((P[x]?.[a] ?? []).reduce((acc, t) => acc + t.prob, 0)).toBeCloseTo(1, 12);
+    for (const t of [s(0, 3), s(1, 3), s(1, 1)])
+      for (let a = 0; a < 4; a++) expect(P[t]?.[a]).toEqual([{ prob: 1, next: t, reward: 0, done: true }]);
+    for (let x = 0; x < 12; x++)
+      for (let a = 0; a < 4; a++) expect((P[x]?.[a] ?? []).reduce((acc, t) => acc + t.prob, 0)).toBeCloseTo(1, 12);
   });
 
   it('value iteration reproduces the utilities of AIMA 3rd ed., Figure 17.3 (γ = 1, R = −0.04)', () => {
@@ -74,9 +76,15 @@ describe('GridWorld on the Russell–Norvig 4x3 world', () => {
     // paid on arrival, so U(s) = R(s) + V(s) = −0.04 + V(s) for a non-terminal s.
     const V = valueIteration(env.P, 1);
     const book: Array<[number, number, number]> = [
-      [0, 0, 0.812], [0, 1, 0.868], [0, 2, 0.918],
-      [1, 0, 0.762], [1, 2, 0.66],
-      [2, 0, 0.705], [2, 1, 0.655], [2, 2, 0.611], [2, 3, 0.388],
+      [0, 0, 0.812],
+      [0, 1, 0.868],
+      [0, 2, 0.918],
+      [1, 0, 0.762],
+      [1, 2, 0.66],
+      [2, 0, 0.705],
+      [2, 1, 0.655],
+      [2, 2, 0.611],
+      [2, 3, 0.388],
     ];
     for (const [r, c, u] of book) expect(-0.04 + (V[s(r, c)] as number)).toBeCloseTo(u, 3);
   });

@@ -10,15 +10,7 @@
 import { BaseEnv, Box, Dict, Discrete, type ResetResult, type RgbFrame, type Space, type StepResult } from '@tfrl/core';
 import { type Rgb, createFrame } from '../classic/raster';
 import { type Transition, type TransitionTable, fillDisc, fillRect } from '../toy-text/tabular';
-import {
-  GRID_DEFAULTS,
-  GridMap,
-  type GridWorldSettings,
-  buildGridTable,
-  lookupMap,
-  parseGridMap,
-  resolveSettings,
-} from './grid-map';
+import { GRID_DEFAULTS, GridMap, type GridWorldSettings, buildGridTable, lookupMap, parseGridMap, resolveSettings } from './grid-map';
 import { GRID_MAPS } from './maps';
 
 export interface GridWorldOptions extends Partial<GridWorldSettings> {
@@ -50,7 +42,14 @@ function renderGrid(map: GridMap, agent: number, goal: number | null): RgbFrame 
   }
   if (goal !== null) {
     const [gr, gc] = map.toRowCol(goal);
-    fillRect(frame, gc * cell + Math.floor(cell / 4), gr * cell + Math.floor(cell / 4), Math.ceil(cell / 2), Math.ceil(cell / 2), GOAL_MARK);
+    fillRect(
+      frame,
+      gc * cell + Math.floor(cell / 4),
+      gr * cell + Math.floor(cell / 4),
+      Math.ceil(cell / 2),
+      Math.ceil(cell / 2),
+      GOAL_MARK,
+    );
   }
   const [ar, ac] = map.toRowCol(agent);
   fillDisc(frame, ar, ac, cell, cell * 0.35, AGENT);
@@ -69,7 +68,8 @@ function parseCell(v: unknown, map: GridMap, who: string, what: string): number 
     }
     s = map.toState(r, c);
   } else throw new TypeError(`${who}: ${what} must be [row, col] or a state index, got ${JSON.stringify(v)}`);
-  if (!Number.isInteger(s) || s < 0 || s >= map.size) throw new RangeError(`${who}: ${what} ${s} is not a cell index in [0, ${map.size - 1}]`);
+  if (!Number.isInteger(s) || s < 0 || s >= map.size)
+    throw new RangeError(`${who}: ${what} ${s} is not a cell index in [0, ${map.size - 1}]`);
   if (map.isWall(s)) throw new RangeError(`${who}: ${what} (${map.toRowCol(s).join(', ')}) is a wall`);
   return s;
 }
@@ -111,7 +111,8 @@ export class GridWorldEnv extends BaseEnv<any, number> {
     this.settings = settings;
     this.nS = this.map.size;
     this.P = buildGridTable(this.map, settings);
-    if (!['index', 'coords', 'onehot'].includes(obsType)) throw new RangeError(`${who}: obsType must be 'index', 'coords' or 'onehot', got '${String(obsType)}'`);
+    if (!['index', 'coords', 'onehot'].includes(obsType))
+      throw new RangeError(`${who}: obsType must be 'index', 'coords' or 'onehot', got '${String(obsType)}'`);
     this.obsType = obsType;
     this.observationSpace =
       obsType === 'index'
@@ -148,7 +149,8 @@ export class GridWorldEnv extends BaseEnv<any, number> {
 
   /** Options: `start` ([row, col] or a cell index) replaces the map's start cells for this episode. */
   protected _reset(options?: Record<string, unknown>): ResetResult<any> {
-    this.s = options?.start !== undefined ? parseCell(options.start, this.map, this.id, 'start') : (this.rng.choice(this.map.starts) as number);
+    this.s =
+      options?.start !== undefined ? parseCell(options.start, this.map, this.id, 'start') : (this.rng.choice(this.map.starts) as number);
     this.steps = 0;
     this.collected.clear();
     return { obs: this.observe(this.s), info: { prob: 1 } };
@@ -230,22 +232,31 @@ export class GoalGridWorldEnv extends BaseEnv<any, number> {
     const who = 'GoalGridWorld';
     const { map = 'four-rooms', obsType = 'dict', goalSampling = 'free', stepReward = -1, goalReward = 0, slip, maxSteps } = opts;
     const found = lookupMap(map, who, GRID_MAPS);
-    const st = resolveSettings(who, { slip: found.defaults.slip, maxSteps: found.defaults.maxSteps }, { stepReward, goalReward, slip, maxSteps });
+    const st = resolveSettings(
+      who,
+      { slip: found.defaults.slip, maxSteps: found.defaults.maxSteps },
+      { stepReward, goalReward, slip, maxSteps },
+    );
     this.map = parseGridMap(found.ascii, who, Object.keys(GRID_DEFAULTS.cellRewards));
     this.mapName = found.name;
     this.stepReward = st.stepReward;
     this.goalReward = st.goalReward;
     this.slip = st.slip;
     this.maxSteps = st.maxSteps;
-    if (obsType !== 'dict' && obsType !== 'flat') throw new RangeError(`${who}: obsType must be 'dict' or 'flat', got '${String(obsType)}'`);
-    if (goalSampling !== 'free' && goalSampling !== 'map') throw new RangeError(`${who}: goalSampling must be 'free' or 'map', got '${String(goalSampling)}'`);
-    if (goalSampling === 'map' && this.map.goals.length === 0) throw new RangeError(`${who}: goalSampling 'map' needs at least one G cell in the map`);
+    if (obsType !== 'dict' && obsType !== 'flat')
+      throw new RangeError(`${who}: obsType must be 'dict' or 'flat', got '${String(obsType)}'`);
+    if (goalSampling !== 'free' && goalSampling !== 'map')
+      throw new RangeError(`${who}: goalSampling must be 'free' or 'map', got '${String(goalSampling)}'`);
+    if (goalSampling === 'map' && this.map.goals.length === 0)
+      throw new RangeError(`${who}: goalSampling 'map' needs at least one G cell in the map`);
     this.obsType = obsType;
     this.goalSampling = goalSampling;
     const hi = [this.map.rows - 1, this.map.cols - 1];
     const pos = () => new Box({ low: [0, 0], high: hi });
     this.observationSpace =
-      obsType === 'dict' ? new Dict({ observation: pos(), achieved_goal: pos(), desired_goal: pos() }) : new Box({ low: [0, 0, 0, 0], high: [...hi, ...hi] });
+      obsType === 'dict'
+        ? new Dict({ observation: pos(), achieved_goal: pos(), desired_goal: pos() })
+        : new Box({ low: [0, 0, 0, 0], high: [...hi, ...hi] });
   }
 
   toState(row: number, col: number): number {
@@ -275,7 +286,9 @@ export class GoalGridWorldEnv extends BaseEnv<any, number> {
    */
   computeReward(achieved: ArrayLike<number>, desired: ArrayLike<number>, _info?: unknown): Float32Array {
     if (achieved.length !== desired.length || achieved.length % 2 !== 0) {
-      throw new RangeError(`${this.id}: computeReward needs achieved and desired of equal length, a multiple of 2 (rows of [row, col]); got ${achieved.length} and ${desired.length}`);
+      throw new RangeError(
+        `${this.id}: computeReward needs achieved and desired of equal length, a multiple of 2 (rows of [row, col]); got ${achieved.length} and ${desired.length}`,
+      );
     }
     const k = achieved.length / 2;
     const out = new Float32Array(k);
@@ -288,7 +301,8 @@ export class GoalGridWorldEnv extends BaseEnv<any, number> {
 
   /** Options: `goal` and `start`, each [row, col] or a cell index. */
   protected _reset(options?: Record<string, unknown>): ResetResult<any> {
-    this.s = options?.start !== undefined ? parseCell(options.start, this.map, this.id, 'start') : (this.rng.choice(this.map.starts) as number);
+    this.s =
+      options?.start !== undefined ? parseCell(options.start, this.map, this.id, 'start') : (this.rng.choice(this.map.starts) as number);
     if (options?.goal !== undefined) this.goal = parseCell(options.goal, this.map, this.id, 'goal');
     else {
       const cands = this.goalCandidates(this.s);
@@ -327,4 +341,3 @@ export class GoalGridWorldEnv extends BaseEnv<any, number> {
     return renderGrid(this.map, this.s, this.goal);
   }
 }
-

@@ -15,7 +15,17 @@ export const gridSpecs: EnvRegistration[] = [
   {
     id: 'GridWorld-v0',
     entryPoint: (kw) => new GridWorldEnv(defined<GridWorldOptions>(kw)),
-    kwargs: { map: '4x3', stepReward: null, goalReward: null, trapReward: null, slip: null, maxSteps: null, cellRewards: null, collectOnce: null, obsType: 'index' },
+    kwargs: {
+      map: '4x3',
+      stepReward: null,
+      goalReward: null,
+      trapReward: null,
+      slip: null,
+      maxSteps: null,
+      cellRewards: null,
+      collectOnce: null,
+      obsType: 'index',
+    },
   },
   {
     id: 'GoalGridWorld-v0',

@@ -129,7 +129,11 @@ describe('semantics: MPE2 vs legacy (hand-computed)', () => {
   });
 
   it('simple_adversary: adversary gets -distance (MPE2) or -squared distance (legacy)', () => {
-    const state = { agents: [{ pos: [0, 0] }, { pos: [0.3, 0] }, { pos: [1, 1] }], landmarks: [{ pos: [-0.5, -0.5] }, { pos: [0.3, 0.4] }], goal: 1 };
+    const state = {
+      agents: [{ pos: [0, 0] }, { pos: [0.3, 0] }, { pos: [1, 1] }],
+      landmarks: [{ pos: [-0.5, -0.5] }, { pos: [0.3, 0.4] }],
+      goal: 1,
+    };
     for (const [legacy, adv] of [
       [false, -0.5],
       [true, -0.25],
@@ -147,16 +151,21 @@ describe('semantics: MPE2 vs legacy (hand-computed)', () => {
   });
 
   it('simple_tag: catch rewards are shared by all adversaries; boundary penalty for the prey', () => {
-    const far = [
-      { pos: [-0.8, -0.8] },
-      { pos: [-0.8, 0.8] },
-    ];
+    const far = [{ pos: [-0.8, -0.8] }, { pos: [-0.8, 0.8] }];
     const caught = new SimpleTagEnv();
-    caught.reset({ seed: 0, options: { state: { agents: [{ pos: [0.1, 0] }, ...far, { pos: [0, 0] }], landmarks: [{ pos: [0.5, -0.5] }, { pos: [-0.5, 0.5] }] } } });
+    caught.reset({
+      seed: 0,
+      options: { state: { agents: [{ pos: [0.1, 0] }, ...far, { pos: [0, 0] }], landmarks: [{ pos: [0.5, -0.5] }, { pos: [-0.5, 0.5] }] } },
+    });
     const r = caught.step(still(caught)).rewards;
     expect(r).toEqual({ adversary_0: 10, adversary_1: 10, adversary_2: 10, agent_0: -10 });
     const out = new SimpleTagEnv();
-    out.reset({ seed: 0, options: { state: { agents: [{ pos: [0, 0] }, ...far, { pos: [0.95, 1.1] }], landmarks: [{ pos: [0.5, -0.5] }, { pos: [-0.5, 0.5] }] } } });
+    out.reset({
+      seed: 0,
+      options: {
+        state: { agents: [{ pos: [0, 0] }, ...far, { pos: [0.95, 1.1] }], landmarks: [{ pos: [0.5, -0.5] }, { pos: [-0.5, 0.5] }] },
+      },
+    });
     // bound(0.95) = 0.5, bound(1.1) = min(e^0.2, 10)
     expect(out.step(still(out)).rewards.agent_0).toBeCloseTo(-(0.5 + Math.exp(0.2)), 9);
     expect(SimpleTagEnv.bound(3)).toBe(10);
@@ -229,7 +238,9 @@ describe('bad input', () => {
 
   it('unknown agent', () => {
     const env = fresh();
-    expect(() => env.step({ ...still(env), agent_9: 0 })).toThrow(/simple_adversary_v3: step: unknown agent "agent_9" \(agents are adversary_0, agent_0, agent_1\)/);
+    expect(() => env.step({ ...still(env), agent_9: 0 })).toThrow(
+      /simple_adversary_v3: step: unknown agent "agent_9" \(agents are adversary_0, agent_0, agent_1\)/,
+    );
     expect(() => env.observationSpace('bob')).toThrow(/unknown agent "bob"/);
     expect(() => env.actionSpace('bob')).toThrow(/unknown agent "bob"/);
   });
@@ -242,14 +253,18 @@ describe('bad input', () => {
 
   it('out-of-range and malformed actions name the agent, the space and the value', () => {
     const env = fresh();
-    expect(() => env.step({ ...still(env), agent_0: 5 })).toThrow(/agent "agent_0": action 5 is not in Discrete\(5\) \(5 is outside \[0, 4\]\)/);
+    expect(() => env.step({ ...still(env), agent_0: 5 })).toThrow(
+      /agent "agent_0": action 5 is not in Discrete\(5\) \(5 is outside \[0, 4\]\)/,
+    );
     expect(() => env.step({ ...still(env), agent_0: 1.5 })).toThrow(/agent "agent_0".*not an integer/);
     expect(() => env.step({ ...still(env), agent_0: Number.NaN })).toThrow(/agent "agent_0".*NaN/);
     const c = fresh(true);
     expect(() => c.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 1.2, 0, 0, 0]) })).toThrow(
       /agent "agent_1": action .* is not in Box.*above high/,
     );
-    expect(() => c.step({ adversary_0: cont(), agent_0: Float32Array.from([0, Number.NaN, 0, 0, 0]), agent_1: cont() })).toThrow(/agent "agent_0".*NaN/);
+    expect(() => c.step({ adversary_0: cont(), agent_0: Float32Array.from([0, Number.NaN, 0, 0, 0]), agent_1: cont() })).toThrow(
+      /agent "agent_0".*NaN/,
+    );
     expect(() => c.step({ adversary_0: cont(), agent_0: [0, 1], agent_1: cont() })).toThrow(/agent "agent_0".*length 2/);
     expect(() => c.step({ adversary_0: 1, agent_0: cont(), agent_1: cont() })).toThrow(/agent "adversary_0"/);
   });
@@ -269,11 +284,15 @@ describe('bad input', () => {
     env.reset({ seed: 1 });
     env.step(still(env));
     expect(env.step(still(env)).truncations.agent_0).toBe(true);
-    expect(() => env.step({ agent_0: 0, agent_1: 0, agent_2: 0 })).toThrow(/simple_spread_v3: step\(\) called after the episode ended \(truncated after 2 steps\)/);
+    expect(() => env.step({ agent_0: 0, agent_1: 0, agent_2: 0 })).toThrow(
+      /simple_spread_v3: step\(\) called after the episode ended \(truncated after 2 steps\)/,
+    );
   });
 
   it('registry and constructor arguments', () => {
-    expect(() => makeParallel('simple_nope_v1')).toThrow(/unknown env id "simple_nope_v1" \(registered: simple_adversary_v3, simple_spread_v3, simple_tag_v3\)/);
+    expect(() => makeParallel('simple_nope_v1')).toThrow(
+      /unknown env id "simple_nope_v1" \(registered: simple_adversary_v3, simple_spread_v3, simple_tag_v3\)/,
+    );
     expect(() => makeParallel('simple_spread_v3', { n_agents: 3 })).toThrow(/unknown kwarg "n_agents"/);
     expect(() => makeParallel('simple_spread_v3', { N: '3' })).toThrow(/kwarg "N" must be a number/);
     expect(() => makeParallel('simple_spread_v3', { local_ratio: 2 })).toThrow(/localRatio must be in \[0, 1\]/);
@@ -282,9 +301,18 @@ describe('bad input', () => {
     const env = makeParallel('simple_spread_v3');
     expect(() => env.reset({ options: { state: { agents: [], landmarks: [] } } })).toThrow(/state.agents must be an array of 3 entries/);
     expect(() =>
-      env.reset({ options: { state: { agents: [{ pos: [0, 0] }, { pos: [0, Number.NaN] }, { pos: [0, 0] }], landmarks: [{ pos: [0, 0] }, { pos: [0, 0] }, { pos: [0, 0] }] } } }),
+      env.reset({
+        options: {
+          state: {
+            agents: [{ pos: [0, 0] }, { pos: [0, Number.NaN] }, { pos: [0, 0] }],
+            landmarks: [{ pos: [0, 0] }, { pos: [0, 0] }, { pos: [0, 0] }],
+          },
+        },
+      }),
     ).toThrow(/state.agents\[1\].pos must be 2 finite numbers/);
     const adv = makeParallel('simple_adversary_v3');
-    expect(() => adv.reset({ options: { state: { ...adv.getState(), goal: 2 } } })).toThrow(/state.goal must be a landmark index in \[0, 1\], got 2/);
+    expect(() => adv.reset({ options: { state: { ...adv.getState(), goal: 2 } } })).toThrow(
+      /state.goal must be a landmark index in \[0, 1\], got 2/,
+    );
   });
 });

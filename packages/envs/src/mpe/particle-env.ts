@@ -4,7 +4,17 @@
  * mixing and rendering. Scenarios subclass it (./scenarios.ts).
  */
 
-import { Box, Discrete, type ParallelEnv, type ResetOptions, Rng, type RgbFrame, assertContains, entropySeed, formatValue } from '@tfrl/core';
+import {
+  Box,
+  Discrete,
+  type ParallelEnv,
+  type ResetOptions,
+  Rng,
+  type RgbFrame,
+  assertContains,
+  entropySeed,
+  formatValue,
+} from '@tfrl/core';
 import { createFrame, fillCircle } from '../classic/raster';
 import { type Entity, type ParticleAgent, ParticleWorld } from './core';
 
@@ -78,7 +88,10 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
     (this as { possibleAgents: string[] }).possibleAgents = this.world.agents.map((a) => a.name);
     this.world.agents.forEach((a, i) => {
       this.index.set(a.name, i);
-      this.obsSpaces.set(a.name, new Box({ low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY, shape: [this.observe(i).length] }));
+      this.obsSpaces.set(
+        a.name,
+        new Box({ low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY, shape: [this.observe(i).length] }),
+      );
       this.actSpaces.set(a.name, this.continuousActions ? new Box({ low: 0, high: 1, shape: [5] }) : new Discrete(5));
     });
     this.originalCamRange = this.camRange();

@@ -48,7 +48,12 @@ registerParallel({
   id: 'simple_tag_v3',
   kwargs: { num_good: 1, num_adversaries: 3, num_obstacles: 2, ...COMMON },
   entryPoint: (k) =>
-    new SimpleTagEnv({ ...common(k), numGood: k.num_good as number, numAdversaries: k.num_adversaries as number, numObstacles: k.num_obstacles as number }),
+    new SimpleTagEnv({
+      ...common(k),
+      numGood: k.num_good as number,
+      numAdversaries: k.num_adversaries as number,
+      numObstacles: k.num_obstacles as number,
+    }),
 });
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -61,7 +66,9 @@ export function makeParallel(id: string, kwargs: Record<string, unknown> = {}): 
   for (const [key, value] of Object.entries(kwargs)) {
     const name = key in reg.kwargs ? key : snake(key);
     if (!(name in reg.kwargs)) {
-      throw new Error(`makeParallel(${id}): unknown kwarg ${JSON.stringify(key)} = ${formatValue(value)} (accepted: ${Object.keys(reg.kwargs).join(', ')})`);
+      throw new Error(
+        `makeParallel(${id}): unknown kwarg ${JSON.stringify(key)} = ${formatValue(value)} (accepted: ${Object.keys(reg.kwargs).join(', ')})`,
+      );
     }
     const def = reg.kwargs[name];
     if (typeof value !== typeof def) {

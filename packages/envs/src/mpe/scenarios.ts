@@ -126,7 +126,8 @@ export class SimpleAdversaryEnv extends ParticleEnv {
     const n = checkCount(this.id, 'N', opts.N ?? 2, 1);
     this.world.agents.push(makeAgent('adversary_0', { size: 0.15, collide: false, adversary: true, color: RED }));
     for (let i = 0; i < n; i++) this.world.agents.push(makeAgent(`agent_${i}`, { size: 0.15, collide: false, color: BLUE }));
-    for (let i = 0; i < n; i++) this.world.landmarks.push(makeEntity(`landmark ${i}`, { collide: false, size: 0.08, color: [0.15, 0.15, 0.15] }));
+    for (let i = 0; i < n; i++)
+      this.world.landmarks.push(makeEntity(`landmark ${i}`, { collide: false, size: 0.08, color: [0.15, 0.15, 0.15] }));
     this.init();
   }
 
@@ -137,7 +138,9 @@ export class SimpleAdversaryEnv extends ParticleEnv {
   protected override setGoal(goal: number | undefined): void {
     if (goal === undefined) return;
     if (!Number.isInteger(goal) || goal < 0 || goal >= this.world.landmarks.length) {
-      throw new RangeError(`${this.id}: state.goal must be a landmark index in [0, ${this.world.landmarks.length - 1}], got ${formatValue(goal)}`);
+      throw new RangeError(
+        `${this.id}: state.goal must be a landmark index in [0, ${this.world.landmarks.length - 1}], got ${formatValue(goal)}`,
+      );
     }
     this.markGoal(goal);
   }

@@ -62,7 +62,8 @@ export function expectFrequencies(counts: Map<number, number>, expected: Map<num
   for (const [k, p] of expected) {
     const f = (counts.get(k) ?? 0) / n;
     const se = Math.sqrt((p * (1 - p)) / n);
-    if (Math.abs(f - p) > 5 * se + 1e-12) throw new Error(`outcome ${k}: frequency ${f.toFixed(4)}, expected ${p.toFixed(4)} (±${(5 * se).toFixed(4)})`);
+    if (Math.abs(f - p) > 5 * se + 1e-12)
+      throw new Error(`outcome ${k}: frequency ${f.toFixed(4)}, expected ${p.toFixed(4)} (±${(5 * se).toFixed(4)})`);
   }
   for (const k of counts.keys()) if (!expected.has(k)) throw new Error(`outcome ${k} has probability 0 but occurred`);
 }

@@ -66,7 +66,8 @@ export function frozenLakeHasPath(board: readonly string[]): boolean {
  */
 export function generateRandomMap(size = 8, p = 0.8, rng?: Rng | number): string[] {
   if (!Number.isInteger(size) || size < 2) throw new RangeError(`generateRandomMap: size must be an integer >= 2, got ${String(size)}`);
-  if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`generateRandomMap: p (probability of a frozen tile) must be > 0, got ${String(p)}`);
+  if (typeof p !== 'number' || !(p > 0))
+    throw new RangeError(`generateRandomMap: p (probability of a frozen tile) must be > 0, got ${String(p)}`);
   const q = Math.min(1, p);
   const gen = rng instanceof Rng ? rng : new Rng(rng ?? entropySeed());
   for (let attempt = 0; attempt < 1_000_000; attempt++) {
@@ -90,7 +91,8 @@ function checkDesc(desc: unknown): string[] {
   const w = (desc[0] as string).length;
   if (w === 0) throw new RangeError('FrozenLake: desc rows must not be empty');
   desc.forEach((row: string, i) => {
-    if (row.length !== w) throw new RangeError(`FrozenLake: desc row ${i} has ${row.length} tiles but row 0 has ${w} (rows must have equal lengths)`);
+    if (row.length !== w)
+      throw new RangeError(`FrozenLake: desc row ${i} has ${row.length} tiles but row 0 has ${w} (rows must have equal lengths)`);
     const bad = [...row].findIndex((ch) => !'SFHG'.includes(ch));
     if (bad >= 0) throw new RangeError(`FrozenLake: desc row ${i} column ${bad} has unknown tile '${row[bad]}' (expected S, F, H or G)`);
   });
@@ -120,7 +122,10 @@ export class FrozenLakeEnv extends TabularEnv {
     else if (mapName === null) desc = generateRandomMap(8, 0.8, opts.rng);
     else {
       const m = FROZEN_LAKE_MAPS[mapName];
-      if (!m) throw new RangeError(`FrozenLake: unknown mapName '${String(mapName)}' (known: ${Object.keys(FROZEN_LAKE_MAPS).join(', ')}; or pass desc)`);
+      if (!m)
+        throw new RangeError(
+          `FrozenLake: unknown mapName '${String(mapName)}' (known: ${Object.keys(FROZEN_LAKE_MAPS).join(', ')}; or pass desc)`,
+        );
       desc = [...m];
     }
     const slippery = opts.isSlippery ?? true;

@@ -28,8 +28,16 @@ const taxi = (kw: Record<string, unknown>) =>
  * the stochastic options, which those versions did not have in this form).
  */
 export const toyTextSpecs: EnvRegistration[] = [
-  { id: 'CliffWalking-v1', entryPoint: (kw) => new CliffWalkingEnv({ isSlippery: kw.isSlippery as boolean }), kwargs: { isSlippery: false } },
-  { id: 'CliffWalkingSlippery-v1', entryPoint: (kw) => new CliffWalkingEnv({ isSlippery: kw.isSlippery as boolean }), kwargs: { isSlippery: true } },
+  {
+    id: 'CliffWalking-v1',
+    entryPoint: (kw) => new CliffWalkingEnv({ isSlippery: kw.isSlippery as boolean }),
+    kwargs: { isSlippery: false },
+  },
+  {
+    id: 'CliffWalkingSlippery-v1',
+    entryPoint: (kw) => new CliffWalkingEnv({ isSlippery: kw.isSlippery as boolean }),
+    kwargs: { isSlippery: true },
+  },
   { id: 'CliffWalking-v0', entryPoint: () => new CliffWalkingEnv() },
   { id: 'FrozenLake-v1', entryPoint: frozenLake, maxEpisodeSteps: 100, rewardThreshold: 0.7, kwargs: lakeKwargs('4x4') },
   { id: 'FrozenLake8x8-v1', entryPoint: frozenLake, maxEpisodeSteps: 200, rewardThreshold: 0.85, kwargs: lakeKwargs('8x8') },

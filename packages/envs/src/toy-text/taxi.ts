@@ -180,7 +180,8 @@ export class TaxiEnv extends TabularEnv {
       const [r, c, pass, dest] = taxiDecode(s);
       if (pass < 4 && pass !== dest) isd[s] = 1 / 300;
       const row: Transition[][] = [];
-      for (let a = 0; a < 6; a++) row.push(isRainy ? rainyTransitions(r, c, pass, dest, a, rainyProbability) : [dryTransition(r, c, pass, dest, a)]);
+      for (let a = 0; a < 6; a++)
+        row.push(isRainy ? rainyTransitions(r, c, pass, dest, a, rainyProbability) : [dryTransition(r, c, pass, dest, a)]);
       P.push(row);
     }
     super(P, isd);
@@ -193,7 +194,9 @@ export class TaxiEnv extends TabularEnv {
   encode(taxiRow: number, taxiCol: number, passLoc: number, destIdx: number): number {
     const ok = (v: number, n: number) => Number.isInteger(v) && v >= 0 && v < n;
     if (!ok(taxiRow, 5) || !ok(taxiCol, 5) || !ok(passLoc, 5) || !ok(destIdx, 4)) {
-      throw new RangeError(`${this.id}: encode(${taxiRow}, ${taxiCol}, ${passLoc}, ${destIdx}) out of range (row, col, passenger in 0..4, destination in 0..3)`);
+      throw new RangeError(
+        `${this.id}: encode(${taxiRow}, ${taxiCol}, ${passLoc}, ${destIdx}) out of range (row, col, passenger in 0..4, destination in 0..3)`,
+      );
     }
     return taxiEncode(taxiRow, taxiCol, passLoc, destIdx);
   }
@@ -234,7 +237,13 @@ export class TaxiEnv extends TabularEnv {
     }
     this.s = next;
     this.lastAction = a;
-    return { obs: next, reward: t.reward, terminated: t.done, truncated: false, info: { prob: t.prob, action_mask: this.actionMask(next) } };
+    return {
+      obs: next,
+      reward: t.reward,
+      terminated: t.done,
+      truncated: false,
+      info: { prob: t.prob, action_mask: this.actionMask(next) },
+    };
   }
 
   /** 5×5 cells of 40 px: stands in their colours, walls as black bars, taxi yellow (green with the passenger), passenger a disc, destination framed. */
@@ -249,7 +258,8 @@ export class TaxiEnv extends TabularEnv {
     fillRect(frame, dc * cell + 3, dr * cell + cell - 7, cell - 6, 4, [200, 0, 200]);
     fillRect(frame, dc * cell + 3, dr * cell + 3, 4, cell - 6, [200, 0, 200]);
     fillRect(frame, dc * cell + cell - 7, dr * cell + 3, 4, cell - 6, [200, 0, 200]);
-    for (let r = 0; r < 5; r++) for (let c = 0; c < 4; c++) if (eastSep(r, c) === '|') fillRect(frame, (c + 1) * cell - 2, r * cell, 4, cell, [0, 0, 0]);
+    for (let r = 0; r < 5; r++)
+      for (let c = 0; c < 4; c++) if (eastSep(r, c) === '|') fillRect(frame, (c + 1) * cell - 2, r * cell, 4, cell, [0, 0, 0]);
     fillRect(frame, tc * cell + 8, tr * cell + 10, cell - 16, cell - 20, pass === 4 ? [0, 170, 0] : [250, 200, 0]);
     if (pass < 4) {
       const [pr, pc] = TAXI_LOCS[pass] as readonly [number, number];

@@ -32,7 +32,8 @@ describe('toy text against Gymnasium (fixtures/toy-text.json)', () => {
         const { obs, info } = env.reset({ seed: 3 });
         expect(cfg.isd[obs as number]).toBeGreaterThan(0);
         expect(info.prob).toBe(cfg.resetInfo.prob);
-        if (cfg.resetInfo.action_mask) expect(Array.from(info.action_mask as Int8Array)).toEqual(Array.from((u as TaxiEnv).actionMask(obs as number)));
+        if (cfg.resetInfo.action_mask)
+          expect(Array.from(info.action_mask as Int8Array)).toEqual(Array.from((u as TaxiEnv).actionMask(obs as number)));
       });
 
       it(`the full transition table P (${cfg.nS} states x ${cfg.nA} actions) is Gymnasium's`, () => {
@@ -232,7 +233,8 @@ describe('toy text: errors and rendering', () => {
       expect([f.width, f.height]).toEqual([w, h]);
       expect(f.data.length).toBe(w * h * 3);
       let found = 0;
-      for (let i = 0; i < w * h; i++) if (f.data[3 * i] === agent[0] && f.data[3 * i + 1] === agent[1] && f.data[3 * i + 2] === agent[2]) found++;
+      for (let i = 0; i < w * h; i++)
+        if (f.data[3 * i] === agent[0] && f.data[3 * i + 1] === agent[1] && f.data[3 * i + 2] === agent[2]) found++;
       expect(found).toBeGreaterThan(20);
     }
   });

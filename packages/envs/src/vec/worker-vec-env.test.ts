@@ -147,19 +147,26 @@ describe('WorkerVecEnv', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tfrl-wve-'));
     const setup = join(dir, 'setup.mjs');
     const dist = new URL('../../dist/index.js', import.meta.url).href;
-    const entry = "(kw) => new CartPoleEnv({ suttonBartoReward: true })";
-    writeFileSync(setup, `import { register, CartPoleEnv } from '${dist}';\nregister({ id: 'SBCartPole-v0', entryPoint: ${entry}, maxEpisodeSteps: 50, kwargs: {} });\n`);
-    register({ id: 'SBCartPole-v0', entryPoint: () => new CartPoleEnv({ suttonBartoReward: true }), maxEpisodeSteps: 50, kwargs: {} }, { override: true });
+    const entry = '(kw) => new CartPoleEnv({ suttonBartoReward: true })';
+    writeFileSync(
+      setup,
+      `import { register, CartPoleEnv } from '${dist}';\nregister({ id: 'SBCartPole-v0', entryPoint: ${entry}, maxEpisodeSteps: 50, kwargs: {} });\n`,
+    );
+    register(
+      { id: 'SBCartPole-v0', entryPoint: () => new CartPoleEnv({ suttonBartoReward: true }), maxEpisodeSteps: 50, kwargs: {} },
+      { override: true },
+    );
     expect(() => new WorkerVecEnv('SBCartPole-v0', 2, { seed: 0 })).toThrow(/unknown env id 'SBCartPole-v0'|SBCartPole-v0/);
     const w = track(new WorkerVecEnv('SBCartPole-v0', 2, { seed: 0, setupModule: setup }));
     w.reset();
     let sawEnd = false;
     for (let t = 0; t < 60; t++) {
       const r = w.step(new Int32Array([1, 1]));
-      for (let i = 0; i < 2; i++) if (r.terminated[i]) {
-        expect(r.rewards[i]).toBe(-1); // Sutton & Barto reward: the custom registration is used
-        sawEnd = true;
-      }
+      for (let i = 0; i < 2; i++)
+        if (r.terminated[i]) {
+          expect(r.rewards[i]).toBe(-1); // Sutton & Barto reward: the custom registration is used
+          sawEnd = true;
+        }
     }
     expect(sawEnd).toBe(true);
   });

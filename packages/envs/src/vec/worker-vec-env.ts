@@ -122,12 +122,14 @@ export class WorkerVecEnv implements VecEnv {
   private closed = false;
 
   constructor(envId: string, numEnvs: number, opts: WorkerVecEnvOptions = {}) {
-    if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new RangeError(`WorkerVecEnv: numEnvs must be a positive integer, got ${numEnvs}`);
+    if (!Number.isInteger(numEnvs) || numEnvs <= 0)
+      throw new RangeError(`WorkerVecEnv: numEnvs must be a positive integer, got ${numEnvs}`);
     const numWorkers = opts.numWorkers ?? 2;
     if (!Number.isInteger(numWorkers) || numWorkers <= 0) {
       throw new RangeError(`WorkerVecEnv: numWorkers must be a positive integer, got ${numWorkers}`);
     }
-    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new TypeError(`WorkerVecEnv: seed must be an integer, got ${opts.seed}`);
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed))
+      throw new TypeError(`WorkerVecEnv: seed must be an integer, got ${opts.seed}`);
     this.envId = envId;
     this.numEnvs = numEnvs;
     this.numWorkers = Math.min(numWorkers, numEnvs);
@@ -141,7 +143,9 @@ export class WorkerVecEnv implements VecEnv {
       probe = make(envId, kwargs, makeOpts);
     } catch (e) {
       if (opts.setupModule && e instanceof Error && /unknown env id/.test(e.message)) {
-        throw new Error(`WorkerVecEnv: ${envId} must also be registered in this thread (its spaces are read here); setupModule registers it only in the workers`);
+        throw new Error(
+          `WorkerVecEnv: ${envId} must also be registered in this thread (its spaces are read here); setupModule registers it only in the workers`,
+        );
       }
       throw e;
     }
@@ -206,7 +210,15 @@ export class WorkerVecEnv implements VecEnv {
         };
         const worker = new Worker(script, { workerData: init, transferList: [port2] });
         worker.unref();
-        this.workers.push({ worker, ctrl: new Int32Array(ctrl), params: new Float64Array(params), port: port1, start, count: end - start, req: 0 });
+        this.workers.push({
+          worker,
+          ctrl: new Int32Array(ctrl),
+          params: new Float64Array(params),
+          port: port1,
+          start,
+          count: end - start,
+          req: 0,
+        });
       }
       this.run(CMD_INIT, 0, 'initialisation');
     } catch (e) {
@@ -232,7 +244,9 @@ export class WorkerVecEnv implements VecEnv {
         if (done === h.req) break;
         const left = deadline - Date.now();
         if (left <= 0) {
-          failure ??= new Error(`WorkerVecEnv: ${this.envId}: worker ${w} (envs ${h.start}..${h.start + h.count - 1}) did not answer ${what} within ${timeoutMs} ms`);
+          failure ??= new Error(
+            `WorkerVecEnv: ${this.envId}: worker ${w} (envs ${h.start}..${h.start + h.count - 1}) did not answer ${what} within ${timeoutMs} ms`,
+          );
           return;
         }
         Atomics.wait(h.ctrl, CTRL_DONE, done, Math.min(left, 1000));

@@ -120,7 +120,12 @@ describe('imageFolderBatches', () => {
       [255, 255, 255],
       [0, 0, 0],
     ];
-    colours.forEach((c, i) => writePngImage(join(dir, i < 3 ? '' : 'sub', `img${i}.png`), rgb(10 + i, 8, () => c)));
+    colours.forEach((c, i) =>
+      writePngImage(
+        join(dir, i < 3 ? '' : 'sub', `img${i}.png`),
+        rgb(10 + i, 8, () => c),
+      ),
+    );
     writeFileSync(join(dir, 'notes.txt'), 'not an image');
     const batches = [];
     for await (const b of imageFolderBatches({ dir, batchSize: 2, height: 4, width: 4 })) batches.push(b);
@@ -173,7 +178,7 @@ describe('JPEG images', () => {
     const img = decodeJpeg(new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 95).data), 'a.jpg');
     expect([img.width, img.height, img.channels]).toEqual([16, 8, 3]);
     expect(img.data[0]).toBeGreaterThan(200); // red at (0, 0)
-    expect(img.data[(15) * 3 + 2]).toBeGreaterThan(200); // blue at (15, 0)
+    expect(img.data[15 * 3 + 2]).toBeGreaterThan(200); // blue at (15, 0)
     const batches = [];
     await expect(async () => {
       for await (const b of imageFolderBatches({ dir, batchSize: 1, height: 8, width: 8, range: [0, 1] })) batches.push(b);

@@ -187,7 +187,8 @@ export function floatImagesToGrid(
   c: 1 | 3,
   options: FloatImagesToGridOptions = {},
 ): RasterImage {
-  if (values.length !== n * h * w * c) throw new RangeError(`floatImagesToGrid: ${n}×${h}×${w}×${c} needs ${n * h * w * c} values, got ${values.length}`);
+  if (values.length !== n * h * w * c)
+    throw new RangeError(`floatImagesToGrid: ${n}×${h}×${w}×${c} needs ${n * h * w * c} values, got ${values.length}`);
   const cols = options.cols ?? Math.ceil(Math.sqrt(n));
   const rows = Math.ceil(n / cols);
   const pad = options.padding ?? 2;

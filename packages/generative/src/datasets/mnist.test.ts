@@ -56,9 +56,15 @@ describe('loadMnist', () => {
   it('names the file and the problem for missing, bad-magic, truncated and mismatched files', () => {
     const missing = join(dir, 'nope.gz');
     expect(() => loadMnist({ imagesPath: missing })).toThrow(/cannot read .*nope\.gz/);
-    const badMagic = write('bad-magic', idxImages(3, 2, 2, () => 0, 0x801));
+    const badMagic = write(
+      'bad-magic',
+      idxImages(3, 2, 2, () => 0, 0x801),
+    );
     expect(() => loadMnist({ imagesPath: badMagic })).toThrow(/bad-magic has bad magic 0x00000801/);
-    const wrongDims = write('wrong-dims', idxImages(3, 2, 2, () => 0, 0x802));
+    const wrongDims = write(
+      'wrong-dims',
+      idxImages(3, 2, 2, () => 0, 0x802),
+    );
     expect(() => loadMnist({ imagesPath: wrongDims })).toThrow(/wrong-dims has bad magic .*2 dims/);
     const trunc = write('trunc', imgs.subarray(0, imgs.length - 1));
     expect(() => loadMnist({ imagesPath: trunc })).toThrow(/trunc is truncated: dims \[3 × 2 × 2\] need 28 bytes, the file has 27/);
@@ -76,7 +82,10 @@ describe('loadMnist', () => {
 
   it('splits train / held-out reproducibly without overlap', () => {
     const n = 20;
-    const p = write('split-img', idxImages(n, 1, 1, (i) => i));
+    const p = write(
+      'split-img',
+      idxImages(n, 1, 1, (i) => i),
+    );
     const l = write('split-lab', idxLabels(Array.from({ length: n }, (_, i) => i % 10)));
     const data = loadMnist({ imagesPath: p, labelsPath: l });
     const a = splitTrainHeldOut(data, 5, new Rng(3));

@@ -66,9 +66,7 @@ function header(bytes: Uint8Array, path: string, expectMagic: number, nDims: num
   if (dims.some((d) => d === 0)) throw new Error(`loadMnist: ${path} has a zero dimension [${dims.join(', ')}]`);
   const expected = need + dims.reduce((a, b) => a * b, 1);
   if (bytes.length < expected) {
-    throw new Error(
-      `loadMnist: ${path} is truncated: dims [${dims.join(' × ')}] need ${expected} bytes, the file has ${bytes.length}`,
-    );
+    throw new Error(`loadMnist: ${path} is truncated: dims [${dims.join(' × ')}] need ${expected} bytes, the file has ${bytes.length}`);
   }
   if (bytes.length > expected) {
     throw new Error(`loadMnist: ${path} has ${bytes.length - expected} trailing bytes after the [${dims.join(' × ')}] ${kind}`);
@@ -103,9 +101,7 @@ export function loadMnist(options: LoadMnistOptions): ImageDataset {
   if (options.labelsPath !== undefined) {
     labels = readIdxLabels(options.labelsPath);
     if (labels.length !== count) {
-      throw new Error(
-        `loadMnist: ${options.labelsPath} has ${labels.length} labels but ${options.imagesPath} has ${count} images`,
-      );
+      throw new Error(`loadMnist: ${options.labelsPath} has ${labels.length} labels but ${options.imagesPath} has ${count} images`);
     }
   }
   let n = count;

@@ -60,7 +60,11 @@ describe('makeMoons', () => {
     expect(Array.from(a.x)).toEqual(Array.from(b.x));
     expect(Array.from(a.x)).not.toEqual(Array.from(c.x));
     // Shuffled: labels are not sorted.
-    expect(Array.from(a.labels).slice(0, 100).every((l) => l === 0)).toBe(false);
+    expect(
+      Array.from(a.labels)
+        .slice(0, 100)
+        .every((l) => l === 0),
+    ).toBe(false);
   });
 
   it('rejects bad arguments with the field in the message', () => {

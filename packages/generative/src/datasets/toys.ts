@@ -166,13 +166,15 @@ export function gaussianMixture(n: number, options: GaussianMixtureOptions): Toy
     const s = options.stds;
     if (typeof s === 'number') return s;
     const row = s[c];
-    return typeof row === 'number' ? row : (row as number[])[j] as number;
+    return typeof row === 'number' ? row : ((row as number[])[j] as number);
   };
   for (let c = 0; c < k; c++) {
     for (let j = 0; j < dim; j++) {
       const s = std(c, j);
       if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) {
-        throw new RangeError(`gaussianMixture: stds for component ${c}, dimension ${j} must be a finite number >= 0, got ${JSON.stringify(s)}`);
+        throw new RangeError(
+          `gaussianMixture: stds for component ${c}, dimension ${j} must be a finite number >= 0, got ${JSON.stringify(s)}`,
+        );
       }
     }
   }

@@ -1,6 +1,14 @@
 /** Elementwise affine bijectors: y = x ⊙ exp(s) + t, and ActNorm (the same map, data-initialised). */
 import * as tf from '@tensorflow/tfjs';
-import { broadcastLogDet, checkBatch, type ForwardResult, type FusedBijector, type InverseResult, type InverseVjp, makeVariable } from './bijector';
+import {
+  broadcastLogDet,
+  checkBatch,
+  type ForwardResult,
+  type FusedBijector,
+  type InverseResult,
+  type InverseVjp,
+  makeVariable,
+} from './bijector';
 
 export interface AffineElementwiseOptions {
   dim: number;
@@ -118,8 +126,11 @@ export class ActNorm extends AffineElementwise {
       this.logScale.assign(logStd as tf.Tensor1D);
       this.initFlag.assign(tf.ones([1]));
     });
-    const bad = Array.from(this.logScale.dataSync()).concat(Array.from(this.shift.dataSync())).some((v) => !Number.isFinite(v));
-    if (bad) throw new Error(`${this.name}: data-dependent init produced non-finite parameters (does the batch contain NaN or infinite values?)`);
+    const bad = Array.from(this.logScale.dataSync())
+      .concat(Array.from(this.shift.dataSync()))
+      .some((v) => !Number.isFinite(v));
+    if (bad)
+      throw new Error(`${this.name}: data-dependent init produced non-finite parameters (does the batch contain NaN or infinite values?)`);
   }
 
   override dispose(): void {

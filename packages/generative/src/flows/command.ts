@@ -40,7 +40,26 @@ export interface TrainFlowCommandResult {
   heldOutNll: number;
 }
 
-const KNOWN = new Set(['dataset', 'model', 'blocks', 'hidden', 'activation', 'steps', 'batchSize', 'lr', 'lrSchedule', 'noise', 'factor', 'nTrain', 'nTest', 'seed', 'outDir', 'checkpointEvery', 'logger', 'logEvery']);
+const KNOWN = new Set([
+  'dataset',
+  'model',
+  'blocks',
+  'hidden',
+  'activation',
+  'steps',
+  'batchSize',
+  'lr',
+  'lrSchedule',
+  'noise',
+  'factor',
+  'nTrain',
+  'nTest',
+  'seed',
+  'outDir',
+  'checkpointEvery',
+  'logger',
+  'logEvery',
+]);
 
 /** Trains a flow on a 2-D toy set; the caller disposes `result.flow`. */
 export async function trainFlowCommand(args: TrainFlowArgs = {}): Promise<TrainFlowCommandResult> {

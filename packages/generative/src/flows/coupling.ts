@@ -8,7 +8,18 @@
  * the identity.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Activation, activate, activationGradFromOutput, assertActivation, dense, initWeight, matMulTA, matMulTB, type Rng, zeros } from '@tfrl/core';
+import {
+  type Activation,
+  activate,
+  activationGradFromOutput,
+  assertActivation,
+  dense,
+  initWeight,
+  matMulTA,
+  matMulTB,
+  type Rng,
+  zeros,
+} from '@tfrl/core';
 import { checkBatch, type ForwardResult, type FusedBijector, type InverseResult, type InverseVjp } from './bijector';
 
 export interface AffineCouplingOptions {
@@ -59,7 +70,7 @@ export class AffineCoupling implements FusedBijector {
       const half = Math.ceil(dim / 2);
       const parity = options.parity ?? 0;
       if (parity !== 0 && parity !== 1) throw new RangeError(`${this.name}: parity must be 0 or 1, got ${JSON.stringify(parity)}`);
-      mask = Array.from({ length: dim }, (_, i) => ((i < half) === (parity === 0) ? 1 : 0));
+      mask = Array.from({ length: dim }, (_, i) => (i < half === (parity === 0) ? 1 : 0));
     }
     if (mask.length !== dim || mask.some((v) => v !== 0 && v !== 1) || mask.every((v) => v === 1) || mask.every((v) => v === 0)) {
       throw new RangeError(`${this.name}: mask must be ${dim} values of 0/1 with both present, got ${JSON.stringify(mask)}`);
@@ -94,7 +105,10 @@ export class AffineCoupling implements FusedBijector {
     this.variables[`${this.name}/t/w`] = this.headT.w;
     this.variables[`${this.name}/t/b`] = this.headT.b;
     this.maskT = tf.tensor2d(this.mask, [1, dim]);
-    this.invMaskT = tf.tensor2d(this.mask.map((v) => 1 - v), [1, dim]);
+    this.invMaskT = tf.tensor2d(
+      this.mask.map((v) => 1 - v),
+      [1, dim],
+    );
   }
 
   /** s (clamped, masked) and t (masked) from the conditioning dimensions of `x` (taped ops). */

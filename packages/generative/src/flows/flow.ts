@@ -54,7 +54,8 @@ export interface TraceStep {
 
 export function createBase(dim: number, config: BaseConfig = { type: 'standard-normal' }): BaseDistribution {
   if (config.type === 'standard-normal') return new StandardNormal(dim);
-  if (config.type === 'diag-gaussian') return new DiagGaussianBase({ dim, mean: config.mean, std: config.std, trainable: config.trainable });
+  if (config.type === 'diag-gaussian')
+    return new DiagGaussianBase({ dim, mean: config.mean, std: config.std, trainable: config.trainable });
   throw new TypeError(`base.type must be 'standard-normal' or 'diag-gaussian', got ${JSON.stringify((config as { type: unknown }).type)}`);
 }
 
@@ -180,7 +181,13 @@ export class NormalizingFlow {
           const grads: tf.Tensor[][] = new Array(layers.length);
           for (let i = 0; i < layers.length; i++) {
             const o = offsets[i] as number;
-            const r = (layers[i] as FusedBijector).inverseBackward(sv.slice(o, o + (savedCount[i] as number)), dh as tf.Tensor2D, gLd, batch, i < layers.length - 1);
+            const r = (layers[i] as FusedBijector).inverseBackward(
+              sv.slice(o, o + (savedCount[i] as number)),
+              dh as tf.Tensor2D,
+              gLd,
+              batch,
+              i < layers.length - 1,
+            );
             grads[i] = r.dParams;
             dh = r.dy;
           }
@@ -196,7 +203,8 @@ export class NormalizingFlow {
   /** Mean NLL of a whole data set (row-major), evaluated in chunks without gradients. */
   evaluateNll(data: Float32Array, chunk = 4096): number {
     const n = Math.floor(data.length / this.dim);
-    if (n < 1 || n * this.dim !== data.length) throw new RangeError(`evaluateNll: data has ${data.length} values, not a multiple of dim ${this.dim}`);
+    if (n < 1 || n * this.dim !== data.length)
+      throw new RangeError(`evaluateNll: data has ${data.length} values, not a multiple of dim ${this.dim}`);
     let sum = 0;
     for (let start = 0; start < n; start += chunk) {
       const m = Math.min(chunk, n - start);
@@ -226,7 +234,8 @@ export class NormalizingFlow {
    */
   trace(values: Float32Array, direction: 'inverse' | 'forward' = 'inverse'): TraceStep[] {
     const n = Math.floor(values.length / this.dim);
-    if (n < 1 || n * this.dim !== values.length) throw new RangeError(`trace: ${values.length} values is not a multiple of dim ${this.dim}`);
+    if (n < 1 || n * this.dim !== values.length)
+      throw new RangeError(`trace: ${values.length} values is not a multiple of dim ${this.dim}`);
     const out: TraceStep[] = [{ name: direction === 'inverse' ? 'data' : 'latent', values: Float32Array.from(values) }];
     let h = tf.tensor2d(values, [n, this.dim]);
     const order = direction === 'inverse' ? [...this.layers].reverse() : this.layers;
@@ -310,7 +319,8 @@ export class NormalizingFlow {
 }
 
 function checkPositiveInt(field: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${field} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new RangeError(`${field} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -388,6 +398,8 @@ export function createFlow(config: FlowConfig): NormalizingFlow {
     case 'glow':
       return new Glow(config);
     default:
-      throw new TypeError(`createFlow: type must be 'affine', 'realnvp' or 'glow', got ${JSON.stringify((config as { type: unknown }).type)}`);
+      throw new TypeError(
+        `createFlow: type must be 'affine', 'realnvp' or 'glow', got ${JSON.stringify((config as { type: unknown }).type)}`,
+      );
   }
 }

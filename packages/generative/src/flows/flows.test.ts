@@ -53,7 +53,7 @@ function numericLogDets(fn: (x: tf.Tensor2D) => tf.Tensor2D, x: Float32Array, d:
   for (let i = 0; i < n; i++) {
     const jac = new Float64Array(d * d); // jac[a * d + j] = ∂y_a/∂x_j
     for (let j = 0; j < d; j++) {
-      const plus = ((i * d + j) * 2) * d;
+      const plus = (i * d + j) * 2 * d;
       const minus = ((i * d + j) * 2 + 1) * d;
       for (let a = 0; a < d; a++) jac[a * d + j] = ((y[plus + a] as number) - (y[minus + a] as number)) / (2 * h);
     }
@@ -79,31 +79,41 @@ function checkBijector(b: Bijector, x: Float32Array, tol = 2e-3): void {
   const xt = tf.tensor2d(x, [n, d]);
   const fwd = b.forward(xt);
   const fwdLd = Array.from(fwd.logDet.dataSync());
-  const numFwd = numericLogDets((t) => {
-    const r = b.forward(t);
-    r.logDet.dispose();
-    return r.y;
-  }, x, d);
+  const numFwd = numericLogDets(
+    (t) => {
+      const r = b.forward(t);
+      r.logDet.dispose();
+      return r.y;
+    },
+    x,
+    d,
+  );
   fwdLd.forEach((v, i) => expect(Math.abs(v - (numFwd[i] as number))).toBeLessThan(tol));
   // inverse ∘ forward = identity, and the inverse log-det is the negated forward one.
   const back = b.inverse(fwd.y);
   const xb = back.x.dataSync();
-  for (let i = 0; i < x.length; i++) expect(Math.abs((xb[i] as number) - (x[i] as number))).toBeLessThan(1e-5 * Math.max(1, Math.abs(x[i] as number)));
+  for (let i = 0; i < x.length; i++)
+    expect(Math.abs((xb[i] as number) - (x[i] as number))).toBeLessThan(1e-5 * Math.max(1, Math.abs(x[i] as number)));
   const invLd = back.logDet.dataSync();
   fwdLd.forEach((v, i) => expect(Math.abs(v + (invLd[i] as number))).toBeLessThan(1e-4));
   // And the inverse's log-det against its own numeric Jacobian, at y = forward(x).
   const yArr = fwd.y.dataSync() as Float32Array;
-  const numInv = numericLogDets((t) => {
-    const r = b.inverse(t);
-    r.logDet.dispose();
-    return r.x;
-  }, yArr, d);
+  const numInv = numericLogDets(
+    (t) => {
+      const r = b.inverse(t);
+      r.logDet.dispose();
+      return r.x;
+    },
+    yArr,
+    d,
+  );
   Array.from(invLd).forEach((v, i) => expect(Math.abs(v - (numInv[i] as number))).toBeLessThan(tol));
   // forward ∘ inverse = identity too.
   const inv2 = b.inverse(xt);
   const fwd2 = b.forward(inv2.x);
   const xf = fwd2.y.dataSync();
-  for (let i = 0; i < x.length; i++) expect(Math.abs((xf[i] as number) - (x[i] as number))).toBeLessThan(1e-5 * Math.max(1, Math.abs(x[i] as number)));
+  for (let i = 0; i < x.length; i++)
+    expect(Math.abs((xf[i] as number) - (x[i] as number))).toBeLessThan(1e-5 * Math.max(1, Math.abs(x[i] as number)));
   tf.dispose([xt, fwd.y, fwd.logDet, back.x, back.logDet, inv2.x, inv2.logDet, fwd2.y, fwd2.logDet]);
 }
 
@@ -243,7 +253,9 @@ describe('LU parameterisation', () => {
     const { p, l, u } = luDecompose(a, d);
     const mm = (x: Float64Array, y: Float64Array) => {
       const o = new Float64Array(d * d);
-      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) o[i * d + j] = (o[i * d + j] as number) + (x[i * d + k] as number) * (y[k * d + j] as number);
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++)
+          for (let k = 0; k < d; k++) o[i * d + j] = (o[i * d + j] as number) + (x[i * d + k] as number) * (y[k * d + j] as number);
       return o;
     };
     const plu = mm(mm(p, l), u);
@@ -301,7 +313,8 @@ describe('the fused training loss', () => {
         const a = (taped.grads[v.name] as tf.Tensor).dataSync();
         const b = (fused.grads[v.name] as tf.Tensor).dataSync();
         expect(b.length).toBe(a.length);
-        for (let i = 0; i < a.length; i++) expect(Math.abs((b[i] as number) - (a[i] as number))).toBeLessThan(1e-4 + 1e-3 * Math.abs(a[i] as number));
+        for (let i = 0; i < a.length; i++)
+          expect(Math.abs((b[i] as number) - (a[i] as number))).toBeLessThan(1e-4 + 1e-3 * Math.abs(a[i] as number));
       }
       tf.dispose([x, taped.value, fused.value, ...Object.values(taped.grads), ...Object.values(fused.grads)]);
       flow.dispose();
@@ -320,7 +333,8 @@ describe('NormalizingFlow', () => {
     const x = tf.tensor2d([3, -1, 1, 0], [2, 2]);
     const lp = flow.logProb(x).dataSync();
     // N(x; μ, diag(σ²)) with μ = (1, −1), σ = (2, 0.5)
-    const ref = (a: number, b: number) => -0.5 * (((a - 1) / 2) ** 2 + ((b + 1) / 0.5) ** 2) - Math.log(2 * Math.PI) - Math.log(2) - Math.log(0.5);
+    const ref = (a: number, b: number) =>
+      -0.5 * (((a - 1) / 2) ** 2 + ((b + 1) / 0.5) ** 2) - Math.log(2 * Math.PI) - Math.log(2) - Math.log(0.5);
     expect(lp[0]).toBeCloseTo(ref(3, -1), 5);
     expect(lp[1]).toBeCloseTo(ref(1, 0), 5);
     expect(flow.gaussianParameters().std[0]).toBeCloseTo(2, 5);
@@ -350,7 +364,15 @@ describe('NormalizingFlow', () => {
   });
 
   it('renderScatter draws points where they are', () => {
-    const img = renderScatter([0, 0, 1, 1], { width: 11, height: 11, range: [0, 1, 0, 1], radius: 0, alpha: 1, axes: false, palette: [[255, 0, 0]] });
+    const img = renderScatter([0, 0, 1, 1], {
+      width: 11,
+      height: 11,
+      range: [0, 1, 0, 1],
+      radius: 0,
+      alpha: 1,
+      axes: false,
+      palette: [[255, 0, 0]],
+    });
     expect(img.channels).toBe(3);
     const px = (x: number, y: number) => Array.from(img.data.subarray(3 * (y * 11 + x), 3 * (y * 11 + x) + 3));
     expect(px(0, 10)).toEqual([255, 0, 0]); // (0, 0) bottom-left

@@ -7,7 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { orthogonalMatrix, type Rng } from '@tfrl/core';
-import { broadcastLogDet, checkBatch, type ForwardResult, type FusedBijector, type InverseResult, type InverseVjp, makeVariable } from './bijector';
+import {
+  broadcastLogDet,
+  checkBatch,
+  type ForwardResult,
+  type FusedBijector,
+  type InverseResult,
+  type InverseVjp,
+  makeVariable,
+} from './bijector';
 
 /** A = P · L · U with partial pivoting (row-major d×d, float64). Throws on a singular matrix. */
 export function luDecompose(a: ArrayLike<number>, d: number): { p: Float64Array; l: Float64Array; u: Float64Array } {

@@ -52,7 +52,12 @@ describe('FlowTrainer', () => {
 
   it('fits the affine flow to a 1-D Gaussian', async () => {
     const flow = new AffineFlow({ dim: 1 });
-    const r = await trainFlow(flow, (b, rng) => rng.fillNormal(new Float32Array(b), 3, 2), { steps: 800, batchSize: 100, lr: 0.05, seed: 1 });
+    const r = await trainFlow(flow, (b, rng) => rng.fillNormal(new Float32Array(b), 3, 2), {
+      steps: 800,
+      batchSize: 100,
+      lr: 0.05,
+      seed: 1,
+    });
     const p = flow.gaussianParameters();
     expect(p.mean[0]).toBeCloseTo(3, 0);
     expect(Math.abs((p.std[0] as number) - 2)).toBeLessThan(0.2);
@@ -129,7 +134,9 @@ describe('FlowTrainer', () => {
       if (calls === 4) out[3] = Number.POSITIVE_INFINITY;
       return out;
     };
-    await expect(trainFlow(flow, sampler, { steps: 10, batchSize: 16 })).rejects.toThrow(/at step 4; first non-finite: data of layer input batch = Infinity/);
+    await expect(trainFlow(flow, sampler, { steps: 10, batchSize: 16 })).rejects.toThrow(
+      /at step 4; first non-finite: data of layer input batch = Infinity/,
+    );
     flow.dispose();
   });
 
@@ -188,7 +195,17 @@ describe('FlowTrainer', () => {
 
   it('trainFlowCommand trains on a toy set, evaluates held-out data and writes a checkpoint', async () => {
     const outDir = join(tempDir(), 'cmd');
-    const r = await trainFlowCommand({ dataset: 'circles', model: 'realnvp', blocks: 2, hidden: [8], steps: 20, batchSize: 32, nTrain: 300, nTest: 200, outDir });
+    const r = await trainFlowCommand({
+      dataset: 'circles',
+      model: 'realnvp',
+      blocks: 2,
+      hidden: [8],
+      steps: 20,
+      batchSize: 32,
+      nTrain: 300,
+      nTest: 200,
+      outDir,
+    });
     expect(r.result.steps).toBe(20);
     expect(Number.isFinite(r.heldOutNll)).toBe(true);
     expect(r.test.n).toBe(200);

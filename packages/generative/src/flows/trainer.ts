@@ -108,7 +108,8 @@ export function diagnoseNonFinite(flow: NormalizingFlow, x: tf.Tensor2D): { laye
 }
 
 function checkInt(field: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${field} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new RangeError(`${field} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -126,7 +127,8 @@ export class FlowTrainer {
   constructor(flow: NormalizingFlow, options: FlowTrainerOptions = {}) {
     this.flow = flow;
     this.baseLr = options.lr ?? 1e-3;
-    if (!(this.baseLr > 0) || !Number.isFinite(this.baseLr)) throw new RangeError(`FlowTrainer: lr must be a positive number, got ${options.lr}`);
+    if (!(this.baseLr > 0) || !Number.isFinite(this.baseLr))
+      throw new RangeError(`FlowTrainer: lr must be a positive number, got ${options.lr}`);
     this.rng = options.rng ?? new Rng(options.seed ?? 0);
     this.optimizer = new Adam(flow.trainableVariables, { lr: this.baseLr, maxGradNorm: options.maxGradNorm });
   }
@@ -135,7 +137,8 @@ export class FlowTrainer {
     const d = this.flow.dim;
     if (typeof data === 'function') {
       const b = data(batchSize, this.rng);
-      if (b.length !== batchSize * d) throw new RangeError(`FlowTrainer: the data sampler returned ${b.length} values, expected ${batchSize}x${d}`);
+      if (b.length !== batchSize * d)
+        throw new RangeError(`FlowTrainer: the data sampler returned ${b.length} values, expected ${batchSize}x${d}`);
       return b;
     }
     const n = data.length / d;
@@ -180,7 +183,8 @@ export class FlowTrainer {
     const ckptEvery = checkInt('FlowTrainer.train: checkpointEvery', options.checkpointEvery ?? 1000, 1);
     const snapEvery = checkInt('FlowTrainer.train: snapshotEvery', options.snapshotEvery ?? 1, 1);
     const schedule = options.lrSchedule ?? 'constant';
-    if (schedule !== 'constant' && schedule !== 'cosine') throw new RangeError(`FlowTrainer.train: lrSchedule must be 'constant' or 'cosine', got ${JSON.stringify(schedule)}`);
+    if (schedule !== 'constant' && schedule !== 'cosine')
+      throw new RangeError(`FlowTrainer.train: lrSchedule must be 'constant' or 'cosine', got ${JSON.stringify(schedule)}`);
     const lrMin = options.lrMin ?? 0;
     const { logger, evalData, checkpointDir } = options;
     const training = { steps, batchSize, lr: this.baseLr, lrSchedule: schedule, lrMin };
@@ -211,7 +215,10 @@ export class FlowTrainer {
         const rolled = this.rollback();
         const layerText = diag ? `; first non-finite: ${diag.what} of layer ${diag.layer} = ${diag.value}` : '';
         const rollText = rolled === undefined ? 'no good snapshot to roll back to' : `parameters rolled back to step ${rolled}`;
-        const ckptText = this.lastCheckpointStep === undefined ? 'no checkpoint written' : `last good checkpoint ${checkpointDir} (step ${this.lastCheckpointStep}) kept`;
+        const ckptText =
+          this.lastCheckpointStep === undefined
+            ? 'no checkpoint written'
+            : `last good checkpoint ${checkpointDir} (step ${this.lastCheckpointStep}) kept`;
         throw new FlowNonFiniteError(
           `FlowTrainer: loss is ${lossValue} at step ${where}${layerText}; training stopped, ${rollText}, ${ckptText}`,
           where,

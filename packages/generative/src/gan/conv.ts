@@ -42,7 +42,14 @@ export function conv2dBackpropInputFast(dy: tf.Tensor4D, w: tf.Tensor4D, xShape:
     if (s > 1) {
       // Dilate: [n, oh, ow, co] → [n, oh·s, ow·s, co] with s−1 zeros after every row / column.
       const e = tf.reshape(dy, [n, oh, 1, ow, 1, co]);
-      const p = tf.pad(e, [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
+      const p = tf.pad(e, [
+        [0, 0],
+        [0, 0],
+        [0, s - 1],
+        [0, 0],
+        [0, s - 1],
+        [0, 0],
+      ]);
       d = tf.reshape(p, [n, oh * s, ow * s, co]);
     }
     // d holds (oh−1)·s + 1 meaningful rows followed by s − 1 zeros.
@@ -50,8 +57,14 @@ export function conv2dBackpropInputFast(dy: tf.Tensor4D, w: tf.Tensor4D, xShape:
     const left = kw - 1 - info.padInfo.left;
     const bottom = H + kh - 1 - top - oh * s;
     const right = W + kw - 1 - left - ow * s;
-    if (top < 0 || left < 0) throw new RangeError(`conv2dBackpropInputFast: padding larger than the kernel (${JSON.stringify(info.padInfo)})`);
-    let padded: tf.Tensor4D = tf.pad(d, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
+    if (top < 0 || left < 0)
+      throw new RangeError(`conv2dBackpropInputFast: padding larger than the kernel (${JSON.stringify(info.padInfo)})`);
+    let padded: tf.Tensor4D = tf.pad(d, [
+      [0, 0],
+      [top, Math.max(bottom, 0)],
+      [left, Math.max(right, 0)],
+      [0, 0],
+    ]);
     if (bottom < 0 || right < 0) padded = tf.slice(padded, [0, 0, 0, 0], [n, H + kh - 1, W + kw - 1, co]);
     // flip spatially and swap in/out channels: [kh, kw, inC, outC] → [kh, kw, outC, inC]
     const wf = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
@@ -90,7 +103,14 @@ export function conv2dFast(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, strid
  * Transposed convolution (x [n, h, w, inC] → outShape [n, H, W, outC]) + b with fast gradients.
  * w: [kh, kw, outC, inC] (tf.conv2dTranspose's layout).
  */
-export function conv2dTransposeFast(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, outShape: number[], stride: number, pad: Pad): tf.Tensor4D {
+export function conv2dTransposeFast(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  b: tf.Tensor1D,
+  outShape: number[],
+  stride: number,
+  pad: Pad,
+): tf.Tensor4D {
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xi, wi]);
     return {

@@ -39,7 +39,9 @@ describe('BatchNorm', () => {
     const x = tf.tensor4d([1, 2, 3, 2, 5, 2, 7, 2], [2, 1, 2, 2]);
     const y = bn.apply(x, true).dataSync();
     const s = Math.sqrt(5 + 1e-5);
-    expect(Array.from(y.filter((_, i) => i % 2 === 0)).map((v) => +v.toFixed(5))).toEqual([-3 / s, -1 / s, 1 / s, 3 / s].map((v) => +v.toFixed(5)));
+    expect(Array.from(y.filter((_, i) => i % 2 === 0)).map((v) => +v.toFixed(5))).toEqual(
+      [-3 / s, -1 / s, 1 / s, 3 / s].map((v) => +v.toFixed(5)),
+    );
     for (const v of y.filter((_, i) => i % 2 === 1)) expect(v).toBeCloseTo(0, 6);
     expect(Array.from(bn.runningMean.dataSync()).map((v) => +v.toFixed(5))).toEqual([0.4, 0.2]);
     expect(bn.runningVar.dataSync()[0]).toBeCloseTo(0.9 + 0.1 * (20 / 3), 5);
@@ -137,7 +139,14 @@ describe('Gan', () => {
 
   for (const architecture of ['dcgan', 'mlp'] as const) {
     it(`${architecture}: one step changes both networks, logs the hand-computable losses, and does not leak`, async () => {
-      const gan = new Gan({ architecture, image: { height: 28, width: 28, channels: 1 }, latentDim: 16, baseFilters: 8, hiddenSizes: [32], seed: 1 });
+      const gan = new Gan({
+        architecture,
+        image: { height: 28, width: 28, channels: 1 },
+        latentDim: 16,
+        baseFilters: 8,
+        hiddenSizes: [32],
+        seed: 1,
+      });
       const data = toyImages(8, 28);
       const real = tf.tidy(() => tf.sub(tf.mul(tf.tensor2d(data.images, [8, 784]), 2), 1) as tf.Tensor2D);
       const z = tf.randomNormal([8, 16], 0, 1, 'float32', 3) as tf.Tensor2D;
@@ -202,7 +211,14 @@ describe('Gan', () => {
       for (let p = 0; p < 20 * 16; p++) data.set([(i * 30) % 256, p % 256, 128], p * 3);
       writePngImage(join(dir, `face${i}.png`), { width: 20, height: 16, channels: 3, data });
     }
-    const { gan, history } = await trainGan({ folder: { dir, height: 16 }, baseFilters: 4, latentDim: 8, epochs: 1, batchSize: 4, seed: 0 });
+    const { gan, history } = await trainGan({
+      folder: { dir, height: 16 },
+      baseFilters: 4,
+      latentDim: 8,
+      epochs: 1,
+      batchSize: 4,
+      seed: 0,
+    });
     expect(history[0]?.steps).toBe(2);
     expect(gan.options.image).toEqual({ height: 16, width: 16, channels: 3 });
     expect(gan.sample(2).length).toBe(2 * 16 * 16 * 3);

@@ -42,7 +42,10 @@ export interface GanStepStats {
 
 /** Discriminator loss terms from logits: [d_real, d_fake] = [mean softplus(−l_real), mean softplus(l_fake)]. */
 export function discriminatorLosses(realLogits: tf.Tensor, fakeLogits: tf.Tensor): { real: tf.Scalar; fake: tf.Scalar } {
-  return tf.tidy(() => ({ real: tf.mean(tf.softplus(tf.neg(realLogits))) as tf.Scalar, fake: tf.mean(tf.softplus(fakeLogits)) as tf.Scalar }));
+  return tf.tidy(() => ({
+    real: tf.mean(tf.softplus(tf.neg(realLogits))) as tf.Scalar,
+    fake: tf.mean(tf.softplus(fakeLogits)) as tf.Scalar,
+  }));
 }
 
 /** Non-saturating generator loss: mean softplus(−l_fake) = −E log D(G(z)). */
@@ -91,7 +94,12 @@ export class Gan {
       this.discriminator = new DcganDiscriminator({ latentDim: o.latentDim, image: img, baseFilters: o.baseFilters, rng: this.rng });
     } else {
       this.generator = new MlpGenerator({ latentDim: o.latentDim, image: img, hiddenSizes: o.hiddenSizes, rng: this.rng });
-      this.discriminator = new MlpDiscriminator({ latentDim: o.latentDim, image: img, hiddenSizes: [...o.hiddenSizes].reverse(), rng: this.rng });
+      this.discriminator = new MlpDiscriminator({
+        latentDim: o.latentDim,
+        image: img,
+        hiddenSizes: [...o.hiddenSizes].reverse(),
+        rng: this.rng,
+      });
     }
     // Large conv models: the tf-op Adam path (the single-kernel JS loop is for small nets).
     this.optG = new Adam(this.generator.trainableVariables, { lr: o.lrG, beta1: o.beta1, beta2: o.beta2 });
@@ -159,10 +167,14 @@ export class Gan {
   async save(dir: string, extra: Record<string, unknown> = {}): Promise<void> {
     const tensors: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
     for (const net of [this.generator, this.discriminator]) {
-      for (const [name, v] of net.store.entries()) tensors[name] = { dtype: 'float32', shape: [...v.shape], data: v.dataSync() as Float32Array };
+      for (const [name, v] of net.store.entries())
+        tensors[name] = { dtype: 'float32', shape: [...v.shape], data: v.dataSync() as Float32Array };
     }
     const adam: Record<string, unknown> = {};
-    for (const [k, opt] of [['adamG', this.optG], ['adamD', this.optD]] as const) {
+    for (const [k, opt] of [
+      ['adamG', this.optG],
+      ['adamD', this.optD],
+    ] as const) {
       const st = opt.getState();
       tensors[`${k}/m`] = { dtype: 'float32', shape: [st.m.length], data: st.m };
       tensors[`${k}/v`] = { dtype: 'float32', shape: [st.v.length], data: st.v };
@@ -192,7 +204,10 @@ export class Gan {
       }
     }
     const adam = manifest.extra.adam as Record<string, { step: number; sizes: number[] }>;
-    for (const [k, opt] of [['adamG', gan.optG], ['adamD', gan.optD]] as const) {
+    for (const [k, opt] of [
+      ['adamG', gan.optG],
+      ['adamD', gan.optD],
+    ] as const) {
       const m = tensors[`${k}/m`];
       const v = tensors[`${k}/v`];
       const meta = adam?.[k];

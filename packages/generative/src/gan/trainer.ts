@@ -61,7 +61,8 @@ export function writeGanSamples(gan: Gan, outDir: string, tag: string, logger: L
 export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult> {
   const bs = options.batchSize ?? 64;
   if (!Number.isInteger(bs) || bs <= 0) throw new RangeError(`trainGan: batchSize must be a positive integer, got ${bs}`);
-  if (!Number.isInteger(options.epochs) || options.epochs < 0) throw new RangeError(`trainGan: epochs must be a non-negative integer, got ${options.epochs}`);
+  if (!Number.isInteger(options.epochs) || options.epochs < 0)
+    throw new RangeError(`trainGan: epochs must be a non-negative integer, got ${options.epochs}`);
   if (!options.data === !options.folder) throw new TypeError('trainGan: give exactly one of data (an ImageDataset) or folder');
   const logger = options.logger ?? new NullLogger();
   const data = options.data;
@@ -90,7 +91,13 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
         yield batch;
       }
     } else {
-      for await (const fb of imageFolderBatches({ ...(options.folder as ImageFolderOptions), batchSize: bs, range: [-1, 1], dropLast: true, rng: shuffleRng })) {
+      for await (const fb of imageFolderBatches({
+        ...(options.folder as ImageFolderOptions),
+        batchSize: bs,
+        range: [-1, 1],
+        dropLast: true,
+        rng: shuffleRng,
+      })) {
         yield fb.images;
       }
     }

@@ -87,14 +87,23 @@ export function writeVaeImages(vae: Vae, data: ImageDataset, outDir: string, tag
 export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult> {
   const data = options.data;
   const d = data.rows * data.cols * data.channels;
-  if (!Number.isInteger(options.epochs) || options.epochs < 0) throw new RangeError(`trainVae: epochs must be a non-negative integer, got ${options.epochs}`);
+  if (!Number.isInteger(options.epochs) || options.epochs < 0)
+    throw new RangeError(`trainVae: epochs must be a non-negative integer, got ${options.epochs}`);
   const bs = options.batchSize ?? 128;
   if (!Number.isInteger(bs) || bs <= 0) throw new RangeError(`trainVae: batchSize must be a positive integer, got ${bs}`);
   const logger = options.logger ?? new NullLogger();
   const seed = options.seed ?? 0;
   const vae =
     options.vae ??
-    new Vae({ inputDim: d, latentDim: options.latentDim, hiddenSizes: options.hiddenSizes, decoder: options.decoder, lr: options.lr, init: options.init, seed });
+    new Vae({
+      inputDim: d,
+      latentDim: options.latentDim,
+      hiddenSizes: options.hiddenSizes,
+      decoder: options.decoder,
+      lr: options.lr,
+      init: options.init,
+      seed,
+    });
   if (vae.inputDim !== d) throw new RangeError(`trainVae: the VAE takes ${vae.inputDim} inputs but the images have ${d} pixels`);
   const shuffleRng = new Rng(seed + 1);
   const sampleEvery = options.sampleEvery ?? 1;
@@ -202,6 +211,9 @@ export async function trainVaeCommand(argv: GenCommandOptions): Promise<TrainVae
     outDir: argv.logdir,
   });
   const last = result.history[result.history.length - 1];
-  if (last?.heldOut) console.info(`vae: held-out −ELBO ${last.heldOut.negElbo.toFixed(2)} nats (recon ${last.heldOut.recon.toFixed(2)}, KL ${last.heldOut.kl.toFixed(2)})`);
+  if (last?.heldOut)
+    console.info(
+      `vae: held-out −ELBO ${last.heldOut.negElbo.toFixed(2)} nats (recon ${last.heldOut.recon.toFixed(2)}, KL ${last.heldOut.kl.toFixed(2)})`,
+    );
   return result;
 }

@@ -83,14 +83,16 @@ export class Vae {
 
   constructor(options: VaeOptions) {
     const check = (name: string, v: unknown) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RangeError(`Vae: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+        throw new RangeError(`Vae: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
     };
     check('inputDim', options.inputDim);
     check('latentDim', options.latentDim);
     const hidden = options.hiddenSizes ?? [400];
     hidden.forEach((h, i) => check(`hiddenSizes[${i}]`, h));
     const decoder = options.decoder ?? 'bernoulli';
-    if (decoder !== 'bernoulli' && decoder !== 'gaussian') throw new TypeError(`Vae: decoder must be 'bernoulli' or 'gaussian', got ${JSON.stringify(decoder)}`);
+    if (decoder !== 'bernoulli' && decoder !== 'gaussian')
+      throw new TypeError(`Vae: decoder must be 'bernoulli' or 'gaussian', got ${JSON.stringify(decoder)}`);
     const lr = options.lr ?? 1e-3;
     this.options = {
       inputDim: options.inputDim,
@@ -126,7 +128,8 @@ export class Vae {
       name: 'vae/decoder',
     });
     if (this.options.init === 'torch') for (const net of [this.encoder, this.decoder]) torchLinearInit(net, this.rng);
-    else if (this.options.init !== 'glorot') throw new TypeError(`Vae: init must be 'torch' or 'glorot', got ${JSON.stringify(this.options.init)}`);
+    else if (this.options.init !== 'glorot')
+      throw new TypeError(`Vae: init must be 'torch' or 'glorot', got ${JSON.stringify(this.options.init)}`);
     const zero = tf.scalar(0);
     this.logSigma = tf.variable(zero, true, uniqueName('vae/log_sigma'));
     zero.dispose();
@@ -134,7 +137,11 @@ export class Vae {
   }
 
   get trainableVariables(): tf.Variable[] {
-    return [...this.encoder.trainableVariables, ...this.decoder.trainableVariables, ...(this.decoderKind === 'gaussian' ? [this.logSigma] : [])];
+    return [
+      ...this.encoder.trainableVariables,
+      ...this.decoder.trainableVariables,
+      ...(this.decoderKind === 'gaussian' ? [this.logSigma] : []),
+    ];
   }
 
   /** q(z|x): μ and log σ², each [batch, latent]. */
@@ -214,7 +221,8 @@ export class Vae {
   elbo(data: Float32Array, options: { batchSize?: number; nSamples?: number; seed?: number } = {}): ElboResult {
     const d = this.inputDim;
     const n = data.length / d;
-    if (!Number.isInteger(n) || n === 0) throw new RangeError(`Vae.elbo: data has ${data.length} values, not a positive multiple of inputDim ${d}`);
+    if (!Number.isInteger(n) || n === 0)
+      throw new RangeError(`Vae.elbo: data has ${data.length} values, not a positive multiple of inputDim ${d}`);
     const bs = options.batchSize ?? 500;
     const S = options.nSamples ?? 1;
     const rng = new Rng(options.seed ?? 12345);

@@ -52,7 +52,11 @@ export function columnStack(xT: tf.Tensor2D, layers: readonly ColumnLayer[], opt
     let h = x;
     for (let l = 0; l < L; l++) {
       // W·h + b (a bias per row) and the relu: one gemm kernel on wasm
-      h = gemm(ps[2 * l] as tf.Tensor2D, h, { bias: ps[2 * l + 1] as tf.Tensor2D, biasPerRow: true, activation: (layers[l] as ColumnLayer).relu ? 'relu' : 'identity' });
+      h = gemm(ps[2 * l] as tf.Tensor2D, h, {
+        bias: ps[2 * l + 1] as tf.Tensor2D,
+        biasPerRow: true,
+        activation: (layers[l] as ColumnLayer).relu ? 'relu' : 'identity',
+      });
       hs.push(h);
     }
     // The input is saved even when it gets no gradient: it may be an intermediate (a transpose)
@@ -75,7 +79,7 @@ export function columnStack(xT: tf.Tensor2D, layers: readonly ColumnLayer[], opt
         let dh = dy as tf.Tensor2D;
         let dx: tf.Tensor | undefined;
         for (let l = L - 1; l >= 0; l--) {
-          const dz = (layers[l] as ColumnLayer).relu ? tf.mul(dh, tf.step(act(l + 1))) : dh;
+          const dz: tf.Tensor2D = (layers[l] as ColumnLayer).relu ? tf.mul(dh, tf.step(act(l + 1))) : dh;
           grads[2 * l] = matMulTB(dz, act(l));
           grads[2 * l + 1] = tf.sum(dz, 1, true);
           if (l > 0 || inputGrad) {

@@ -37,7 +37,15 @@ class PixelSideEnv extends BaseEnv<Uint8Array, number> {
   }
 }
 
-const FAST = { learningStarts: 32, batchSize: 16, bufferSize: 1000, trainFreq: 4, gradientSteps: 2, netArch: [16, 16], targetUpdateInterval: 20 };
+const FAST = {
+  learningStarts: 32,
+  batchSize: 16,
+  bufferSize: 1000,
+  trainFreq: 4,
+  gradientSteps: 2,
+  netArch: [16, 16],
+  targetUpdateInterval: 20,
+};
 
 describe('DQN hyperparameters and spaces', () => {
   it('rejects unknown / out-of-range fields and unsupported spaces by name', () => {
@@ -54,7 +62,15 @@ describe('DQN hyperparameters and spaces', () => {
     a.dispose();
     const r = new Rainbow({ env, seed: 0 });
     const h = r.hyperparameters;
-    expect([h.double, h.dueling, h.prioritized, h.noisy, h.distributional, h.nStep, h.nAtoms]).toEqual([true, true, true, true, true, 3, 51]);
+    expect([h.double, h.dueling, h.prioritized, h.noisy, h.distributional, h.nStep, h.nAtoms]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      3,
+      51,
+    ]);
     expect(r.explorationRate).toBe(0);
     r.dispose();
   });
@@ -84,7 +100,14 @@ describe('DQN training schedule (SB3 semantics)', () => {
   });
 
   it('ε decays linearly over explorationFraction; random actions before learningStarts', async () => {
-    const agent = new DQN({ env: make('CartPole-v1'), seed: 2, ...FAST, learningStarts: 100, explorationFraction: 0.5, explorationFinalEps: 0.1 });
+    const agent = new DQN({
+      env: make('CartPole-v1'),
+      seed: 2,
+      ...FAST,
+      learningStarts: 100,
+      explorationFraction: 0.5,
+      explorationFinalEps: 0.1,
+    });
     expect(agent.explorationRate).toBe(1);
     await agent.learn({ totalTimesteps: 200 });
     expect(agent.explorationRate).toBeCloseTo(0.1, 9);
@@ -126,14 +149,17 @@ describe('DQN leaks, checkpoints, image observations', () => {
       ] as const) {
         const wa = na.getWeights();
         const wb = nb.getWeights();
-        for (const k of Object.keys(wa)) expect(Array.from((wb[k] as tf.Tensor).dataSync())).toEqual(Array.from((wa[k] as tf.Tensor).dataSync()));
+        for (const k of Object.keys(wa))
+          expect(Array.from((wb[k] as tf.Tensor).dataSync())).toEqual(Array.from((wa[k] as tf.Tensor).dataSync()));
         tf.dispose([...Object.values(wa), ...Object.values(wb)]);
       }
       // target ≠ online here (no target update since the start), so both really were saved
       const q0 = a.qNet.getWeights();
       const t0 = a.qNetTarget.getWeights();
       const firstKey = Object.keys(q0)[0] as string;
-      expect(Array.from((q0[firstKey] as tf.Tensor).dataSync())).not.toEqual(Array.from((t0[`q_target${firstKey.slice(1)}`] as tf.Tensor).dataSync()));
+      expect(Array.from((q0[firstKey] as tf.Tensor).dataSync())).not.toEqual(
+        Array.from((t0[`q_target${firstKey.slice(1)}`] as tf.Tensor).dataSync()),
+      );
       tf.dispose([...Object.values(q0), ...Object.values(t0)]);
       const sa = a.optimizer.getState();
       const sb = b.optimizer.getState();

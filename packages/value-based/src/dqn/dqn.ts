@@ -187,7 +187,8 @@ export class DQN extends Algorithm<DqnHp> {
     if (obsSpace.shape.length !== 1 && obsSpace.shape.length !== 3) {
       throw new Error(`${name}: observation Box must be a vector or an [H, W, C] image, got shape [${obsSpace.shape}]`);
     }
-    if (hp.distributional && !(hp.vMax > hp.vMin)) throw new RangeError(`${name}: vMax (${hp.vMax}) must be greater than vMin (${hp.vMin})`);
+    if (hp.distributional && !(hp.vMax > hp.vMin))
+      throw new RangeError(`${name}: vMax (${hp.vMax}) must be greater than vMin (${hp.vMin})`);
     this.nActions = actSpace.n;
     this.actionStart = actSpace.start;
     this.obsShape = [...obsSpace.shape];
@@ -231,7 +232,14 @@ export class DQN extends Algorithm<DqnHp> {
       : new ReplayBuffer(bufOpts);
     const n = this.env.numEnvs;
     if (hp.nStep > 1) {
-      this.nStepAccumulator = new NStepAccumulator({ numEnvs: n, obsDim: this.obsDim, actionDim: 1, n: hp.nStep, gamma: hp.gamma, actionDtype: 'int32' });
+      this.nStepAccumulator = new NStepAccumulator({
+        numEnvs: n,
+        obsDim: this.obsDim,
+        actionDim: 1,
+        n: hp.nStep,
+        gamma: hp.gamma,
+        actionDtype: 'int32',
+      });
     }
     this.explorationRate = hp.explorationInitialEps;
     this.nextObsReal = new Float32Array(n * this.obsDim);
@@ -245,7 +253,9 @@ export class DQN extends Algorithm<DqnHp> {
     if (c === null) return undefined;
     const convs = (c as { convs?: unknown }).convs;
     if (!Array.isArray(convs) || convs.length === 0) {
-      throw new TypeError(`${this.algorithmName}: cnn.convs must be a non-empty array of {filters, kernelSize, stride, padding?}, got ${JSON.stringify(convs)}`);
+      throw new TypeError(
+        `${this.algorithmName}: cnn.convs must be a non-empty array of {filters, kernelSize, stride, padding?}, got ${JSON.stringify(convs)}`,
+      );
     }
     return convs as ConvLayerSpec[];
   }
@@ -309,7 +319,9 @@ export class DQN extends Algorithm<DqnHp> {
 
   predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array {
     if (obs.length === 0 || obs.length % this.obsDim !== 0) {
-      throw new RangeError(`${this.algorithmName}.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
+      throw new RangeError(
+        `${this.algorithmName}.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`,
+      );
     }
     const det = options.deterministic ?? false;
     const out = this.selectActions(obs, det ? 0 : this.explorationRate, !det, new Int32Array(obs.length / this.obsDim));
@@ -576,9 +588,7 @@ export class DQN extends Algorithm<DqnHp> {
     }
     const support = this.supportT as tf.Tensor1D;
     const probsT = tf.softmax(outT); // [B, A, N]
-    const qNext = hp.double
-      ? QNetwork.qValues(this.qNet.forward(nextT), support)
-      : (tf.sum(tf.mul(probsT, support), 2) as tf.Tensor2D);
+    const qNext = hp.double ? QNetwork.qValues(this.qNet.forward(nextT), support) : (tf.sum(tf.mul(probsT, support), 2) as tf.Tensor2D);
     const best = tf.argMax(qNext, 1);
     const mask = tf.expandDims(tf.cast(tf.oneHot(best, this.nActions), 'float32'), 2);
     const pBest = tf.sum(tf.mul(probsT, mask), 1) as tf.Tensor2D;

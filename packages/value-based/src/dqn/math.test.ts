@@ -41,7 +41,17 @@ describe('Bellman targets', () => {
     buf.add([2], 0, 1, [3], false, true);
     const mult = bootstrapMultipliers(buf.discounts, Float32Array.from(buf.terminated));
     expectClose(mult, [0.99, 0, 0.99]);
-    const y = tf.tidy(() => dqnTarget(tf.tensor1d([1, 1, 1]), tf.tensor1d(mult), tf.tensor2d([[1, 2], [3, 4], [5, -6]])));
+    const y = tf.tidy(() =>
+      dqnTarget(
+        tf.tensor1d([1, 1, 1]),
+        tf.tensor1d(mult),
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+          [5, -6],
+        ]),
+      ),
+    );
     // max Q' = 2, 4, 5 → 1 + 0.99·2, 1 (terminal), 1 + 0.99·5
     expectClose(read(y), [2.98, 1, 5.95]);
     expectClose(dqnTargetHost([1, 1, 1], mult, [1, 2, 3, 4, 5, -6], 2), [2.98, 1, 5.95]);
@@ -49,8 +59,16 @@ describe('Bellman targets', () => {
 
   it('double DQN: the online net picks the action, the target net evaluates it', () => {
     const args = () => [tf.tensor1d([0, 1, 2]), tf.tensor1d([0.5, 0, 1])] as const;
-    const qOnline = [[1, 2], [3, 1], [5, 0]]; // argmax 1, 0, 0
-    const qTarget = [[10, 20], [30, 40], [50, 60]];
+    const qOnline = [
+      [1, 2],
+      [3, 1],
+      [5, 0],
+    ]; // argmax 1, 0, 0
+    const qTarget = [
+      [10, 20],
+      [30, 40],
+      [50, 60],
+    ];
     const y = tf.tidy(() => doubleDqnTarget(...args(), tf.tensor2d(qOnline), tf.tensor2d(qTarget)));
     // 0 + 0.5·20, 1 + 0·30, 2 + 1·50
     expectClose(read(y), [10, 1, 52]);
@@ -132,9 +150,27 @@ describe('prioritized replay importance weights', () => {
 
 describe('dueling, noise, losses, ε', () => {
   it('duelingCombine: Q = V + A − mean A (scalar and per-atom)', () => {
-    const q = tf.tidy(() => duelingCombine(tf.tensor2d([[1], [2]]), tf.tensor2d([[1, 2, 3], [0, 0, 3]])));
+    const q = tf.tidy(() =>
+      duelingCombine(
+        tf.tensor2d([[1], [2]]),
+        tf.tensor2d([
+          [1, 2, 3],
+          [0, 0, 3],
+        ]),
+      ),
+    );
     expectClose(read(q), [0, 1, 2, 1, 1, 4]);
-    const q3 = tf.tidy(() => duelingCombine(tf.tensor3d([[[1, 2]]]), tf.tensor3d([[[1, 3], [3, 5]]])));
+    const q3 = tf.tidy(() =>
+      duelingCombine(
+        tf.tensor3d([[[1, 2]]]),
+        tf.tensor3d([
+          [
+            [1, 3],
+            [3, 5],
+          ],
+        ]),
+      ),
+    );
     expectClose(read(q3), [0, 1, 2, 3]);
   });
 

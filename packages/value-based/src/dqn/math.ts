@@ -84,7 +84,9 @@ export function dqnTargetHost(
  */
 export function duelingCombine<T extends tf.Tensor2D | tf.Tensor3D>(value: T, advantage: T): T {
   if (value.rank !== advantage.rank || value.shape[1] !== 1) {
-    throw new RangeError(`duelingCombine: value must be [B, 1(, N)] and advantage [B, A(, N)]; got [${value.shape}] and [${advantage.shape}]`);
+    throw new RangeError(
+      `duelingCombine: value must be [B, 1(, N)] and advantage [B, A(, N)]; got [${value.shape}] and [${advantage.shape}]`,
+    );
   }
   return tf.tidy(() => tf.add(value, tf.sub(advantage, tf.mean(advantage, 1, true)))) as T;
 }
@@ -197,7 +199,11 @@ export function elementwiseTdLoss(pred: tf.Tensor1D, target: tf.Tensor1D, loss: 
 }
 
 /** One-hot rows [B·A] of integer actions (built on the host, so a batch uploads one mask). */
-export function actionMask(actions: ArrayLike<number>, nActions: number, out: Float32Array = new Float32Array(actions.length * nActions)): Float32Array {
+export function actionMask(
+  actions: ArrayLike<number>,
+  nActions: number,
+  out: Float32Array = new Float32Array(actions.length * nActions),
+): Float32Array {
   out.fill(0);
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i] as number;

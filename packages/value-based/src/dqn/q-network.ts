@@ -115,7 +115,8 @@ export class QNetwork {
     this.dueling = Boolean(options.dueling);
     this.noisy = Boolean(options.noisy);
     const sigma0 = options.sigma0 ?? 0.5;
-    if (!Array.isArray(netArch) || netArch.length === 0) throw new RangeError(`${name}: netArch needs at least one hidden layer, got ${JSON.stringify(netArch)}`);
+    if (!Array.isArray(netArch) || netArch.length === 0)
+      throw new RangeError(`${name}: netArch needs at least one hidden layer, got ${JSON.stringify(netArch)}`);
     let inDim: number;
     if (obsShape.length === 3) {
       // Conv torso only: Cnn's own dense head is a 1-wide stub that is never used nor trained.
@@ -232,8 +233,20 @@ export class QNetwork {
     }
     const hT = torso.length ? columnStack(featsT, torso, { inputGrad: conv }) : featsT;
     const hGrad = torso.length > 0 || conv;
-    const v = tf.transpose(columnStack(hT, this.headV.map((l) => this.params(l, noise)), { inputGrad: hGrad })) as tf.Tensor2D;
-    const a = tf.transpose(columnStack(hT, this.headA.map((l) => this.params(l, noise)), { inputGrad: hGrad })) as tf.Tensor2D;
+    const v = tf.transpose(
+      columnStack(
+        hT,
+        this.headV.map((l) => this.params(l, noise)),
+        { inputGrad: hGrad },
+      ),
+    ) as tf.Tensor2D;
+    const a = tf.transpose(
+      columnStack(
+        hT,
+        this.headA.map((l) => this.params(l, noise)),
+        { inputGrad: hGrad },
+      ),
+    ) as tf.Tensor2D;
     if (N === 1) return duelingCombine(v, a);
     return duelingCombine(tf.reshape(v, [B, 1, N]) as tf.Tensor3D, tf.reshape(a, [B, A, N]) as tf.Tensor3D);
   }

@@ -92,7 +92,8 @@ const registry = new Map<string, FeatureMapFactory>([
   [
     'cartpole-symmetric',
     (obsDim, nA) => {
-      if (obsDim !== 4 || nA !== 2) throw new RangeError(`feature map 'cartpole-symmetric' needs 4 observation values and 2 actions, the env has ${obsDim} and ${nA}`);
+      if (obsDim !== 4 || nA !== 2)
+        throw new RangeError(`feature map 'cartpole-symmetric' needs 4 observation values and 2 actions, the env has ${obsDim} and ${nA}`);
       return cartpoleSymmetricFeatures;
     },
   ],
@@ -103,7 +104,8 @@ const registry = new Map<string, FeatureMapFactory>([
 
 /** Register a feature map under `name` (the name `LinearQ`'s `features` hyperparameter takes). */
 export function registerFeatureMap(name: string, factory: FeatureMapFactory | FeatureMap): void {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`registerFeatureMap: name must be a non-empty string, got ${String(name)}`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`registerFeatureMap: name must be a non-empty string, got ${String(name)}`);
   registry.set(name, typeof factory === 'function' ? factory : () => factory);
 }
 
@@ -115,13 +117,16 @@ export function listFeatureMaps(): string[] {
 /** The feature map registered as `name`, built for the env's sizes. */
 export function resolveFeatureMap(name: string, obsDim: number, nActions: number): FeatureMap {
   const f = registry.get(name);
-  if (!f) throw new RangeError(`unknown feature map '${name}' (registered: ${listFeatureMaps().join(', ')}; add one with registerFeatureMap)`);
+  if (!f)
+    throw new RangeError(`unknown feature map '${name}' (registered: ${listFeatureMaps().join(', ')}; add one with registerFeatureMap)`);
   return checkFeatureMap(f(obsDim, nActions), name);
 }
 
 export function checkFeatureMap(fm: FeatureMap, who: string): FeatureMap {
-  if (!fm || (fm.kind !== 'state' && fm.kind !== 'state-action')) throw new TypeError(`feature map ${who}: kind must be 'state' or 'state-action'`);
-  if (!Number.isInteger(fm.dim) || fm.dim < 1) throw new RangeError(`feature map ${who}: dim must be a positive integer, got ${String(fm.dim)}`);
+  if (!fm || (fm.kind !== 'state' && fm.kind !== 'state-action'))
+    throw new TypeError(`feature map ${who}: kind must be 'state' or 'state-action'`);
+  if (!Number.isInteger(fm.dim) || fm.dim < 1)
+    throw new RangeError(`feature map ${who}: dim must be a positive integer, got ${String(fm.dim)}`);
   if (typeof fm.features !== 'function') throw new TypeError(`feature map ${who}: features must be a function`);
   return fm;
 }

@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cartpoleSymmetricFeatures, identityFeatures, registerFeatureMap, resolveFeatureMap } from './features';
 import { LinearQ, linearQUpdate, linearQValues, makeScratch } from './linear-q';
 
-function batchOf(rows: Array<{ s: number[]; a: number; r: number; next: number[]; term?: number; trunc?: number; disc: number }>): ReplayBatch {
+function batchOf(
+  rows: Array<{ s: number[]; a: number; r: number; next: number[]; term?: number; trunc?: number; disc: number }>,
+): ReplayBatch {
   return {
     batchSize: rows.length,
     obs: Float32Array.from(rows.flatMap((x) => x.s)),
@@ -57,7 +59,11 @@ describe('linear Q: features and the analytic update against hand-computed numbe
   it('the notebook’s np.take quirk: every prediction is read from the first state of the batch', () => {
     // Row 2's prediction becomes Q(e1, a=0) = −1, so δ = 0.5 − (−1) = 1.5 and δφ = [0, 0, −1.5, −1.5].
     const theta = Float32Array.of(1, 2, 0, -1);
-    const loss = linearQUpdate(theta, cartpoleSymmetricFeatures, 2, batchOf(rows), { learningRate: 0.1, mseGradient: true, notebookTakeQuirk: true });
+    const loss = linearQUpdate(theta, cartpoleSymmetricFeatures, 2, batchOf(rows), {
+      learningRate: 0.1,
+      mseGradient: true,
+      notebookTakeQuirk: true,
+    });
     closeTo(theta, [1.1, 2, -0.15, -1.15]);
     expect(loss).toBeCloseTo(1.625, 10);
   });
@@ -83,7 +89,14 @@ describe('linear Q: features and the analytic update against hand-computed numbe
   it('feature-map registry: names, size checks, custom maps', () => {
     expect(() => resolveFeatureMap('nope', 4, 2)).toThrow(/unknown feature map 'nope'/);
     expect(() => resolveFeatureMap('cartpole-symmetric', 6, 3)).toThrow(/needs 4 observation values and 2 actions/);
-    registerFeatureMap('squares', (d) => ({ kind: 'state', name: 'squares', dim: d, features: (o, out) => { for (let i = 0; i < d; i++) out[i] = (o[i] as number) ** 2; } }));
+    registerFeatureMap('squares', (d) => ({
+      kind: 'state',
+      name: 'squares',
+      dim: d,
+      features: (o, out) => {
+        for (let i = 0; i < d; i++) out[i] = (o[i] as number) ** 2;
+      },
+    }));
     expect(resolveFeatureMap('squares', 3, 2).dim).toBe(3);
   });
 });
@@ -98,7 +111,15 @@ describe('LinearQ on CartPole-v1 (the notebook’s experiment)', () => {
     const logger = new MemoryLogger();
     // Seed-sensitive (see BENCHMARKS.md: a few initial θ never recover); seed 3 is one that learns.
     const agent = new LinearQ({ env: make('CartPole-v1'), features: 'cartpole-symmetric', seed: 3, logger });
-    expect(agent.hyperparameters).toMatchObject({ gamma: 0.99, batchSize: 32, learningRate: 1e-3, bufferSize: 50_000, epsilon: 1, epsilonDecay: 0.98, epsilonMin: 0.01 });
+    expect(agent.hyperparameters).toMatchObject({
+      gamma: 0.99,
+      batchSize: 32,
+      learningRate: 1e-3,
+      bufferSize: 50_000,
+      epsilon: 1,
+      epsilonDecay: 0.98,
+      epsilonMin: 0.01,
+    });
     await agent.learn({ totalTimesteps: 1_000_000, callbacks: new StopTrainingOnMaxEpisodes(150) });
     const r = agent.episodeReturns;
     expect(r.length).toBe(150);
@@ -124,7 +145,15 @@ describe('LinearQ on CartPole-v1 (the notebook’s experiment)', () => {
   });
 
   it('a custom feature-map object, per-action weights; bad options are named', async () => {
-    const fm = { kind: 'state' as const, name: 'cart-test-bias', dim: 5, features: (o: ArrayLike<number>, out: Float32Array) => { out.set(Array.from(o).slice(0, 4)); out[4] = 1; } };
+    const fm = {
+      kind: 'state' as const,
+      name: 'cart-test-bias',
+      dim: 5,
+      features: (o: ArrayLike<number>, out: Float32Array) => {
+        out.set(Array.from(o).slice(0, 4));
+        out[4] = 1;
+      },
+    };
     const agent = new LinearQ({ env: make('CartPole-v1'), featureMap: fm, seed: 1, thetaInit: 'zeros' });
     expect(agent.hyperparameters.features).toBe('cart-test-bias');
     expect(agent.theta.length).toBe(10);

@@ -40,13 +40,31 @@ export const linearQHyperparameters = defineHyperparameters({
   gamma: { type: 'number', default: 0.99, min: 0, max: 1, doc: 'discount factor γ' },
   batchSize: { type: 'integer', default: 32, min: 1, doc: 'minibatch size' },
   bufferSize: { type: 'integer', default: 50_000, min: 1, doc: 'replay buffer capacity (transitions)' },
-  learningStarts: { type: 'integer', default: 0, min: 0, doc: 'env steps before the first update (updates also wait until the buffer holds more than batchSize transitions)' },
+  learningStarts: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    doc: 'env steps before the first update (updates also wait until the buffer holds more than batchSize transitions)',
+  },
   trainFreq: { type: 'integer', default: 1, min: 1, doc: 'env steps between updates' },
   gradientSteps: { type: 'integer', default: 1, min: 1, doc: 'minibatch updates per update' },
-  features: { type: 'string', default: 'identity-bias', doc: 'name of a registered feature map (cartpole-symmetric, symmetric, identity, identity-bias, or one added with registerFeatureMap)' },
-  thetaInit: { type: 'enum', values: ['normal', 'zeros'], default: 'normal', doc: 'initial weights: N(0, thetaInitStd²) (the notebook) or zeros' },
+  features: {
+    type: 'string',
+    default: 'identity-bias',
+    doc: 'name of a registered feature map (cartpole-symmetric, symmetric, identity, identity-bias, or one added with registerFeatureMap)',
+  },
+  thetaInit: {
+    type: 'enum',
+    values: ['normal', 'zeros'],
+    default: 'normal',
+    doc: 'initial weights: N(0, thetaInitStd²) (the notebook) or zeros',
+  },
   thetaInitStd: { type: 'number', default: 1, min: 0, doc: 'standard deviation of the normal initialisation' },
-  mseGradient: { type: 'boolean', default: true, doc: 'true: step along the gradient of the mean squared error (factor 2, the notebook); false: semi-gradient of ½ squared error' },
+  mseGradient: {
+    type: 'boolean',
+    default: true,
+    doc: 'true: step along the gradient of the mean squared error (factor 2, the notebook); false: semi-gradient of ½ squared error',
+  },
   notebookTakeQuirk: {
     type: 'boolean',
     default: false,
@@ -102,7 +120,13 @@ export function makeScratch(fm: FeatureMap, nA: number): LinearScratch {
 }
 
 /** Q(s, ·) of one observation into `scratch.q` (returned). */
-export function linearQValues(theta: ArrayLike<number>, fm: FeatureMap, nA: number, obs: ArrayLike<number>, scratch: LinearScratch): Float64Array {
+export function linearQValues(
+  theta: ArrayLike<number>,
+  fm: FeatureMap,
+  nA: number,
+  obs: ArrayLike<number>,
+  scratch: LinearScratch,
+): Float64Array {
   const { phi, q } = scratch;
   const d = fm.dim;
   if (fm.kind === 'state') {
@@ -215,9 +239,12 @@ export class LinearQ extends Algorithm<LinearQHp> {
     const who = this.algorithmName;
     if (isVecEnv(this.env)) throw new TypeError(`${who}: needs a single Env, got a VecEnv (${this.env.numEnvs} envs)`);
     const act = this.actionSpace;
-    if (!(act instanceof Discrete) || act.start !== 0) throw new TypeError(`${who}: action space must be Discrete(n) starting at 0, got ${String(act)}`);
+    if (!(act instanceof Discrete) || act.start !== 0)
+      throw new TypeError(`${who}: action space must be Discrete(n) starting at 0, got ${String(act)}`);
     if (this.observationSpace instanceof Discrete) {
-      throw new TypeError(`${who}: observation space must be a Box (a feature vector), got ${String(this.observationSpace)}; use QLearning for Discrete states`);
+      throw new TypeError(
+        `${who}: observation space must be a Box (a feature vector), got ${String(this.observationSpace)}; use QLearning for Discrete states`,
+      );
     }
     checkExploration(this.hyperparameters, who);
     this.obsDim = this.observationSpace.compactDim;
@@ -285,7 +312,12 @@ export class LinearQ extends Algorithm<LinearQHp> {
       this.featureMap,
       this.nA,
       batch,
-      { learningRate: this.scheduleValue('learningRate'), mseGradient: hp.mseGradient, terminalOnTruncation: hp.terminalOnTruncation, notebookTakeQuirk: hp.notebookTakeQuirk },
+      {
+        learningRate: this.scheduleValue('learningRate'),
+        mseGradient: hp.mseGradient,
+        terminalOnTruncation: hp.terminalOnTruncation,
+        notebookTakeQuirk: hp.notebookTakeQuirk,
+      },
       this.scratch,
     );
     this.numUpdates++;
@@ -363,7 +395,9 @@ export class LinearQ extends Algorithm<LinearQHp> {
 
   protected override loadStateExtra(extra: Record<string, unknown>): void {
     if (extra.featureDim !== undefined && extra.featureDim !== this.featureMap.dim) {
-      throw new Error(`LinearQ: checkpoint feature map '${this.hyperparameters.features}' had dim ${String(extra.featureDim)}, the registered one has ${this.featureMap.dim}`);
+      throw new Error(
+        `LinearQ: checkpoint feature map '${this.hyperparameters.features}' had dim ${String(extra.featureDim)}, the registered one has ${this.featureMap.dim}`,
+      );
     }
   }
 }

@@ -92,19 +92,21 @@ describe('dynamic programming on the 4x3 grid world', () => {
 describe('dynamic programming: small models', () => {
   // Two-state chain: state 0 → (a0: stay, reward 0; a1: to terminal 1, reward 1).
   const chain: TransitionModel = [
-    [
-      [{ prob: 1, next: 0, reward: 0, done: false }],
-      [{ prob: 1, next: 1, reward: 1, done: true }],
-    ],
-    [
-      [{ prob: 1, next: 1, reward: 0, done: true }],
-      [{ prob: 1, next: 1, reward: 0, done: true }],
-    ],
+    [[{ prob: 1, next: 0, reward: 0, done: false }], [{ prob: 1, next: 1, reward: 1, done: true }]],
+    [[{ prob: 1, next: 1, reward: 0, done: true }], [{ prob: 1, next: 1, reward: 0, done: true }]],
   ];
 
   it('evaluates a stochastic policy in closed form: V(0) = 0.5 / (1 − 0.5γ)', () => {
     const gamma = 0.9;
-    const ev = policyEvaluation(chain, [[0.5, 0.5], [1, 0]], gamma, { theta: 1e-14 });
+    const ev = policyEvaluation(
+      chain,
+      [
+        [0.5, 0.5],
+        [1, 0],
+      ],
+      gamma,
+      { theta: 1e-14 },
+    );
     expect(ev.V[0]).toBeCloseTo(0.5 / (1 - 0.5 * gamma), 10);
     expect(ev.V[1]).toBe(0);
     // Flat nS·nA form gives the same.
@@ -114,10 +116,7 @@ describe('dynamic programming: small models', () => {
 
   it('reports non-convergence of an improper policy with γ = 1 within maxIterations', () => {
     const costly: TransitionModel = [
-      [
-        [{ prob: 1, next: 0, reward: -1, done: false }],
-        [{ prob: 1, next: 1, reward: 0, done: true }],
-      ],
+      [[{ prob: 1, next: 0, reward: -1, done: false }], [{ prob: 1, next: 1, reward: 0, done: true }]],
       chain[1] as TransitionModel[number],
     ];
     const ev = policyEvaluation(costly, [0, 0], 1, { maxIterations: 50 });
@@ -129,7 +128,16 @@ describe('dynamic programming: small models', () => {
   it('names what is wrong in bad inputs', () => {
     expect(() => valueIteration(chain, 1.5)).toThrow(/gamma/);
     expect(() => policyEvaluation(chain, [0, 2], 1)).toThrow(/policy\[1\] = 2/);
-    expect(() => policyEvaluation(chain, [[0.5, 0.4], [1, 0]], 1)).toThrow(/sums to 0.9/);
+    expect(() =>
+      policyEvaluation(
+        chain,
+        [
+          [0.5, 0.4],
+          [1, 0],
+        ],
+        1,
+      ),
+    ).toThrow(/sums to 0.9/);
     const bad = [[[{ prob: 0.5, next: 0, reward: 0, done: false }]]];
     expect(() => valueIteration(bad, 1)).toThrow(/P\[0\]\[0\] sum to 0.5/);
   });
@@ -138,7 +146,9 @@ describe('dynamic programming: small models', () => {
     const env = new CliffWalkingEnv();
     const vi = valueIteration(env.P, 1);
     expect(vi.V[CliffWalkingEnv.startState]).toBeCloseTo(-13, 9);
-    const pi = policyIteration(env.P, 1, { initialPolicy: new Int32Array(env.nS).fill(1).map((_, s) => (s === 36 ? 0 : s % 12 === 11 ? 2 : 1)) });
+    const pi = policyIteration(env.P, 1, {
+      initialPolicy: new Int32Array(env.nS).fill(1).map((_, s) => (s === 36 ? 0 : s % 12 === 11 ? 2 : 1)),
+    });
     expect(pi.V[CliffWalkingEnv.startState]).toBeCloseTo(-13, 9);
   });
 

@@ -96,7 +96,8 @@ export function modelShape(P: TransitionModel): { nS: number; nA: number } {
 }
 
 function checkGamma(gamma: number): void {
-  if (typeof gamma !== 'number' || !(gamma >= 0 && gamma <= 1)) throw new RangeError(`dynamic programming: gamma must be in [0, 1], got ${String(gamma)}`);
+  if (typeof gamma !== 'number' || !(gamma >= 0 && gamma <= 1))
+    throw new RangeError(`dynamic programming: gamma must be in [0, 1], got ${String(gamma)}`);
 }
 
 function resolveOptions(o: DpOptions): { theta: number; maxIterations: number } {
@@ -162,7 +163,8 @@ function policyMatrix(policy: TabularPolicy, nS: number, nA: number): Float64Arr
     if (rows.length !== nS) throw new RangeError(`policyEvaluation: policy has ${rows.length} rows, the model has ${nS} states`);
     for (let s = 0; s < nS; s++) {
       const row = rows[s] as ArrayLike<number>;
-      if (row.length !== nA) throw new RangeError(`policyEvaluation: policy row ${s} has ${row.length} probabilities, the model has ${nA} actions`);
+      if (row.length !== nA)
+        throw new RangeError(`policyEvaluation: policy row ${s} has ${row.length} probabilities, the model has ${nA} actions`);
       for (let a = 0; a < nA; a++) out[s * nA + a] = row[a] as number;
     }
   } else {
@@ -170,13 +172,16 @@ function policyMatrix(policy: TabularPolicy, nS: number, nA: number): Float64Arr
     if (flat.length === nS) {
       for (let s = 0; s < nS; s++) {
         const a = flat[s] as number;
-        if (!Number.isInteger(a) || a < 0 || a >= nA) throw new RangeError(`policyEvaluation: policy[${s}] = ${a} is not an action in [0, ${nA - 1}]`);
+        if (!Number.isInteger(a) || a < 0 || a >= nA)
+          throw new RangeError(`policyEvaluation: policy[${s}] = ${a} is not an action in [0, ${nA - 1}]`);
         out[s * nA + a] = 1;
       }
       return out;
     }
     if (flat.length !== nS * nA) {
-      throw new RangeError(`policyEvaluation: policy has length ${flat.length}; expected nS = ${nS} actions or nS·nA = ${nS * nA} probabilities`);
+      throw new RangeError(
+        `policyEvaluation: policy has length ${flat.length}; expected nS = ${nS} actions or nS·nA = ${nS * nA} probabilities`,
+      );
     }
     for (let i = 0; i < flat.length; i++) out[i] = flat[i] as number;
   }
@@ -204,7 +209,8 @@ export function policyEvaluation(
   const pi = policyMatrix(policy, nS, nA);
   const V = new Float64Array(nS);
   if (options.initialValues) {
-    if (options.initialValues.length !== nS) throw new RangeError(`policyEvaluation: initialValues has length ${options.initialValues.length}, expected ${nS}`);
+    if (options.initialValues.length !== nS)
+      throw new RangeError(`policyEvaluation: initialValues has length ${options.initialValues.length}, expected ${nS}`);
     V.set(Array.from(options.initialValues));
   }
   let delta = Number.POSITIVE_INFINITY;
@@ -277,10 +283,12 @@ export function policyIteration(P: TransitionModel, gamma: number, options: Poli
   const maxPolicyIterations = options.maxPolicyIterations ?? 1000;
   const policy = new Int32Array(nS);
   if (options.initialPolicy) {
-    if (options.initialPolicy.length !== nS) throw new RangeError(`policyIteration: initialPolicy has length ${options.initialPolicy.length}, expected ${nS}`);
+    if (options.initialPolicy.length !== nS)
+      throw new RangeError(`policyIteration: initialPolicy has length ${options.initialPolicy.length}, expected ${nS}`);
     for (let s = 0; s < nS; s++) {
       const a = options.initialPolicy[s] as number;
-      if (!Number.isInteger(a) || a < 0 || a >= nA) throw new RangeError(`policyIteration: initialPolicy[${s}] = ${a} is not an action in [0, ${nA - 1}]`);
+      if (!Number.isInteger(a) || a < 0 || a >= nA)
+        throw new RangeError(`policyIteration: initialPolicy[${s}] = ${a} is not an action in [0, ${nA - 1}]`);
       policy[s] = a;
     }
   }

@@ -28,7 +28,13 @@ export const explorationHyperparameters = {
     max: 1,
     doc: 'when set, ε decays linearly from epsilon to this over the first epsilonDecayFraction of training',
   },
-  epsilonDecayFraction: { type: 'number', default: 1, exclusiveMin: 0, max: 1, doc: 'fraction of totalTimesteps over which the linear decay runs' },
+  epsilonDecayFraction: {
+    type: 'number',
+    default: 1,
+    exclusiveMin: 0,
+    max: 1,
+    doc: 'fraction of totalTimesteps over which the linear decay runs',
+  },
   epsilonDecay: {
     type: 'number',
     default: null,
@@ -50,7 +56,9 @@ export interface ExplorationHp {
 /** Throws when the ε options do not fit together (`who` prefixes the message). */
 export function checkExploration(hp: ExplorationHp, who: string): void {
   if ((hp.epsilonFinal !== null || hp.epsilonDecay !== null) && typeof hp.epsilon !== 'number') {
-    throw new TypeError(`${who}: epsilon must be a number when epsilonFinal or epsilonDecay is set (it is the start value), got ${typeof hp.epsilon}`);
+    throw new TypeError(
+      `${who}: epsilon must be a number when epsilonFinal or epsilonDecay is set (it is the start value), got ${typeof hp.epsilon}`,
+    );
   }
   if (hp.epsilonFinal !== null && hp.epsilonDecay !== null) {
     throw new RangeError(`${who}: set at most one of epsilonFinal (linear decay) and epsilonDecay (per-episode decay)`);

@@ -71,7 +71,8 @@ export function renderLinePlot(series: LinePlotSeries[], options: LinePlotOption
       if (g) {
         for (let r = 0; r < 5; r++) {
           for (let b = 0; b < 3; b++) {
-            if (((g[r] as number) >> (2 - b)) & 1) for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) set(cx + b * scale + dx, y + r * scale + dy, [0, 0, 0]);
+            if (((g[r] as number) >> (2 - b)) & 1)
+              for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) set(cx + b * scale + dx, y + r * scale + dy, [0, 0, 0]);
           }
         }
       }

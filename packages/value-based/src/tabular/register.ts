@@ -6,10 +6,30 @@ const FAMILY = '@tfrl/value-based';
 
 /** Registers the tabular TD learners and linear Q in @tfrl/core's registry (the CLI calls this beside registerValueBasedAlgorithms). */
 export function registerTabularAlgorithms(): void {
-  registerAlgorithm({ name: 'qlearning', family: FAMILY, ctor: QLearning, description: 'tabular Q-learning, ε-greedy (Discrete observations and actions)' });
-  registerAlgorithm({ name: 'sarsa', family: FAMILY, ctor: Sarsa, description: 'tabular SARSA, ε-greedy (Discrete observations and actions)' });
-  registerAlgorithm({ name: 'expected-sarsa', family: FAMILY, ctor: ExpectedSarsa, description: 'tabular Expected SARSA, ε-greedy (Discrete observations and actions)' });
-  registerAlgorithm({ name: 'nstep-sarsa', family: FAMILY, ctor: NStepSarsa, description: 'tabular n-step SARSA, ε-greedy (Discrete observations and actions)' });
+  registerAlgorithm({
+    name: 'qlearning',
+    family: FAMILY,
+    ctor: QLearning,
+    description: 'tabular Q-learning, ε-greedy (Discrete observations and actions)',
+  });
+  registerAlgorithm({
+    name: 'sarsa',
+    family: FAMILY,
+    ctor: Sarsa,
+    description: 'tabular SARSA, ε-greedy (Discrete observations and actions)',
+  });
+  registerAlgorithm({
+    name: 'expected-sarsa',
+    family: FAMILY,
+    ctor: ExpectedSarsa,
+    description: 'tabular Expected SARSA, ε-greedy (Discrete observations and actions)',
+  });
+  registerAlgorithm({
+    name: 'nstep-sarsa',
+    family: FAMILY,
+    ctor: NStepSarsa,
+    description: 'tabular n-step SARSA, ε-greedy (Discrete observations and actions)',
+  });
   registerAlgorithm({
     name: 'linear-q',
     family: FAMILY,

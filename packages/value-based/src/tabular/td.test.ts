@@ -37,7 +37,11 @@ class ChainEnv extends BaseEnv<number, number> {
 const ALPHA = 0.5;
 const GAMMA = 0.9;
 /** Two steps: state 0 (rewards 1 | 2) → state 1 (rewards 0 | 10) → terminal 2. */
-const twoStep = () => new ChainEnv([[1, 2], [0, 10]]);
+const twoStep = () =>
+  new ChainEnv([
+    [1, 2],
+    [0, 10],
+  ]);
 /** Q before learning: Q(0) = [0, 1], Q(1) = [3, 5]; terminal row 0. */
 const Q0 = [0, 1, 3, 5, 0, 0];
 
@@ -71,7 +75,7 @@ describe('update rules against hand-computed values (α = 0.5, γ = 0.9)', () =>
       const a1 = changed(agent.q, 1);
       const r0 = [1, 2][a0] as number;
       expect(agent.q[a0]).toBeCloseTo((Q0[a0] as number) + ALPHA * (r0 + GAMMA * 5 - (Q0[a0] as number)), 6);
-      expect(agent.q[2 + a1]).toBeCloseTo((Q0[2 + a1] as number) + ALPHA * ([0, 10][a1] as number - (Q0[2 + a1] as number)), 6);
+      expect(agent.q[2 + a1]).toBeCloseTo((Q0[2 + a1] as number) + ALPHA * (([0, 10][a1] as number) - (Q0[2 + a1] as number)), 6);
     }
   });
 
@@ -86,7 +90,7 @@ describe('update rules against hand-computed values (α = 0.5, γ = 0.9)', () =>
       seen.add(a1);
       const r0 = [1, 2][a0] as number;
       expect(agent.q[a0]).toBeCloseTo((Q0[a0] as number) + ALPHA * (r0 + GAMMA * (Q0[2 + a1] as number) - (Q0[a0] as number)), 6);
-      expect(agent.q[2 + a1]).toBeCloseTo((Q0[2 + a1] as number) + ALPHA * ([0, 10][a1] as number - (Q0[2 + a1] as number)), 6);
+      expect(agent.q[2 + a1]).toBeCloseTo((Q0[2 + a1] as number) + ALPHA * (([0, 10][a1] as number) - (Q0[2 + a1] as number)), 6);
     }
     expect(seen.size).toBe(2); // both next actions occurred, so both targets were checked
   });
@@ -104,7 +108,11 @@ describe('update rules against hand-computed values (α = 0.5, γ = 0.9)', () =>
 
   it('n-step SARSA (n = 2) on a 3-step chain: 2.305, 2.85, 2 as computed by hand', async () => {
     // Greedy (ε = 0) with Q(s) = [0, 1]: action 1 everywhere, rewards 1, 2, 3.
-    const env = new ChainEnv([[0, 1], [0, 2], [0, 3]]);
+    const env = new ChainEnv([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+    ]);
     const agent = new NStepSarsa({ env, learningRate: ALPHA, gamma: GAMMA, epsilon: 0, nSteps: 2, seed: 0 });
     preset(agent, [0, 1, 0, 1, 0, 1, 0, 0]);
     await agent.learn({ totalTimesteps: 3 });

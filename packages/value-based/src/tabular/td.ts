@@ -25,7 +25,15 @@ import {
   defineHyperparameters,
   isVecEnv,
 } from '@tfrl/core';
-import { type ExplorationHp, argmax, checkExploration, epsilonGreedy, epsilonGreedyExpectation, explorationHyperparameters, explorationRate } from './exploration';
+import {
+  type ExplorationHp,
+  argmax,
+  checkExploration,
+  epsilonGreedy,
+  epsilonGreedyExpectation,
+  explorationHyperparameters,
+  explorationRate,
+} from './exploration';
 
 export const tabularHyperparameters = defineHyperparameters({
   learningRate: { type: 'schedule', default: 0.1, exclusiveMin: 0, max: 1, doc: 'step size α (number or schedule)' },
@@ -88,8 +96,10 @@ export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extend
     if (isVecEnv(this.env)) throw new TypeError(`${who}: needs a single Env with Discrete spaces, got a VecEnv (${this.env.numEnvs} envs)`);
     const obs = this.observationSpace;
     const act = this.actionSpace;
-    if (!(obs instanceof Discrete) || obs.start !== 0) throw new TypeError(`${who}: observation space must be Discrete(n) starting at 0, got ${String(obs)}`);
-    if (!(act instanceof Discrete) || act.start !== 0) throw new TypeError(`${who}: action space must be Discrete(n) starting at 0, got ${String(act)}`);
+    if (!(obs instanceof Discrete) || obs.start !== 0)
+      throw new TypeError(`${who}: observation space must be Discrete(n) starting at 0, got ${String(obs)}`);
+    if (!(act instanceof Discrete) || act.start !== 0)
+      throw new TypeError(`${who}: action space must be Discrete(n) starting at 0, got ${String(act)}`);
     checkExploration(this.hyperparameters, who);
     this.nS = obs.n;
     this.nA = act.n;
@@ -145,7 +155,8 @@ export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extend
     const eps = this.explorationRate;
     for (let i = 0; i < obs.length; i++) {
       const s = obs[i] as number;
-      if (!Number.isInteger(s) || s < 0 || s >= this.nS) throw new RangeError(`${this.algorithmName}.predict: observation ${s} is not a state in [0, ${this.nS - 1}]`);
+      if (!Number.isInteger(s) || s < 0 || s >= this.nS)
+        throw new RangeError(`${this.algorithmName}.predict: observation ${s} is not a state in [0, ${this.nS - 1}]`);
       out[i] = options.deterministic ? this.greedyAction(s) : this.behaviourAction(s, eps);
     }
     return out;
