@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Algorithm, type AlgorithmOptions, type StateTensor, type TrainLoopInfo, checkpointTensorToTf } from './algorithm';
+import { Algorithm, type AlgorithmOptions, type NetworkState, type TrainLoopInfo } from './algorithm';
 import {
   BaseCallback,
   type CallbackContext,
@@ -12,7 +12,7 @@ import {
   ProgressCallback,
   StopTrainingOnMaxEpisodes,
 } from './callbacks';
-import { type CheckpointTensor, loadCheckpoint } from './checkpoint';
+import { loadCheckpoint } from './checkpoint';
 import { BaseEnv, type ResetResult, type RgbFrame, type StepResult } from './env';
 import { evaluatePolicy } from './evaluation';
 import { type HyperparameterInput, type ResolvedHyperparameters, defineHyperparameters } from './hyperparams';
@@ -76,9 +76,9 @@ class BanditLearner extends Algorithm<ResolvedHyperparameters<typeof schema>> {
     return best;
   }
 
-  predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array {
+  protected predictRows(obs: Float32Array, deterministic: boolean): Int32Array {
     const out = new Int32Array(obs.length);
-    for (let i = 0; i < obs.length; i++) out[i] = this.act(options.deterministic ?? false);
+    for (let i = 0; i < obs.length; i++) out[i] = this.act(deterministic);
     return out;
   }
 
@@ -129,24 +129,17 @@ class BanditLearner extends Algorithm<ResolvedHyperparameters<typeof schema>> {
     }
   }
 
-  protected stateTensors(): Record<string, StateTensor> {
+  protected override networks(): Record<string, NetworkState> {
     if (this.breakSave) return { q: this.q, counts: { dtype: 'int32', shape: [3], data: this.counts } };
     return { q: this.q, counts: { dtype: 'int32', shape: [this.counts.length], data: this.counts } };
   }
 
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    const q = checkpointTensorToTf(this.requireTensor(tensors, 'q', this.q.shape));
-    this.q.assign(q);
-    q.dispose();
-    this.counts = Int32Array.from(this.requireTensor(tensors, 'counts').data);
-  }
-
-  protected override stateExtra(): Record<string, unknown> {
+  protected override extraState(): Record<string, unknown> {
     return { lastObsKnown: this.lastObs !== null };
   }
 
   extraLoaded: Record<string, unknown> | null = null;
-  protected override loadStateExtra(extra: Record<string, unknown>): void {
+  protected override loadExtraState(extra: Record<string, unknown>): void {
     this.extraLoaded = extra;
   }
 

@@ -1,13 +1,27 @@
 /**
- * The `Algorithm` base: hyperparameters, seeded RNG, counters, the `learn` lifecycle with
- * callbacks, episode statistics for logging, and `save`/`load` through the checkpoint format.
+ * The algorithm base classes (SB3's `BaseAlgorithm`):
  *
- * A subclass declares `static algorithmName` and `static hyperparameterSchema`, and implements
- * `trainLoop`, `predict`, `stateTensors` and `loadStateTensors` (see the README example).
+ * - `BaseAlgorithm`: hyperparameters, the seeded RNG, counters, the `learn` lifecycle with
+ *   callbacks, episode statistics for logging, and `save` / `load` of the whole training state
+ *   through the checkpoint format;
+ * - `Algorithm`: a `BaseAlgorithm` on one env (an `Env` or a `VecEnv`) with one observation and
+ *   one action space and a `predict` that takes one observation, a batch, or a dict.
+ *
+ * A subclass declares `static algorithmName` and `static hyperparameterSchema`, implements
+ * `trainLoop` (or sits on `OnPolicyAlgorithm` / `OffPolicyAlgorithm`, which implement it) and
+ * `predictRows`, and lists what it trains in `networks()` and `optimizers()`. `save` gathers
+ * those itself, one layout for every learner:
+ *
+ * - `<network>` (a variable or host array) or `<network>/<variable>` (a module),
+ * - `optimizers/<name>/<slot>` (Adam: `m`, `v`; RMSprop: `square_avg`) and `optimizers/<name>/step`,
+ *
+ * plus counters, the RNG state, the statistics of a `VecNormalize` env and `extraState()` (JSON)
+ * in the manifest. Non-finite weights are refused before anything is written.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BaseCallback, type CallbackContext, toCallback } from './callbacks';
 import {
+  CHECKPOINT_FORMAT_VERSION,
   type CheckpointManifest,
   type CheckpointTensor,
   type LoadedCheckpoint,
@@ -16,23 +30,31 @@ import {
   saveCheckpoint,
 } from './checkpoint';
 import { type Env, type VecEnv, entropySeed } from './env';
+import type { PredictOptions } from './evaluation';
 import { type HyperparameterSchema, type ScheduleSpec, resolveHyperparameters, scheduleFromSpec } from './hyperparams';
 import { type Logger, NullLogger } from './logging';
+import type { Optimizer } from './nn/optimizer';
+import { ObservationEncoder } from './preprocessing';
 import { Rng, type RngState } from './rng';
 import type { Space } from './spaces';
+import { findVecNormalize } from './vec-normalize';
 
 export type AnyEnv = Env<any, any> | VecEnv;
 /** An env instance, a factory, or a registered id (resolved by {@link setEnvResolver}). */
 export type EnvSpecifier = AnyEnv | (() => AnyEnv) | string;
 
-export interface AlgorithmOptions {
-  env: EnvSpecifier;
+/** Options every algorithm takes besides its hyperparameters. */
+export interface CommonOptions {
   /** Seed of the algorithm's RNG; omitted → fresh entropy (recorded in `this.seed`). */
   seed?: number;
   logger?: Logger;
   /** 0 silent (default), 1 info, 2 debug; subclasses decide what they print. */
   verbose?: number;
-  /** Every other field is a hyperparameter, validated against the subclass's schema. */
+}
+
+/** Untyped options (generic code such as the CLI); every other field is a hyperparameter. */
+export interface AlgorithmOptions extends CommonOptions {
+  env: EnvSpecifier;
   [hyperparameter: string]: unknown;
 }
 
@@ -43,7 +65,7 @@ export interface LearnOptions {
   logger?: Logger;
   /** false continues the counters (and `totalTimesteps` counts from the current step). */
   resetNumTimesteps?: boolean;
-  /** Log every `logInterval` iterations (the unit is the subclass's: rollouts, episodes...). */
+  /** Log every `logInterval` iterations (rollouts for on-policy learners, episodes for off-policy ones). */
   logInterval?: number;
 }
 
@@ -53,8 +75,8 @@ export interface TrainLoopInfo {
   logInterval: number;
 }
 
-export interface LoadOptions {
-  env: EnvSpecifier;
+export interface LoadOptions<E = EnvSpecifier> {
+  env: E;
   logger?: Logger;
   /** Override saved hyperparameters (e.g. a new learning rate for fine-tuning). */
   hyperparameters?: Record<string, unknown>;
@@ -67,14 +89,37 @@ export interface EpisodeInfo {
   l: number;
 }
 
-/** A value `stateTensors` may return: a live tf tensor (read, never disposed) or raw data. */
-export type StateTensor = tf.Tensor | CheckpointTensor;
+/** Something with named variables (an Mlp, a policy, a Q-network): saved as `<network>/<name>`. */
+export interface Module {
+  namedVariables(): Record<string, tf.Variable>;
+}
+
+/**
+ * What `networks()` lists: a module, one variable, or host data (restored in place) given as a
+ * checkpoint tensor.
+ */
+export type NetworkState = Module | tf.Variable | CheckpointTensor;
 
 /** The static side every concrete algorithm has (what `load` and the registry need). */
-export interface AlgorithmClass<T extends Algorithm<any> = Algorithm<any>> {
+export interface AlgorithmClass<T extends BaseAlgorithm<any> = BaseAlgorithm<any>> {
   new (options: any): T;
   readonly algorithmName: string;
   readonly hyperparameterSchema: HyperparameterSchema;
+}
+
+/** Thrown when a loss, a gradient norm or a parameter stops being finite: training diverged. */
+export class NonFiniteError extends Error {
+  constructor(
+    readonly algorithm: string,
+    readonly step: number,
+    readonly quantity: string,
+    readonly value: number,
+  ) {
+    super(
+      `${algorithm}: ${quantity} became ${value} at step ${step} (training diverged; lower the learning rate or clip gradients). Nothing non-finite was saved.`,
+    );
+    this.name = 'NonFiniteError';
+  }
 }
 
 const FUNCTION_MARKER = '$unserializable';
@@ -90,25 +135,40 @@ export function setEnvResolver(resolver: ((id: string) => AnyEnv) | null): void 
   envResolver = resolver;
 }
 
+/** @internal the registered env resolver (for multi-agent envs that resolve ids themselves). */
+export function getEnvResolver(): ((id: string) => AnyEnv) | null {
+  return envResolver;
+}
+
 export function isVecEnv(env: AnyEnv): env is VecEnv {
   return typeof (env as VecEnv).numEnvs === 'number' && (env as VecEnv).singleObservationSpace !== undefined;
 }
 
-function isTfTensor(x: unknown): x is tf.Tensor {
-  return x instanceof tf.Tensor;
-}
-
 /** A checkpoint tensor as a new tf tensor (the caller disposes it). */
 export function checkpointTensorToTf(t: CheckpointTensor): tf.Tensor {
-  return tf.tensor(t.data, t.shape, t.dtype);
+  const data = t.dtype === 'float64' ? Float32Array.from(t.data) : t.data;
+  const dtype = t.dtype === 'float64' ? 'float32' : t.dtype;
+  return tf.tensor(data as Float32Array | Int32Array | Uint8Array, t.shape, dtype === 'uint8' ? 'int32' : dtype);
 }
 
-export abstract class Algorithm<H extends Record<string, any> = Record<string, unknown>> {
+function isModule(x: NetworkState): x is Module {
+  return typeof (x as Module).namedVariables === 'function';
+}
+
+function isCheckpointTensor(x: unknown): x is CheckpointTensor {
+  return !!x && typeof x === 'object' && ArrayBuffer.isView((x as CheckpointTensor).data) && Array.isArray((x as CheckpointTensor).shape);
+}
+
+/** Yield to the event loop so timers and I/O run (progress output, test runners' heartbeats). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+export abstract class BaseAlgorithm<H extends Record<string, any> = Record<string, unknown>> {
   /** Name written to checkpoints and checked by `load` (e.g. `'PPO'`). */
   static readonly algorithmName: string = 'Algorithm';
   static readonly hyperparameterSchema: HyperparameterSchema = {};
 
-  readonly env: AnyEnv;
   readonly hyperparameters: H;
   /** The seed `rng` started from (drawn from entropy when none was given). */
   readonly seed: number;
@@ -131,22 +191,17 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
   private learnStartTimesteps = 0;
   protected logInterval = 1;
 
-  constructor(options: AlgorithmOptions) {
-    if (!options || typeof options !== 'object') {
-      throw new TypeError(`${this.algorithmName}: constructor needs an options object {env, ...hyperparameters}`);
-    }
-    const { env, seed, logger, verbose, ...hp } = options;
+  constructor(options: CommonOptions & Record<string, unknown>, hyperparameterInput: Record<string, unknown>) {
+    const { seed, logger, verbose } = options;
     this.verbose = verbose ?? 0;
     const statics = this.statics;
-    this.hyperparameters = resolveHyperparameters(statics.hyperparameterSchema, hp, statics.algorithmName) as H;
-    if (seed !== undefined && !Number.isInteger(seed)) {
-      throw new TypeError(`${this.algorithmName}: seed must be an integer, got ${String(seed)}`);
+    this.hyperparameters = resolveHyperparameters(statics.hyperparameterSchema, hyperparameterInput, statics.algorithmName) as H;
+    if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
+      throw new TypeError(`${this.algorithmName}: seed must be an integer in [0, 2^32 - 1], got ${String(seed)}`);
     }
     this.seed = seed ?? entropySeed();
     this.rng = new Rng(this.seed);
     this.logger = logger ?? new NullLogger();
-    if (env === undefined || env === null) throw new TypeError(`${this.algorithmName}: options.env is required`);
-    this.env = this.resolveEnv(env);
   }
 
   protected get statics(): AlgorithmClass {
@@ -155,39 +210,6 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
 
   get algorithmName(): string {
     return (this.constructor as unknown as AlgorithmClass).algorithmName;
-  }
-
-  /** Turn the `env` option into an env. Override to wrap envs (e.g. always vectorise). */
-  protected resolveEnv(spec: EnvSpecifier): AnyEnv {
-    if (typeof spec === 'string') {
-      if (!envResolver) {
-        throw new Error(
-          `${this.algorithmName}: env "${spec}" given by id but no env registry is loaded; pass an Env instance, or import @tfrl/envs and call setEnvResolver(make)`,
-        );
-      }
-      return envResolver(spec);
-    }
-    if (typeof spec === 'function') return spec();
-    if (typeof spec === 'object' && typeof (spec as { step?: unknown }).step === 'function') return spec;
-    throw new TypeError(`${this.algorithmName}: env must be an Env, a VecEnv, a factory or an id, got ${String(spec)}`);
-  }
-
-  get isVecEnv(): boolean {
-    return isVecEnv(this.env);
-  }
-
-  get numEnvs(): number {
-    return isVecEnv(this.env) ? this.env.numEnvs : 1;
-  }
-
-  /** The observation space of one env. */
-  get observationSpace(): Space<any> {
-    return isVecEnv(this.env) ? this.env.singleObservationSpace : this.env.observationSpace;
-  }
-
-  /** The action space of one env. */
-  get actionSpace(): Space<any> {
-    return isVecEnv(this.env) ? this.env.singleActionSpace : this.env.actionSpace;
   }
 
   // ------------------------------------------------------------------ to implement
@@ -199,30 +221,51 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
    */
   protected abstract trainLoop(totalTimesteps: number, callback: BaseCallback, info: TrainLoopInfo): Promise<void>;
 
-  /** Actions for one observation or a batch (rows of `observationSpace.compactDim`). */
-  abstract predict(obs: Float32Array, options?: { deterministic?: boolean }): Int32Array | Float32Array;
-
-  /** Every tensor needed to resume training: networks AND optimizer state. Not disposed by the caller. */
-  protected abstract stateTensors(): Record<string, StateTensor>;
-
-  /** Restore what `stateTensors` returned (see {@link checkpointTensorToTf}, {@link requireTensor}). */
-  protected abstract loadStateTensors(tensors: Record<string, CheckpointTensor>): void;
-
-  /** Extra JSON state to save (e.g. normalisation statistics). */
-  protected stateExtra(): Record<string, unknown> {
+  /** What the algorithm trains and must save: networks (and targets) by name. */
+  protected networks(): Record<string, NetworkState> {
     return {};
   }
 
-  protected loadStateExtra(_extra: Record<string, unknown>): void {}
+  /** The optimizers by name (their state is saved in one layout). */
+  protected optimizers(): Record<string, Optimizer> {
+    return {};
+  }
 
-  /** Release tensors (networks, optimizer). */
-  dispose(): void {}
+  /** Extra JSON state to save (e.g. an adaptive coefficient, a schedule's counter). */
+  protected extraState(): Record<string, unknown> {
+    return {};
+  }
+
+  protected loadExtraState(_extra: Record<string, unknown>): void {}
+
+  /** The spaces written to the manifest and checked by `load`. */
+  protected abstract spacesJson(): { observationSpace: unknown; actionSpace: unknown };
+
+  /** The env statistics to save, if any (`VecNormalize`). */
+  protected envState(): unknown {
+    return undefined;
+  }
+
+  protected loadEnvState(_state: unknown): void {}
+
+  /** Release tensors (networks, optimizers). The default disposes every network and optimizer. */
+  dispose(): void {
+    const seen = new Set<tf.Variable>();
+    for (const net of Object.values(this.networks())) {
+      const vars = isCheckpointTensor(net) ? [] : isModule(net) ? Object.values(net.namedVariables()) : [net as tf.Variable];
+      for (const v of vars) {
+        if (!seen.has(v) && !v.isDisposed) v.dispose();
+        seen.add(v);
+      }
+    }
+    for (const o of Object.values(this.optimizers())) o.dispose();
+  }
 
   // ------------------------------------------------------------------ learning
 
   async learn(options: LearnOptions): Promise<this> {
     const { totalTimesteps, callbacks, logger, resetNumTimesteps = true, logInterval = 1 } = options;
-    if (!Number.isInteger(totalTimesteps) || totalTimesteps < 0) {
+    if (!Number.isSafeInteger(totalTimesteps) || totalTimesteps < 0) {
       throw new RangeError(`${this.algorithmName}.learn: totalTimesteps must be a non-negative integer, got ${totalTimesteps}`);
     }
     if (!Number.isInteger(logInterval) || logInterval < 1) {
@@ -275,6 +318,16 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
   protected scheduleValue(name: keyof H & string): number {
     const spec = this.hyperparameters[name] as ScheduleSpec;
     return scheduleFromSpec(spec)(this.progressRemaining);
+  }
+
+  /**
+   * Stop training when a value read from an update is not finite: throws a {@link NonFiniteError}
+   * naming the algorithm, the step and the quantity. Costs nothing beyond the values given.
+   */
+  protected assertFinite(values: Record<string, number>): void {
+    for (const [quantity, v] of Object.entries(values)) {
+      if (!Number.isFinite(v)) throw new NonFiniteError(this.algorithmName, this.numTimesteps, quantity, v);
+    }
   }
 
   // ------------------------------------------------------------------ episode stats and logging
@@ -336,51 +389,97 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
 
   // ------------------------------------------------------------------ checkpoints
 
-  /** A tensor from a checkpoint, or an Error naming the missing one. */
-  protected requireTensor(tensors: Record<string, CheckpointTensor>, name: string, shape?: number[]): CheckpointTensor {
-    const t = tensors[name];
-    if (!t) {
-      throw new Error(`${this.algorithmName}: checkpoint has no tensor "${name}" (has: ${Object.keys(tensors).join(', ') || 'none'})`);
+  /** Every tensor of the training state in the checkpoint layout (one read per variable). */
+  protected async stateTensors(): Promise<Record<string, CheckpointTensor>> {
+    const out: Record<string, CheckpointTensor> = {};
+    const read = async (name: string, v: tf.Variable): Promise<void> => {
+      if (v.isDisposed) throw new Error(`${this.algorithmName}.save: variable "${name}" is disposed`);
+      if (v.dtype !== 'float32' && v.dtype !== 'int32') {
+        throw new Error(`${this.algorithmName}.save: variable "${name}" has dtype ${v.dtype}; only float32/int32 are saved`);
+      }
+      out[name] = { dtype: v.dtype, shape: [...v.shape], data: (await v.data()) as Float32Array | Int32Array };
+    };
+    for (const [net, state] of Object.entries(this.networks())) {
+      if (isCheckpointTensor(state)) out[net] = state;
+      else if (isModule(state)) for (const [n, v] of Object.entries(state.namedVariables())) await read(`${net}/${n}`, v);
+      else await read(net, state as tf.Variable);
     }
-    if (shape && (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i]))) {
-      throw new Error(`${this.algorithmName}: checkpoint tensor "${name}" has shape [${t.shape}], expected [${shape}]`);
+    for (const [name, opt] of Object.entries(this.optimizers())) {
+      for (const [slot, v] of Object.entries(opt.slots())) await read(`optimizers/${name}/${slot}`, v);
+      out[`optimizers/${name}/step`] = { dtype: 'int32', shape: [], data: Int32Array.of(opt.stepCount) };
     }
-    return t;
+    return out;
+  }
+
+  /** Restore what {@link stateTensors} wrote; every tensor must be there with its shape. */
+  protected loadStateTensors(tensors: Record<string, CheckpointTensor>, dir: string): void {
+    const need = (name: string, shape: readonly number[]): CheckpointTensor => {
+      const t = tensors[name];
+      if (!t) throw new Error(`checkpoint ${dir}: has no tensor "${name}" (has: ${Object.keys(tensors).join(', ') || 'none'})`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`checkpoint ${dir}: tensor "${name}" has shape [${t.shape}], expected [${shape}]`);
+      }
+      return t;
+    };
+    const assign = (name: string, v: tf.Variable): void => {
+      const t = checkpointTensorToTf(need(name, v.shape));
+      v.assign(v.dtype === t.dtype ? t : tf.cast(t, v.dtype));
+      t.dispose();
+    };
+    // Check everything first, so a bad checkpoint changes nothing.
+    for (const [net, state] of Object.entries(this.networks())) {
+      if (isCheckpointTensor(state)) need(net, state.shape);
+      else if (isModule(state)) for (const [n, v] of Object.entries(state.namedVariables())) need(`${net}/${n}`, v.shape);
+      else need(net, (state as tf.Variable).shape);
+    }
+    for (const [name, opt] of Object.entries(this.optimizers())) {
+      for (const [slot, v] of Object.entries(opt.slots())) need(`optimizers/${name}/${slot}`, v.shape);
+      need(`optimizers/${name}/step`, []);
+    }
+    for (const [net, state] of Object.entries(this.networks())) {
+      if (isCheckpointTensor(state)) (state.data as Float32Array).set(tensors[net]?.data as Float32Array);
+      else if (isModule(state)) tf.tidy(() => Object.entries(state.namedVariables()).forEach(([n, v]) => assign(`${net}/${n}`, v)));
+      else tf.tidy(() => assign(net, state as tf.Variable));
+    }
+    for (const [name, opt] of Object.entries(this.optimizers())) {
+      const slots: Record<string, Float32Array> = {};
+      for (const slot of Object.keys(opt.slots())) slots[slot] = Float32Array.from(tensors[`optimizers/${name}/${slot}`]?.data ?? []);
+      opt.setSlots(slots, Number(tensors[`optimizers/${name}/step`]?.data[0]));
+    }
   }
 
   /** Write a checkpoint of everything needed to continue training to directory `dir`. */
   async save(dir: string): Promise<CheckpointManifest> {
-    const state = this.stateTensors();
-    const tensors: Record<string, CheckpointTensor> = {};
-    for (const [name, t] of Object.entries(state)) {
-      if (isTfTensor(t)) {
-        if (t.isDisposed) throw new Error(`${this.algorithmName}.save: state tensor "${name}" is disposed`);
-        if (t.dtype !== 'float32' && t.dtype !== 'int32') {
-          throw new Error(`${this.algorithmName}.save: state tensor "${name}" has dtype ${t.dtype}; only float32/int32 are saved`);
+    const tensors = await this.stateTensors();
+    for (const [name, t] of Object.entries(tensors)) {
+      if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+      const d = t.data;
+      for (let i = 0; i < d.length; i++) {
+        if (!Number.isFinite(d[i] as number)) {
+          throw new Error(
+            `${this.algorithmName}.save: refusing to save ${dir}: tensor "${name}" holds ${d[i]} at index ${i} (training diverged); any checkpoint already at ${dir} is kept`,
+          );
         }
-        // One read per tensor, outside any tidy; the tensor stays owned by the algorithm.
-        const data = (await t.data()) as Float32Array | Int32Array;
-        tensors[name] = { dtype: t.dtype, shape: [...t.shape], data };
-      } else {
-        tensors[name] = t;
       }
     }
     const hyperparameters: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.hyperparameters)) {
       hyperparameters[k] = typeof v === 'function' ? { [FUNCTION_MARKER]: 'function' } : v;
     }
+    const spaces = this.spacesJson();
     return saveCheckpoint(dir, {
       algorithm: this.algorithmName,
       hyperparameters,
-      observationSpace: this.observationSpace.toJSON(),
-      actionSpace: this.actionSpace.toJSON(),
+      observationSpace: spaces.observationSpace,
+      actionSpace: spaces.actionSpace,
       counters: { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, episodes: this.numEpisodes },
       rngState: this.rng.getState(),
       extra: {
         seed: this.seed,
         totalTimesteps: this.totalTimesteps,
         epInfoBuffer: this.epInfoBuffer,
-        algorithm: this.stateExtra(),
+        algorithm: this.extraState(),
+        env: this.envState() ?? null,
       },
       tensors,
     });
@@ -391,34 +490,56 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
    * Checks the algorithm name and the env's spaces, then restores hyperparameters, tensors,
    * RNG state and counters so that `learn({resetNumTimesteps: false})` continues the run.
    */
-  static async load<T extends Algorithm<any>>(this: AlgorithmClass<T>, dir: string, options: LoadOptions): Promise<T> {
+  static async load<T extends BaseAlgorithm<any>>(this: AlgorithmClass<T>, dir: string, options: LoadOptions<any>): Promise<T> {
     const ckpt = await loadCheckpoint(dir);
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass (PPO.load builds a PPO)
     return restoreAlgorithm(this, dir, ckpt, options);
   }
 
-  /** @internal used by `load` */
-  static _restoreInto(agent: Algorithm<Record<string, unknown>>, ckpt: LoadedCheckpoint): void {
+  /** @internal used by `load`: tensors, extra state, RNG and counters from a verified checkpoint. */
+  restoreFrom(ckpt: LoadedCheckpoint, dir: string): void {
     const m = ckpt.manifest;
-    agent.loadStateTensors(ckpt.tensors);
-    agent.loadStateExtra((m.extra?.algorithm as Record<string, unknown>) ?? {});
-    if (m.rngState) agent.rng.setState(m.rngState as RngState);
-    agent.numTimesteps = m.counters.numTimesteps ?? 0;
-    agent.numUpdates = m.counters.numUpdates ?? 0;
-    agent.numEpisodes = m.counters.episodes ?? 0;
-    agent.totalTimesteps = typeof m.extra?.totalTimesteps === 'number' ? m.extra.totalTimesteps : agent.numTimesteps;
+    this.loadStateTensors(ckpt.tensors, dir);
+    this.loadExtraState((m.extra?.algorithm as Record<string, unknown>) ?? {});
+    if (m.extra?.env !== undefined && m.extra.env !== null) this.loadEnvState(m.extra.env);
+    this.rng.setState(m.rngState as RngState);
+    this.numTimesteps = m.counters.numTimesteps;
+    this.numUpdates = m.counters.numUpdates;
+    this.numEpisodes = m.counters.episodes;
+    this.totalTimesteps = typeof m.extra?.totalTimesteps === 'number' ? m.extra.totalTimesteps : this.numTimesteps;
     const buf = m.extra?.epInfoBuffer;
-    agent.epInfoBuffer = Array.isArray(buf) ? (buf as EpisodeInfo[]).map((e) => ({ r: e.r, l: e.l })) : [];
-    agent.updateProgressRemaining();
+    this.epInfoBuffer = Array.isArray(buf) ? (buf as EpisodeInfo[]).map((e) => ({ r: e.r, l: e.l })) : [];
+    this.updateProgressRemaining();
   }
 }
 
+/** Check that a verified manifest has every field an algorithm needs (names the field and the file). */
+function checkAlgorithmManifest(dir: string, m: CheckpointManifest): void {
+  const where = `checkpoint ${dir}: manifest.json`;
+  if (m.formatVersion < CHECKPOINT_FORMAT_VERSION) {
+    throw new Error(
+      `checkpoint ${dir}: format version ${m.formatVersion} (tfrl ${m.tfrlVersion}) stores the training state in a layout this tfrl no longer reads; it reads format version ${CHECKPOINT_FORMAT_VERSION}. Load it with the tfrl version that wrote it, or train again`,
+    );
+  }
+  if (!m.hyperparameters || typeof m.hyperparameters !== 'object' || Array.isArray(m.hyperparameters)) {
+    throw new Error(`${where} has no "hyperparameters" object`);
+  }
+  if (m.observationSpace === undefined || m.observationSpace === null) throw new Error(`${where} has no "observationSpace"`);
+  if (m.actionSpace === undefined || m.actionSpace === null) throw new Error(`${where} has no "actionSpace"`);
+  const c = m.counters as unknown as Record<string, unknown> | undefined;
+  for (const k of ['numTimesteps', 'numUpdates', 'episodes']) {
+    if (!c || !Number.isSafeInteger(c[k]) || (c[k] as number) < 0) throw new Error(`${where} has no valid "counters.${k}"`);
+  }
+  const r = m.rngState as { s?: unknown } | null;
+  if (!r || !Array.isArray(r.s) || r.s.length !== 4) throw new Error(`${where} has no valid "rngState"`);
+}
+
 /** Build an instance of `cls` from a verified checkpoint (shared by `load` and `loadAgent`). */
-export function restoreAlgorithm<T extends Algorithm<any>>(
+export function restoreAlgorithm<T extends BaseAlgorithm<any>>(
   cls: AlgorithmClass<T>,
   dir: string,
   ckpt: LoadedCheckpoint,
-  options: LoadOptions,
+  options: LoadOptions<any>,
 ): T {
   if (!options || options.env === undefined) throw new TypeError(`${cls.algorithmName}.load: options.env is required`);
   const m = ckpt.manifest;
@@ -427,9 +548,10 @@ export function restoreAlgorithm<T extends Algorithm<any>>(
       `checkpoint ${dir}: was written by ${m.algorithm}, cannot load it as ${cls.algorithmName} (use ${m.algorithm}.load or loadAgent)`,
     );
   }
+  checkAlgorithmManifest(dir, m);
   const overrides = options.hyperparameters ?? {};
   const hp: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(m.hyperparameters ?? {})) {
+  for (const [k, v] of Object.entries(m.hyperparameters)) {
     if (v && typeof v === 'object' && FUNCTION_MARKER in v && overrides[k] === undefined) {
       throw new Error(
         `checkpoint ${dir}: hyperparameter "${k}" was a function and was not saved; pass it again: ${cls.algorithmName}.load(dir, {env, hyperparameters: {${k}: ...}})`,
@@ -440,15 +562,111 @@ export function restoreAlgorithm<T extends Algorithm<any>>(
   Object.assign(hp, overrides);
   const seed = typeof m.extra?.seed === 'number' ? m.extra.seed : undefined;
   const agent = new cls({ ...hp, env: options.env, seed, logger: options.logger });
-  for (const [what, saved, now] of [
-    ['observation', m.observationSpace, agent.observationSpace],
-    ['action', m.actionSpace, agent.actionSpace],
-  ] as const) {
-    if (saved !== null && saved !== undefined && canonicalJson(saved) !== canonicalJson(now.toJSON())) {
-      agent.dispose();
-      throw new Error(`checkpoint ${dir}: saved ${what} space ${JSON.stringify(saved)} does not match the env's ${String(now)}`);
+  try {
+    const now = (agent as unknown as { spacesJson(): { observationSpace: unknown; actionSpace: unknown } }).spacesJson();
+    for (const [what, saved, current] of [
+      ['observation', m.observationSpace, now.observationSpace],
+      ['action', m.actionSpace, now.actionSpace],
+    ] as const) {
+      if (canonicalJson(saved) !== canonicalJson(current)) {
+        throw new Error(`checkpoint ${dir}: saved ${what} space ${JSON.stringify(saved)} does not match the env's ${describeSpaceJson(current)}`);
+      }
     }
+    agent.restoreFrom(ckpt, dir);
+  } catch (e) {
+    agent.dispose();
+    throw e;
   }
-  Algorithm._restoreInto(agent, ckpt);
   return agent;
+}
+
+function describeSpaceJson(json: unknown): string {
+  const j = json as { type?: string; n?: number; start?: number };
+  if (j?.type === 'Discrete') return j.start ? `Discrete(${j.n}, start=${j.start})` : `Discrete(${j.n})`;
+  return JSON.stringify(json);
+}
+
+// ---------------------------------------------------------------------------- single-agent
+
+/**
+ * An algorithm on one env: `new PPO({env, ...hyperparameters, seed})`. Networks see observations
+ * through `obsEncoder` (one-hot for Discrete parts, Dict keys concatenated), and `predict` accepts
+ * one observation or a batch in the env's own format.
+ */
+export abstract class Algorithm<H extends Record<string, any> = Record<string, unknown>> extends BaseAlgorithm<H> {
+  readonly env: AnyEnv;
+  /** Observation space → network input. */
+  readonly obsEncoder: ObservationEncoder;
+
+  constructor(options: AlgorithmOptions) {
+    if (!options || typeof options !== 'object') {
+      throw new TypeError('Algorithm: constructor needs an options object {env, ...hyperparameters}');
+    }
+    const { env, seed, logger, verbose, ...hp } = options;
+    super({ seed, logger, verbose }, hp);
+    if (env === undefined || env === null) throw new TypeError(`${this.algorithmName}: options.env is required`);
+    this.env = this.resolveEnv(env);
+    this.obsEncoder = new ObservationEncoder(this.observationSpace);
+  }
+
+  /** Turn the `env` option into an env. Override to wrap envs (e.g. always vectorise). */
+  protected resolveEnv(spec: EnvSpecifier): AnyEnv {
+    if (typeof spec === 'string') {
+      if (!envResolver) {
+        throw new Error(
+          `${this.algorithmName}: env "${spec}" given by id but no env registry is loaded; pass an Env instance, or import @tfrl/envs and call setEnvResolver(make)`,
+        );
+      }
+      return envResolver(spec);
+    }
+    if (typeof spec === 'function') return spec();
+    if (typeof spec === 'object' && typeof (spec as { step?: unknown }).step === 'function') return spec;
+    throw new TypeError(`${this.algorithmName}: env must be an Env, a VecEnv, a factory or an id, got ${String(spec)}`);
+  }
+
+  get isVecEnv(): boolean {
+    return isVecEnv(this.env);
+  }
+
+  get numEnvs(): number {
+    return isVecEnv(this.env) ? this.env.numEnvs : 1;
+  }
+
+  /** The observation space of one env. */
+  get observationSpace(): Space<any> {
+    return isVecEnv(this.env) ? this.env.singleObservationSpace : this.env.observationSpace;
+  }
+
+  /** The action space of one env. */
+  get actionSpace(): Space<any> {
+    return isVecEnv(this.env) ? this.env.singleActionSpace : this.env.actionSpace;
+  }
+
+  protected spacesJson(): { observationSpace: unknown; actionSpace: unknown } {
+    return { observationSpace: this.observationSpace.toJSON(), actionSpace: this.actionSpace.toJSON() };
+  }
+
+  protected override envState(): unknown {
+    const vn = findVecNormalize(this.env);
+    return vn ? { vecNormalize: vn.getState() } : undefined;
+  }
+
+  protected override loadEnvState(state: unknown): void {
+    const s = (state as { vecNormalize?: unknown } | null)?.vecNormalize;
+    const vn = findVecNormalize(this.env);
+    if (s && vn) vn.setState(s as Parameters<typeof vn.setState>[0]);
+  }
+
+  /**
+   * Actions for one observation or a batch: a typed array (or array) of one or more rows in the
+   * compact layout, a number for a Discrete space, or an object with one entry per Dict key.
+   * Returns one action per row in the env's format (Discrete values, Box values within bounds).
+   */
+  predict(obs: unknown, options: PredictOptions = {}): Int32Array | Float32Array {
+    const rows = this.obsEncoder.toRows(obs, `${this.algorithmName}.predict`);
+    return this.predictRows(rows, options.deterministic ?? false);
+  }
+
+  /** Actions (env format) for rows of compact observations. */
+  protected abstract predictRows(rows: Float32Array, deterministic: boolean): Int32Array | Float32Array;
 }

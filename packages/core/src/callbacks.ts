@@ -8,13 +8,13 @@
  * each time `numTimesteps` crosses a multiple of the frequency, so with a VecEnv of N copies
  * it fires as often as with one env (SB3 counts calls instead, i.e. N times less often).
  */
-import type { Algorithm } from './algorithm';
+import type { BaseAlgorithm } from './algorithm';
 import type { Env } from './env';
-import { type EvaluationResult, evaluatePolicy } from './evaluation';
+import { type EvaluationResult, type Predictor, evaluatePolicy } from './evaluation';
 import type { Logger } from './logging';
 
 export interface CallbackContext {
-  algorithm: Algorithm<any>;
+  algorithm: BaseAlgorithm<any>;
   numTimesteps: number;
   /** Loop variables an algorithm chooses to expose (e.g. `infos`, `rewards`, `dones`). */
   locals?: Record<string, unknown>;
@@ -27,7 +27,7 @@ export abstract class BaseCallback {
   nCalls = 0;
   /** `numTimesteps` at the last hook call. */
   numTimesteps = 0;
-  algorithm: Algorithm<any> | null = null;
+  algorithm: BaseAlgorithm<any> | null = null;
 
   onTrainingStart(_ctx: CallbackContext): MaybePromise<void> {}
   onRolloutStart(_ctx: CallbackContext): MaybePromise<void> {}
@@ -226,7 +226,10 @@ export class EvalCallback extends BaseCallback {
   override async onStep(ctx: CallbackContext): Promise<boolean> {
     if (!this.gate.due(ctx.numTimesteps)) return true;
     const algo = ctx.algorithm;
-    const result = evaluatePolicy(algo, this.options.evalEnv, {
+    if (typeof (algo as unknown as Predictor).predict !== 'function') {
+      throw new TypeError(`EvalCallback: ${algo.algorithmName} has no single-env predict; evaluate multi-agent learners with evaluateMultiAgent`);
+    }
+    const result = evaluatePolicy(algo as unknown as Predictor, this.options.evalEnv, {
       nEpisodes: this.nEvalEpisodes,
       deterministic: this.deterministic,
       seed: this.options.seed,

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CheckpointData, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from './checkpoint';
+import { CHECKPOINT_FORMAT_VERSION, type CheckpointData, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from './checkpoint';
 import { Rng } from './rng';
 
 let root: string;
@@ -42,7 +42,7 @@ describe('checkpoint', () => {
     expect(await fsp.readdir(path.dirname(dir))).toEqual(['model']);
     const { manifest, tensors } = await loadCheckpoint(dir);
     expect(manifest.format).toBe('tfrl-checkpoint');
-    expect(manifest.formatVersion).toBe(1);
+    expect(manifest.formatVersion).toBe(CHECKPOINT_FORMAT_VERSION);
     expect(manifest.algorithm).toBe('PPO');
     expect(manifest.hyperparameters).toEqual(data.hyperparameters);
     expect(manifest.observationSpace).toEqual(data.observationSpace);
@@ -113,7 +113,7 @@ describe('checkpoint', () => {
     await expect(loadCheckpoint(dir)).rejects.toThrow(/manifest\.json is not valid JSON \(file truncated or altered\)/);
     const parsed = JSON.parse(text);
     await fsp.writeFile(m, JSON.stringify({ ...parsed, formatVersion: 99 }));
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/format version 99 is newer than this tfrl supports \(1\)/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(`format version 99 is newer than this tfrl supports (${CHECKPOINT_FORMAT_VERSION})`);
     await fsp.writeFile(m, JSON.stringify({ ...parsed, format: 'other' }));
     await expect(loadCheckpoint(dir)).rejects.toThrow(/has format "other", expected "tfrl-checkpoint"/);
     await fsp.rm(m);

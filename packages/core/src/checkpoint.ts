@@ -4,7 +4,11 @@
  *   observation/action spaces (their `toJSON()`), counters, RNG state, free-form `extra`,
  *   the tensor table (name, dtype, shape, byte offset/length in `weights.bin`), the
  *   SHA-256 of `weights.bin` and of the manifest body itself;
- * - `weights.bin`: the tensors' raw little-endian float32/int32 bytes, back to back.
+ * - `weights.bin`: the tensors' raw little-endian bytes (float32, int32, uint8 or float64), back
+ *   to back.
+ *
+ * Format version 2 is the state layout of `Algorithm.save` (`networks/…`, `optimizers/…`); the
+ * files themselves are the same as in version 1, which `loadCheckpoint` still reads.
  *
  * Saving writes a sibling temp directory, fsyncs it and swaps it in by renames, so a crash
  * or a failed write never leaves a half-written checkpoint in place of a good one.
@@ -33,18 +37,29 @@ async function node(): Promise<NodeMods> {
 }
 
 export const CHECKPOINT_FORMAT = 'tfrl-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
+export const CHECKPOINT_FORMAT_VERSION = 2;
 const TFRL_VERSION = '0.1.0';
 const MANIFEST = 'manifest.json';
 const WEIGHTS = 'weights.bin';
 
-export type CheckpointDtype = 'float32' | 'int32';
+export type CheckpointDtype = 'float32' | 'int32' | 'uint8' | 'float64';
 
 /** One tensor's values in a checkpoint (row-major). */
 export interface CheckpointTensor {
   dtype: CheckpointDtype;
   shape: number[];
-  data: Float32Array | Int32Array;
+  data: Float32Array | Int32Array | Uint8Array | Float64Array;
+}
+
+const DTYPES: Record<CheckpointDtype, { bytes: number; array: Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Float64ArrayConstructor }> = {
+  float32: { bytes: 4, array: Float32Array },
+  int32: { bytes: 4, array: Int32Array },
+  uint8: { bytes: 1, array: Uint8Array },
+  float64: { bytes: 8, array: Float64Array },
+};
+
+function isDtype(d: unknown): d is CheckpointDtype {
+  return typeof d === 'string' && Object.hasOwn(DTYPES, d);
 }
 
 export interface CheckpointCounters {
@@ -130,27 +145,32 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** The tensor's bytes in little-endian order. */
 function tensorBytes(t: CheckpointTensor): Uint8Array {
   const d = t.data;
-  if (LITTLE_ENDIAN_HOST) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-  const out = new Uint8Array(d.length * 4);
+  if (LITTLE_ENDIAN_HOST || t.dtype === 'uint8') return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  const size = DTYPES[t.dtype].bytes;
+  const out = new Uint8Array(d.length * size);
   const view = new DataView(out.buffer);
   for (let i = 0; i < d.length; i++) {
     if (t.dtype === 'float32') view.setFloat32(i * 4, d[i] as number, true);
-    else view.setInt32(i * 4, d[i] as number, true);
+    else if (t.dtype === 'int32') view.setInt32(i * 4, d[i] as number, true);
+    else view.setFloat64(i * 8, d[i] as number, true);
   }
   return out;
 }
 
-function bytesToTensorData(bytes: Uint8Array, dtype: CheckpointDtype): Float32Array | Int32Array {
-  const n = bytes.byteLength / 4;
-  if (LITTLE_ENDIAN_HOST) {
+function bytesToTensorData(bytes: Uint8Array, dtype: CheckpointDtype): CheckpointTensor['data'] {
+  const { bytes: size, array } = DTYPES[dtype];
+  const n = bytes.byteLength / size;
+  if (LITTLE_ENDIAN_HOST || dtype === 'uint8') {
     // Copy into a fresh, aligned buffer (Node's Buffer may sit at any offset of a pool).
     const copy = new Uint8Array(bytes.byteLength);
     copy.set(bytes);
-    return dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+    return new array(copy.buffer);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+  const out = new array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = dtype === 'float32' ? view.getFloat32(i * 4, true) : dtype === 'int32' ? view.getInt32(i * 4, true) : view.getFloat64(i * 8, true);
+  }
   return out;
 }
 
@@ -164,11 +184,11 @@ function validShape(shape: unknown): shape is number[] {
 
 function checkTensor(where: string, name: string, t: CheckpointTensor): void {
   if (!t || typeof t !== 'object') throw new Error(`${where}: tensor "${name}" is not an object`);
-  if (t.dtype !== 'float32' && t.dtype !== 'int32') {
-    throw new Error(`${where}: tensor "${name}" has dtype ${JSON.stringify(t.dtype)}; only float32 and int32 are stored`);
+  if (!isDtype(t.dtype)) {
+    throw new Error(`${where}: tensor "${name}" has dtype ${JSON.stringify(t.dtype)}; only ${Object.keys(DTYPES).join(', ')} are stored`);
   }
   if (!validShape(t.shape)) throw new Error(`${where}: tensor "${name}" has an invalid shape ${JSON.stringify(t.shape)}`);
-  const ok = t.dtype === 'float32' ? t.data instanceof Float32Array : t.data instanceof Int32Array;
+  const ok = t.data instanceof DTYPES[t.dtype].array;
   if (!ok) {
     throw new Error(
       `${where}: tensor "${name}" is ${t.dtype} but its data is ${(t.data as object | undefined)?.constructor?.name ?? String(t.data)}`,
@@ -401,14 +421,14 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   for (const e of manifest.tensors) {
     const label = `tensor "${e?.name}" in ${MANIFEST}`;
     if (!e || typeof e.name !== 'string') fail(dir, `${MANIFEST} has a tensor entry without a name`);
-    if (e.dtype !== 'float32' && e.dtype !== 'int32') fail(dir, `${label} has unsupported dtype ${JSON.stringify(e.dtype)}`);
+    if (!isDtype(e.dtype)) fail(dir, `${label} has unsupported dtype ${JSON.stringify(e.dtype)}`);
     if (!validShape(e.shape)) fail(dir, `${label} has an invalid shape ${JSON.stringify(e.shape)}`);
     if (
       !Number.isInteger(e.byteOffset) ||
       !Number.isInteger(e.byteLength) ||
       e.byteOffset < 0 ||
       e.byteOffset + e.byteLength > bytes.byteLength ||
-      e.byteLength !== shapeSize(e.shape) * 4
+      e.byteLength !== shapeSize(e.shape) * DTYPES[e.dtype].bytes
     ) {
       fail(dir, `${label} has an inconsistent byte range [${e.byteOffset}, +${e.byteLength}) for shape [${e.shape.join(', ')}]`);
     }

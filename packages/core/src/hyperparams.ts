@@ -14,7 +14,29 @@
  */
 import { parseSchedule, type Schedule } from './schedules';
 
-export type HyperparameterType = 'number' | 'integer' | 'boolean' | 'string' | 'enum' | 'number[]' | 'schedule' | 'object';
+export type HyperparameterType =
+  | 'number'
+  | 'integer'
+  | 'boolean'
+  | 'string'
+  | 'enum'
+  | 'number[]'
+  | 'schedule'
+  | 'object'
+  | 'frequency'
+  | 'class';
+
+/**
+ * A training frequency (SB3's `train_freq`): a positive integer of env steps, or
+ * `[n, 'step' | 'episode']`. Strings `"4"` and `"1 episode"` are accepted too.
+ */
+export type Frequency = number | [number, 'step' | 'episode'];
+
+/**
+ * A class given by name or by itself (SB3's `replay_buffer_class`). A class is stored as its static
+ * `registeredName`, so the value survives a checkpoint; the owner resolves the name.
+ */
+export type ClassSpec = string | (abstract new (...args: any[]) => unknown) | ((...args: any[]) => unknown);
 
 /**
  * A schedule as given by a user: a constant, an RL-Zoo string (`'lin_0.001'`), or a
@@ -57,7 +79,11 @@ type BaseValue<S extends HyperparameterSpec> = S['type'] extends 'number' | 'int
             ? ScheduleSpec
             : S['type'] extends 'object'
               ? Record<string, unknown>
-              : unknown;
+              : S['type'] extends 'frequency'
+                ? Frequency
+                : S['type'] extends 'class'
+                  ? string
+                  : unknown;
 
 export type HyperparameterValue<S extends HyperparameterSpec> = S['nullable'] extends true
   ? BaseValue<S> | null
@@ -70,9 +96,9 @@ export type ResolvedHyperparameters<S extends HyperparameterSchema> = {
   [K in keyof S]: HyperparameterValue<S[K]>;
 };
 
-/** What a user may pass: any subset of the fields (camelCase or snake_case). */
+/** What a user may pass: any subset of the fields (camelCase; snake_case aliases are accepted at run time). */
 export type HyperparameterInput<S extends HyperparameterSchema> = {
-  [K in keyof S]?: HyperparameterValue<S[K]>;
+  [K in keyof S]?: S[K]['type'] extends 'class' ? ClassSpec | null : HyperparameterValue<S[K]>;
 };
 
 /**
@@ -104,6 +130,8 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set<HyperparameterType>([
   'number[]',
   'schedule',
   'object',
+  'frequency',
+  'class',
 ]);
 
 /** `learning_rate` → `learningRate`; camelCase names are returned unchanged. */
@@ -201,6 +229,12 @@ export function describeHyperparameterType(spec: HyperparameterSpec): string {
     case 'object':
       s = 'a plain object';
       break;
+    case 'frequency':
+      s = `a positive integer of steps or [n, "step" | "episode"]`;
+      break;
+    case 'class':
+      s = 'a registered class or its name';
+      break;
   }
   return spec.nullable || spec.default === null ? `${s} or null` : s;
 }
@@ -291,6 +325,26 @@ function validateValue(owner: string, name: string, spec: HyperparameterSpec, va
     }
     case 'object':
       return isPlainObject(value) ? deepCopy(value) : fail();
+    case 'frequency': {
+      let v: unknown = value;
+      if (typeof v === 'string') {
+        const m = /^\s*(\d+)\s*(steps?|episodes?)?\s*$/.exec(v);
+        if (!m) return fail();
+        v = m[2] ? [Number(m[1]), m[2].startsWith('episode') ? 'episode' : 'step'] : Number(m[1]);
+      }
+      if (Array.isArray(v)) {
+        if (v.length !== 2 || (v[1] !== 'step' && v[1] !== 'episode')) return fail();
+        const n = typeof v[0] === 'string' && NUMERIC.test(v[0]) ? Number(v[0]) : v[0];
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return fail();
+        return v[1] === 'step' ? n : [n, 'episode'];
+      }
+      return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : fail();
+    }
+    case 'class': {
+      if (typeof value === 'string' && value !== '') return value;
+      const name = typeof value === 'function' ? (value as { registeredName?: unknown }).registeredName : undefined;
+      return typeof name === 'string' ? name : fail();
+    }
   }
   return fail();
 }
@@ -330,6 +384,11 @@ export function resolveHyperparameters<S extends HyperparameterSchema>(
     if (!Object.hasOwn(out, name)) out[name] = deepCopy((schema[name] as HyperparameterSpec).default);
   }
   return out as ResolvedHyperparameters<S>;
+}
+
+/** A resolved `frequency` as a count and a unit. */
+export function frequencyOf(f: Frequency): { n: number; unit: 'step' | 'episode' } {
+  return typeof f === 'number' ? { n: f, unit: 'step' } : { n: f[0], unit: f[1] };
 }
 
 /** The function of `progressRemaining` for a resolved schedule field. */

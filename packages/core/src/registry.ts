@@ -2,7 +2,7 @@
  * The algorithm registry the CLI uses: each family package registers its algorithms by
  * short name (`ppo`), and `loadAgent` dispatches a checkpoint to the class that wrote it.
  */
-import { type Algorithm, type AlgorithmClass, type LoadOptions, restoreAlgorithm } from './algorithm';
+import { type Algorithm, type AlgorithmClass, type BaseAlgorithm, type LoadOptions, restoreAlgorithm } from './algorithm';
 import { loadCheckpoint } from './checkpoint';
 import { closestName } from './hyperparams';
 
@@ -11,7 +11,7 @@ export interface AlgorithmRegistration {
   name: string;
   /** The package providing it, e.g. `'@tfrl/policy-gradient'`. */
   family: string;
-  ctor: AlgorithmClass<Algorithm<any>>;
+  ctor: AlgorithmClass<BaseAlgorithm<any>>;
   /** Tuned hyperparameters per env id (RL-Zoo style). */
   defaults?: Record<string, Record<string, unknown>>;
   description: string;
@@ -77,7 +77,7 @@ export function algorithmDefaults(name: string, envId: string): Record<string, u
 }
 
 /** Load any registered agent from a checkpoint, dispatching on the algorithm it records. */
-export async function loadAgent(dir: string, options: LoadOptions): Promise<Algorithm<any>> {
+export async function loadAgent<T extends BaseAlgorithm<any> = Algorithm<any>>(dir: string, options: LoadOptions<any>): Promise<T> {
   const ckpt = await loadCheckpoint(dir);
   let reg: AlgorithmRegistration;
   try {
@@ -85,5 +85,5 @@ export async function loadAgent(dir: string, options: LoadOptions): Promise<Algo
   } catch (e) {
     throw new Error(`checkpoint ${dir}: written by ${ckpt.manifest.algorithm}, which is not registered: ${(e as Error).message}`);
   }
-  return restoreAlgorithm(reg.ctor, dir, ckpt, options);
+  return restoreAlgorithm(reg.ctor, dir, ckpt, options) as unknown as T;
 }

@@ -584,6 +584,8 @@ export class Dict<S extends Record<string, Space<any>> = Record<string, Space<an
   readonly compactDim: number;
   readonly spaces: S;
   readonly keys: string[];
+  /** Where each key sits in the compact layout (the rows of a VecEnv and of replay buffers). */
+  readonly offsets: Readonly<Record<string, { offset: number; dim: number }>>;
 
   constructor(spaces: S) {
     super();
@@ -595,6 +597,35 @@ export class Dict<S extends Record<string, Space<any>> = Record<string, Space<an
     this.spaces = spaces;
     this.flatDim = this.keys.reduce((a, k) => a + (spaces[k] as Space<any>).flatDim, 0);
     this.compactDim = this.keys.reduce((a, k) => a + (spaces[k] as Space<any>).compactDim, 0);
+    const offsets: Record<string, { offset: number; dim: number }> = {};
+    let off = 0;
+    for (const k of this.keys) {
+      const dim = (spaces[k] as Space<any>).compactDim;
+      offsets[k] = { offset: off, dim };
+      off += dim;
+    }
+    this.offsets = offsets;
+  }
+
+  /** The values of `key` in `rows` (compact rows of this space), as a new array of rows × dim. */
+  extractKey(rows: ArrayLike<number>, key: string, out?: Float32Array): Float32Array {
+    const at = this.offsets[key];
+    if (!at) throw new RangeError(`${this}: no key '${key}' (keys: ${this.keys.join(', ')})`);
+    const d = this.compactDim;
+    const n = rows.length / d;
+    const res = out ?? new Float32Array(n * at.dim);
+    for (let i = 0; i < n; i++) for (let j = 0; j < at.dim; j++) res[i * at.dim + j] = rows[i * d + at.offset + j] as number;
+    return res;
+  }
+
+  /** Write rows × dim `values` into the `key` part of compact `rows` (in place). */
+  writeKey(rows: { [i: number]: number; length: number }, key: string, values: ArrayLike<number>): void {
+    const at = this.offsets[key];
+    if (!at) throw new RangeError(`${this}: no key '${key}' (keys: ${this.keys.join(', ')})`);
+    const d = this.compactDim;
+    const n = rows.length / d;
+    if (values.length !== n * at.dim) throw new RangeError(`${this}.writeKey('${key}'): ${values.length} values for ${n} rows of ${at.dim}`);
+    for (let i = 0; i < n; i++) for (let j = 0; j < at.dim; j++) rows[i * d + at.offset + j] = values[i * at.dim + j] as number;
   }
 
   private sub(k: string): Space<any> {

@@ -7,7 +7,8 @@ import { SyncVecEnv, evaluatePolicy } from '@tfrl/core';
 import { expectNoTensorLeak } from '@tfrl/core/testing';
 import { make, makeVec } from '@tfrl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A2C, RmsProp, a2cLoss } from './a2c';
+import { RmsProp } from '@tfrl/core';
+import { A2C, a2cLoss } from './a2c';
 import { ReachEnv } from './reach-env.testutil';
 
 beforeAll(async () => {
@@ -175,7 +176,7 @@ describe('A2C', () => {
     expect(Array.from(b.predict(probe, { deterministic: true }))).toEqual(Array.from(a.predict(probe, { deterministic: true })));
     expect(b.numTimesteps).toBe(100);
     expect(b.obsRms?.count).toBeCloseTo(a.obsRms?.count as number, 6);
-    expect((b.optimizers[0] as RmsProp).getState()).toEqual((a.optimizers[0] as RmsProp).getState());
+    expect((b.optimizerList[0] as RmsProp).getState()).toEqual((a.optimizerList[0] as RmsProp).getState());
     expect(b.rng.getState()).toEqual(a.rng.getState());
     a.dispose();
     b.dispose();
@@ -187,7 +188,7 @@ describe('A2C', () => {
     expect(Array.from(d.predict(Float32Array.of(0.3), { deterministic: true }))).toEqual(
       Array.from(c.predict(Float32Array.of(0.3), { deterministic: true })),
     );
-    expect(d.optimizers.length).toBe(2);
+    expect(d.optimizerList.length).toBe(2);
     c.dispose();
     d.dispose();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -14,11 +14,13 @@ import {
   type AnyEnv,
   type BaseCallback,
   Box,
-  type CheckpointTensor,
+  type CommonOptions,
   Discrete,
   type EnvSpecifier,
+  type HyperparameterInput,
+  type NetworkState,
+  type ResolvedHyperparameters,
   RunningMeanStd,
-  type StateTensor,
   type VecEnv,
   defineHyperparameters,
 } from '@tfrl/core';
@@ -45,23 +47,9 @@ export const arsHyperparameters = defineHyperparameters({
   clipObs: { type: 'number', default: 10, exclusiveMin: 0, doc: 'v2: clip normalised states to ±clipObs' },
 });
 
-type ArsHp = {
-  nDelta: number;
-  nTop: number | null;
-  learningRate: number | string | ((p: number) => number);
-  deltaStd: number;
-  nEvalEpisodes: number;
-  version: 'v1' | 'v2';
-  aliveBonusOffset: number;
-  zeroPolicy: boolean;
-  netArch: number[];
-  activation: 'relu' | 'tanh';
-  withBias: boolean;
-  squashOutput: boolean | null;
-  clipObs: number;
-};
+export type ArsHp = ResolvedHyperparameters<typeof arsHyperparameters>;
 
-export type ARSOptions = AlgorithmOptions & Partial<ArsHp> & { env: EnvSpecifier };
+export type ARSOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof arsHyperparameters>;
 
 /**
  * The ARS update. `deltas` holds nDelta directions of `theta.length` values; `rPlus`/`rMinus`
@@ -138,7 +126,7 @@ export class ARS extends Algorithm<ArsHp> {
   private lastObs: Float32Array | undefined;
 
   constructor(options: ARSOptions) {
-    super(options);
+    super(options as AlgorithmOptions);
     const hp = this.hyperparameters;
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;
@@ -230,10 +218,7 @@ export class ARS extends Algorithm<ArsHp> {
     return this.obsRms ? normalizeWithRms(obs, this.obsRms, this.hyperparameters.clipObs) : obs;
   }
 
-  predict(obs: Float32Array, _options: { deterministic?: boolean } = {}): Int32Array | Float32Array {
-    if (obs.length % this.obsDim !== 0) {
-      throw new RangeError(`ARS.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
-    }
+  protected predictRows(obs: Float32Array): Int32Array | Float32Array {
     const b = obs.length / this.obsDim;
     const x = this.normalizeObservation(obs);
     const out = this.discrete ? new Int32Array(b) : new Float32Array(b * this.outDim);
@@ -348,19 +333,15 @@ export class ARS extends Algorithm<ArsHp> {
     }
   }
 
-  protected stateTensors(): Record<string, StateTensor> {
-    return { 'ars/theta': { dtype: 'float32', shape: [this.numParams], data: Float32Array.from(this.theta) } };
+  protected override networks(): Record<string, NetworkState> {
+    return { 'ars/theta': { dtype: 'float32', shape: [this.numParams], data: this.theta } };
   }
 
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    this.theta = Float32Array.from(this.requireTensor(tensors, 'ars/theta', [this.numParams]).data);
-  }
-
-  protected override stateExtra(): Record<string, unknown> {
+  protected override extraState(): Record<string, unknown> {
     return { obsRms: rmsToJson(this.obsRms) };
   }
 
-  protected override loadStateExtra(extra: Record<string, unknown>): void {
+  protected override loadExtraState(extra: Record<string, unknown>): void {
     rmsFromJson(this.obsRms, extra.obsRms);
   }
 }

@@ -4,19 +4,18 @@
  * smoothing and an actor update after every critic update. Exploration by Gaussian or
  * Ornstein–Uhlenbeck action noise (`actionNoise`).
  */
-import type { AlgorithmOptions, EnvSpecifier } from '@tfrl/core';
-import type { ActionNoiseSpec, OffPolicyHp } from './off-policy';
+import type { AlgorithmOptions, CommonOptions, EnvSpecifier, HyperparameterInput } from '@tfrl/core';
 import { DeterministicActorCritic, type DeterministicHp, ddpgHyperparameters } from './td3';
 
 export { ddpgHyperparameters };
 
-export type DDPGOptions = AlgorithmOptions & Partial<OffPolicyHp> & { env: EnvSpecifier; actionNoise?: ActionNoiseSpec | null };
+export type DDPGOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof ddpgHyperparameters>;
 
 export class DDPG extends DeterministicActorCritic<DeterministicHp> {
   static override readonly algorithmName = 'DDPG';
   static override readonly hyperparameterSchema = ddpgHyperparameters;
 
   constructor(options: DDPGOptions) {
-    super(options, 1, 'ddpg');
+    super(options as AlgorithmOptions, 1, 'ddpg');
   }
 }

@@ -9,14 +9,7 @@ import { TRPO } from './trpo';
 import { ARS } from './ars';
 
 export const PACKAGE_NAME = '@tfrl/policy-gradient';
-export { PPO, ppoHyperparameters, type PPOOptions, type PpoTrainStats } from './ppo';
-export {
-  PPO_CATEGORICAL_LOSS,
-  ppoCategoricalFusedAvailable,
-  ppoCategoricalLoss,
-  type PpoCategoricalLossAttrs,
-  type PpoCategoricalLossInputs,
-} from './ppo-fused';
+export { PPO, ppoHyperparameters, ppoPolicyLoss, ppoValueLoss, type PPOOptions, type PpoTrainStats } from './ppo';
 
 /** Registers this package's algorithms in @tfrl/core's registry (the CLI calls this). */
 export function registerPolicyGradientAlgorithms(): void {
@@ -75,7 +68,7 @@ export {
   type ActionNoiseSpec,
   NormalActionNoise,
   OrnsteinUhlenbeckNoise,
-  OffPolicyActorCritic,
+  actorCriticHyperparameters,
   ouStep,
   sacCriticTarget,
   sacActorLoss,
@@ -102,11 +95,8 @@ export {
   A2C,
   a2cHyperparameters,
   a2cLoss,
-  RmsProp,
   type A2COptions,
   type A2cTrainStats,
-  type RmsPropOptions,
-  type RmsPropState,
 } from './a2c';
 export {
   TRPO,
@@ -120,15 +110,4 @@ export {
   type TrpoTrainStats,
 } from './trpo';
 export { ARS, arsHyperparameters, arsUpdate, type ARSOptions, type ArsTrainStats } from './ars';
-export {
-  OnPolicyNetwork,
-  type OnPolicyNetworkOptions,
-  type GaussianHead,
-  type ActResult,
-  normalizeWithRms,
-  toEnvActionArray,
-  asVecEnv,
-  standardize,
-  getFlatParams,
-  setFlatParams,
-} from './on-policy';
+export { normalizeWithRms, asVecEnv, standardize, getFlatParams, setFlatParams } from './on-policy';

@@ -4,7 +4,14 @@ import { expectNoTensorLeak, useBackend } from '@tfrl/core/testing';
 import { makeVec } from '@tfrl/envs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PPO, ppoPolicyLoss } from './ppo';
-import { PPO_CATEGORICAL_LOSS, type PpoCategoricalLossAttrs, ppoCategoricalFusedAvailable, ppoCategoricalLoss } from './ppo-fused';
+import {
+  PPO_CATEGORICAL_LOSS,
+  type PpoCategoricalLossAttrs,
+  accelerations,
+  ppoCategoricalFusedAvailable,
+  ppoCategoricalLoss,
+  setAccelerations,
+} from '@tfrl/core/internal';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -157,12 +164,13 @@ describe('ppoCategoricalLoss (fused kernel)', () => {
         entCoef: 0.01,
         clipRangeVf: 0.2,
       });
-      agent.fusedLoss = fused;
+      setAccelerations({ fusedLosses: fused });
       await agent.learn({ totalTimesteps: 256 });
       // The fused path really ran (or really did not).
       const prof = await tf.profile(() => {
         agent.train();
       });
+      setAccelerations({ fusedLosses: true });
       expect(prof.kernels.some((kk) => kk.name === PPO_CATEGORICAL_LOSS)).toBe(fused);
       params.push(agent.policy.trainableVariables.map((v) => v.dataSync() as Float32Array));
       agent.dispose();
@@ -178,18 +186,17 @@ describe('ppoCategoricalLoss (fused kernel)', () => {
 
   it('host acting: greedy actions equal the tfjs path; sampled actions carry the tfjs log-prob and value; draws follow the softmax', async () => {
     const agent = new PPO({ env: makeVec('CartPole-v1', 8, { seed: 4 }), seed: 4, nSteps: 16, batchSize: 64, nEpochs: 1 });
-    expect(agent.hostActing).toBe(true);
+    expect(accelerations.hostActing).toBe(true);
     await agent.learn({ totalTimesteps: 128 }); // trained a little: non-trivial logits
     const rng = new Rng(8);
     const obs = Float32Array.from({ length: 64 * 4 }, () => rng.normal(0, 1));
     const host = agent.predict(obs, { deterministic: true });
-    agent.hostActing = false;
+    setAccelerations({ hostActing: false });
     const viaTf = agent.predict(obs, { deterministic: true });
     expect(Array.from(host)).toEqual(Array.from(viaTf));
-    agent.hostActing = true;
+    setAccelerations({ hostActing: true });
     // Sampled actions come with the tfjs log-prob of that action and the tfjs value.
-    type Act = { act(o: Float32Array, d: boolean): { actions: Float32Array; values: Float32Array; logProbs: Float32Array } };
-    const res = (agent as unknown as Act).act(obs, false);
+    const res = agent.policy.act(obs, false, agent.rng);
     const { logitsOrMean, value } = agent.policy.forward(tf.tensor2d(obs, [64, 4]));
     const logp = new Categorical(logitsOrMean).logProb(tf.tensor1d(Int32Array.from(res.actions), 'int32'));
     expectClose(Array.from(res.logProbs), Array.from(logp.dataSync()), 1e-5);

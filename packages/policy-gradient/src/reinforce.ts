@@ -6,25 +6,24 @@
  *
  * Several envs (a VecEnv) collect episodes in parallel; an update uses only episodes played
  * entirely with the current policy, so an episode still running at an update is finished but
- * not used.
+ * not used. The collection loop is `OnPolicyAlgorithm`'s; REINFORCE stores whole episodes
+ * instead of a fixed-length rollout, and a rollout ends when `nEpisodes` episodes are complete.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
   Adam,
-  Algorithm,
   type AlgorithmOptions,
-  type AnyEnv,
-  type BaseCallback,
-  Box,
-  type CheckpointTensor,
-  Discrete,
+  type CommonOptions,
   type EnvSpecifier,
-  type StateTensor,
-  type VecEnv,
+  type HyperparameterInput,
+  OnPolicyAlgorithm,
+  type ResolvedHyperparameters,
+  type RolloutStep,
   computeGradients,
   defineHyperparameters,
+  policyHyperparameters,
 } from '@tfrl/core';
-import { OnPolicyNetwork, adamStateTensors, asVecEnv, loadAdamState, standardize } from './on-policy';
+import { standardize } from './on-policy';
 
 export const reinforceHyperparameters = defineHyperparameters({
   learningRate: { type: 'schedule', default: 1e-3, exclusiveMin: 0, doc: 'Adam step size (number or schedule)' },
@@ -40,23 +39,6 @@ export const reinforceHyperparameters = defineHyperparameters({
   orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (policy head gain 0.01) instead of Glorot' },
   logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation of a Gaussian policy' },
 });
-
-type ReinforceHp = {
-  learningRate: number | string | ((p: number) => number);
-  gamma: number;
-  nEpisodes: number;
-  baseline: boolean;
-  normalizeReturns: boolean;
-  entCoef: number;
-  vfCoef: number;
-  maxGradNorm: number | null;
-  netArch: number[];
-  activation: 'tanh' | 'relu' | 'elu' | 'leaky_relu';
-  orthoInit: boolean;
-  logStdInit: number;
-};
-
-export type ReinforceOptions = AlgorithmOptions & Partial<ReinforceHp> & { env: EnvSpecifier };
 
 export interface ReinforceTrainStats {
   policyLoss: number;
@@ -81,6 +63,10 @@ export function discountedReturns(rewards: ArrayLike<number>, gamma: number, boo
   return out;
 }
 
+function emptyTrajectory(stale: boolean): Trajectory {
+  return { obs: [], actions: [], rewards: [], values: [], stale };
+}
+
 /** An episode being played by one env. */
 interface Trajectory {
   obs: number[];
@@ -91,136 +77,89 @@ interface Trajectory {
   stale: boolean;
 }
 
-export class REINFORCE extends Algorithm<ReinforceHp> {
+export type ReinforceHp = ResolvedHyperparameters<typeof reinforceHyperparameters>;
+export type ReinforceOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof reinforceHyperparameters>;
+
+export class REINFORCE extends OnPolicyAlgorithm<ReinforceHp> {
   static override readonly algorithmName = 'REINFORCE';
   static override readonly hyperparameterSchema = reinforceHyperparameters;
 
-  declare readonly env: VecEnv;
-  readonly policy: OnPolicyNetwork;
   readonly optimizer: Adam;
-  readonly obsDim: number;
   lastTrainStats: ReinforceTrainStats | undefined;
 
   private readonly variables: tf.Variable[];
-  private lastObs: Float32Array | undefined;
   private trajectories: Trajectory[] = [];
   private finished: { obs: number[]; actions: number[]; returns: Float32Array; values: number[] }[] = [];
 
   constructor(options: ReinforceOptions) {
-    super(options);
+    super(options as AlgorithmOptions);
     const hp = this.hyperparameters;
-    const obsSpace = this.env.singleObservationSpace;
-    const actSpace = this.env.singleActionSpace;
-    if (!(obsSpace instanceof Box)) throw new Error(`REINFORCE: observation space must be a Box, got ${String(obsSpace)}`);
-    if (!(actSpace instanceof Discrete || actSpace instanceof Box)) {
-      throw new Error(`REINFORCE: action space must be Discrete or Box, got ${String(actSpace)}`);
-    }
-    this.obsDim = this.env.obsDim;
-    this.policy = new OnPolicyNetwork({
-      obsDim: this.obsDim,
-      actionSpace: actSpace,
-      netArch: hp.netArch,
-      activation: hp.activation,
-      shared: false,
-      orthoInit: hp.orthoInit,
-      logStdInit: hp.logStdInit,
-      rng: this.rng,
-      name: 'reinforce',
-    });
+    // A truncated episode's last return bootstraps from V(final observation) only with a baseline.
+    this.bootstrapTruncation = hp.baseline;
     this.variables = hp.baseline ? this.policy.variables : this.policy.actorVariables;
     this.optimizer = new Adam(this.variables, { lr: this.scheduleValue('learningRate'), maxGradNorm: hp.maxGradNorm ?? undefined });
+    this.trajectories = Array.from({ length: this.env.numEnvs }, () => emptyTrajectory(false));
   }
 
-  protected override resolveEnv(spec: EnvSpecifier): AnyEnv {
-    return asVecEnv(super.resolveEnv(spec));
+  protected override optimizers() {
+    return { policy: this.optimizer };
   }
 
-  predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array | Float32Array {
-    if (obs.length % this.obsDim !== 0) {
-      throw new RangeError(`REINFORCE.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
-    }
-    const det = options.deterministic ?? false;
-    const { actions } = this.policy.act(obs, det, det ? 0 : this.rng.tfSeed());
-    return this.policy.toEnvActions(actions);
+  /** Episodes that ran with the current policy continue into the next rollout; nothing to reset. */
+  protected override startRollout(): void {}
+
+  protected override rolloutComplete(totalTimesteps: number): boolean {
+    return this.finished.length >= this.hyperparameters.nEpisodes || this.numTimesteps >= totalTimesteps;
   }
 
-  protected async trainLoop(totalTimesteps: number, callback: BaseCallback): Promise<void> {
-    const hp = this.hyperparameters;
-    const env = this.env;
-    const n = env.numEnvs;
-    const d = this.obsDim;
+  protected override storeStep(s: RolloutStep): void {
+    const n = this.env.numEnvs;
+    const d = this.policy.obsDim;
     const ad = this.policy.actDim;
-    if (!this.lastObs) {
-      this.lastObs = Float32Array.from(env.reset(this.seed));
-      this.trajectories = Array.from({ length: n }, () => ({ obs: [], actions: [], rewards: [], values: [], stale: false }));
-    }
-    let iteration = 0;
-    await callback.rolloutStart(this.callbackContext());
-    while (this.numTimesteps < totalTimesteps) {
-      const obs = this.lastObs;
-      const { actions, values } = this.policy.act(obs, false, this.rng.tfSeed());
-      const res = env.step(this.policy.toEnvActions(actions));
-      this.numTimesteps += n;
-      this.recordEpisodeInfos(res.infos);
-      if (!(await callback.step(this.callbackContext({ infos: res.infos, rewards: res.rewards })))) return;
-      let truncatedObs: Float32Array | undefined;
-      for (let e = 0; e < n; e++) {
-        const tr = this.trajectories[e] as Trajectory;
-        if (!tr.stale) {
-          for (let j = 0; j < d; j++) tr.obs.push(obs[e * d + j] as number);
-          for (let j = 0; j < ad; j++) tr.actions.push(actions[e * ad + j] as number);
-          tr.rewards.push(res.rewards[e] as number);
-          tr.values.push(values[e] as number);
-        }
-        if (!(res.terminated[e] || res.truncated[e])) continue;
-        if (!tr.stale) {
-          let boot = 0;
-          if (res.truncated[e] && !res.terminated[e] && hp.baseline) {
-            truncatedObs ??= Float32Array.from(res.finalObs);
-            boot = this.policy.values(truncatedObs.slice(e * d, (e + 1) * d))[0] as number;
-          }
-          this.finished.push({
-            obs: tr.obs,
-            actions: tr.actions,
-            returns: discountedReturns(tr.rewards, hp.gamma, boot),
-            values: tr.values,
-          });
-        }
-        this.trajectories[e] = { obs: [], actions: [], rewards: [], values: [], stale: false };
+    const { result } = s;
+    for (let e = 0; e < n; e++) {
+      const tr = this.trajectories[e] as Trajectory;
+      if (!tr.stale) {
+        for (let j = 0; j < d; j++) tr.obs.push(s.obs[e * d + j] as number);
+        for (let j = 0; j < ad; j++) tr.actions.push(s.actions[e * ad + j] as number);
+        tr.rewards.push(s.rewards[e] as number);
+        tr.values.push(s.values[e] as number);
       }
-      this.lastObs = Float32Array.from(res.obs);
-      if (this.finished.length >= hp.nEpisodes) {
-        await callback.rolloutEnd(this.callbackContext());
-        iteration++;
-        this.updateProgressRemaining();
-        const stats = this.train();
-        // Envs mid-episode: their data so far came from the old policy; finish, do not learn.
-        for (const tr of this.trajectories) {
-          if (tr.obs.length > 0) Object.assign(tr, { obs: [], actions: [], rewards: [], values: [], stale: true });
-        }
-        if (this.shouldLog(iteration)) {
-          this.logTrainingStats({
-            'train/policy_loss': stats.policyLoss,
-            'train/value_loss': stats.valueLoss,
-            'train/entropy': stats.entropy,
-            'train/learning_rate': this.optimizer.lr,
-            'train/n_updates': this.numUpdates,
-          });
-        }
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        await callback.rolloutStart(this.callbackContext());
+      if (!(result.terminated[e] || result.truncated[e])) continue;
+      if (!tr.stale) {
+        // A truncated episode's last reward gets γ·V(final observation) (baseline only).
+        if (s.bootstraps[e]) tr.rewards[tr.rewards.length - 1] = (tr.rewards[tr.rewards.length - 1] as number) + (s.bootstraps[e] as number);
+        const returns = discountedReturns(tr.rewards, this.hyperparameters.gamma);
+        this.finished.push({ obs: tr.obs, actions: tr.actions, returns, values: tr.values });
       }
+      this.trajectories[e] = emptyTrajectory(false);
     }
-    await callback.rolloutEnd(this.callbackContext());
+  }
+
+  /** Envs mid-episode hold data of the policy about to change: they finish their episode unused. */
+  protected override finishRollout(): void {
+    if (this.finished.length < this.hyperparameters.nEpisodes) return;
+    for (const tr of this.trajectories) if (tr.obs.length > 0) Object.assign(tr, emptyTrajectory(true));
+  }
+
+  train(): Record<string, number> | undefined {
+    if (this.finished.length < this.hyperparameters.nEpisodes) return undefined;
+    const s = this.update();
+    return {
+      'train/policy_loss': s.policyLoss,
+      'train/value_loss': s.valueLoss,
+      'train/entropy': s.entropy,
+      'train/learning_rate': this.optimizer.lr,
+    };
   }
 
   /** One gradient step on the finished episodes (which are then dropped). */
-  train(): ReinforceTrainStats {
+  update(): ReinforceTrainStats {
     const hp = this.hyperparameters;
     const eps = this.finished;
     this.finished = [];
     const total = eps.reduce((a, e) => a + e.returns.length, 0);
-    const d = this.obsDim;
+    const d = this.policy.obsDim;
     const ad = this.policy.actDim;
     const obs = new Float32Array(total * d);
     const acts = new Float32Array(total * ad);
@@ -276,20 +215,5 @@ export class REINFORCE extends Algorithm<ReinforceHp> {
     };
     this.lastTrainStats = stats;
     return stats;
-  }
-
-  protected stateTensors(): Record<string, StateTensor> {
-    return { ...this.policy.weightVariables(), ...adamStateTensors(this.optimizer, 'adam') };
-  }
-
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    const req = (name: string) => this.requireTensor(tensors, name);
-    this.policy.loadWeights(tensors, req);
-    loadAdamState(this.optimizer, 'adam', req);
-  }
-
-  override dispose(): void {
-    this.policy.dispose();
-    this.optimizer.dispose();
   }
 }

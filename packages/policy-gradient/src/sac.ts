@@ -21,34 +21,33 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   Adam,
-  type CheckpointTensor,
-  type EnvSpecifier,
-  type StateTensor,
-  TwinQ,
-  defineHyperparameters,
-  polyakUpdate,
-  hardUpdate,
-  Mlp,
   type AlgorithmOptions,
+  type CommonOptions,
+  type EnvSpecifier,
+  type GradientStepResult,
+  type HyperparameterInput,
+  Mlp,
+  type NetworkState,
+  OffPolicyAlgorithm,
+  type OffPolicyBatch,
+  type ResolvedHyperparameters,
   SquashedStateDependentNoiseDistribution,
   StateDependentNoise,
+  TwinQ,
+  defineHyperparameters,
   gsdeStdMatrix,
+  hardUpdate,
+  polyakUpdate,
   uniqueName,
 } from '@tfrl/core';
 import {
-  type BatchTensors,
-  OffPolicyActorCritic,
-  type OffPolicyHp,
-  adamStateTensors,
+  actorCriticHyperparameters,
+  assertBoxActions,
   criticLoss,
   forwardInputGradOnly,
   forwardNoGrad,
   forwardNoGradWithHidden,
   forwardTrainable,
-  loadAdamStateTensors,
-  loadNetStateTensors,
-  netStateTensors,
-  offPolicyHyperparameterSpecs,
   sacActorLoss,
   sacCriticTarget,
   sacTemperatureLoss,
@@ -60,7 +59,7 @@ export const LOG_STD_MIN = -20;
 export const LOG_STD_MAX = 2;
 
 export const sacHyperparameters = defineHyperparameters({
-  ...offPolicyHyperparameterSpecs({ learningRate: 3e-4, netArch: [256, 256], learningStarts: 100 }),
+  ...actorCriticHyperparameters({ learningRate: 3e-4, netArch: [256, 256], learningStarts: 100 }),
   entCoef: {
     type: 'string',
     default: 'auto',
@@ -96,23 +95,11 @@ export const sacHyperparameters = defineHyperparameters({
   },
 });
 
-type SacHp = OffPolicyHp & {
-  entCoef: string;
-  entCoefInit: number;
-  targetEntropy: number | null;
-  targetUpdateInterval: number;
-  useSde: boolean;
-  sdeSampleFreq: number;
-  useSdeAtWarmup: boolean;
-  logStdInit: number;
-  fullStd: boolean;
-  useExpln: boolean;
-  clipMean: number;
-  learnFeatures: boolean;
-};
+export type SacHp = ResolvedHyperparameters<typeof sacHyperparameters>;
 
-export type SACOptions = AlgorithmOptions &
-  Partial<Omit<SacHp, 'entCoef'>> & { env: EnvSpecifier; entCoef?: 'auto' | `auto_${number}` | number | string };
+export type SACOptions = CommonOptions & { env: EnvSpecifier } & Omit<HyperparameterInput<typeof sacHyperparameters>, 'entCoef'> & {
+  entCoef?: 'auto' | `auto_${number}` | number | string;
+};
 
 /** Parse `entCoef` (SB3 forms 'auto', 'auto_0.1', or a number) → {auto, init}. */
 export function parseEntCoef(value: string, entCoefInit: number): { auto: boolean; init: number } {
@@ -132,10 +119,10 @@ export function parseEntCoef(value: string, entCoefInit: number): { auto: boolea
 function normaliseEntCoefOption(options: SACOptions): SACOptions {
   const out: Record<string, unknown> = { ...options };
   for (const k of ['entCoef', 'ent_coef']) if (typeof out[k] === 'number') out[k] = String(out[k]);
-  return out as SACOptions;
+  return out as unknown as SACOptions;
 }
 
-export class SAC extends OffPolicyActorCritic<SacHp> {
+export class SAC extends OffPolicyAlgorithm<SacHp> {
   static override readonly algorithmName = 'SAC';
   static override readonly hyperparameterSchema = sacHyperparameters;
 
@@ -160,15 +147,17 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
   private readonly targetVars: tf.Variable[];
 
   constructor(options: SACOptions) {
-    super(normaliseEntCoefOption(options));
+    super(normaliseEntCoefOption(options) as AlgorithmOptions);
+    assertBoxActions('SAC', this.actionSpace);
     const hp = this.hyperparameters;
+    const inDim = this.obsEncoder.inputDim;
     const { auto, init } = parseEntCoef(hp.entCoef, hp.entCoefInit);
     this.autoEntCoef = auto;
     this.targetEntropy = hp.targetEntropy ?? -this.actDim;
     const act = hp.activation;
     const actorOut = hp.useSde ? this.actDim : 2 * this.actDim;
     this.actor = new Mlp({
-      inputDim: this.obsDim,
+      inputDim: inDim,
       hiddenSizes: hp.netArch,
       outputDim: actorOut,
       activation: act,
@@ -188,7 +177,7 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
         reset: (nEnvs) => noise.reset(this.rng.tfSeed(), nEnvs),
       };
     }
-    const qIn = this.obsDim + this.actDim;
+    const qIn = inDim + this.actDim;
     this.critic = new TwinQ({ inputDim: qIn, hiddenSizes: hp.netArch, activation: act, rng: this.rng, name: 'sac/critic' });
     torchDefaultInit(this.critic.q1, this.rng);
     torchDefaultInit(this.critic.q2, this.rng);
@@ -206,8 +195,18 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
 
   private readonly fixedAlpha: number | undefined;
 
-  protected optimizers(): Adam[] {
-    return [this.actorOptimizer, this.criticOptimizer];
+  protected override optimizers() {
+    return { actor: this.actorOptimizer, critic: this.criticOptimizer };
+  }
+
+  protected override networks(): Record<string, NetworkState> {
+    return {
+      actor: this.actor,
+      critic: this.critic,
+      criticTarget: this.criticTarget,
+      logEntCoef: this.logAlpha,
+      ...(this.logStd ? { logStd: this.logStd } : {}),
+    };
   }
 
   /** The current entropy coefficient α (one read). */
@@ -254,13 +253,15 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     return { 'train/std': v };
   }
 
-  protected actScaled(obs: Float32Array, deterministic: boolean): Float32Array {
-    const b = obs.length / this.obsDim;
+  protected policyActions(rows: Float32Array, deterministic: boolean): Float32Array {
+    const obs = this.encode(rows);
+    const inDim = this.obsEncoder.inputDim;
+    const b = obs.length / inDim;
     const noise = this.sdeNoise;
     if (noise) {
       if (!deterministic && noise.numMatrices === 0) noise.reset(this.rng.tfSeed(), 1);
       const a = tf.tidy(() => {
-        const x = tf.tensor2d(obs, [b, this.obsDim]);
+        const x = tf.tensor2d(obs, [b, inDim]);
         const { hidden, out } = forwardNoGradWithHidden(this.actor, x, this.hyperparameters.activation);
         const dist = this.sdeDistribution(out, hidden);
         return deterministic ? dist.mode() : dist.sample(noise.weightsFor(b));
@@ -271,7 +272,7 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     }
     const seed = deterministic ? 0 : this.rng.tfSeed();
     const a = tf.tidy(() => {
-      const out = forwardNoGrad(this.actor, tf.tensor2d(obs, [b, this.obsDim]), this.hyperparameters.activation);
+      const out = forwardNoGrad(this.actor, tf.tensor2d(obs, [b, inDim]), this.hyperparameters.activation);
       if (deterministic) return tf.tanh(tf.slice(out, [0, 0], [b, this.actDim]));
       return this.policy(out, seed).action;
     });
@@ -280,8 +281,11 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     return data;
   }
 
-  protected gradientStep(batch: BatchTensors): void {
+  protected gradientStep(batch: OffPolicyBatch): GradientStepResult {
     const act = this.hyperparameters.activation;
+    const obs = batch.obs as tf.Tensor2D;
+    const nextObs = batch.nextObs as tf.Tensor2D;
+    const actions = batch.actions as tf.Tensor2D;
     const noise = this.sdeNoise;
     // gSDE: new exploration weights before every gradient step, one matrix for the whole batch
     // (SB3's actor.reset_noise()), used for both a' ~ π(s') and a ~ π(s).
@@ -293,9 +297,9 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     // --- critic target (no tape)
     const target = tf.tidy(() => {
       const next = weights
-        ? this.sdePolicyNoGrad(batch.nextObs, weights)
-        : this.policy(forwardNoGrad(this.actor, batch.nextObs, act), seedNext);
-      const x2 = tf.concat([batch.nextObs, next.action], 1);
+        ? this.sdePolicyNoGrad(nextObs, weights)
+        : this.policy(forwardNoGrad(this.actor, nextObs, act), seedNext);
+      const x2 = tf.concat([nextObs, next.action], 1);
       const nextQ1 = tf.reshape(forwardNoGrad(this.criticTarget.q1, x2, act), [-1]) as tf.Tensor1D;
       const nextQ2 = tf.reshape(forwardNoGrad(this.criticTarget.q2, x2, act), [-1]) as tf.Tensor1D;
       return sacCriticTarget({
@@ -308,7 +312,7 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
       });
     });
     // --- critic update
-    const x = tf.concat([batch.obs, batch.actions], 1);
+    const x = tf.concat([obs, actions], 1);
     let meanQ: tf.Scalar | undefined;
     const critic = tf.variableGrads(() => {
       const q1 = tf.reshape(forwardTrainable(this.critic.q1, x, act), [-1]) as tf.Tensor1D;
@@ -326,12 +330,12 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
     const actor = tf.variableGrads(() => {
       let pi: { action: tf.Tensor2D; logProb: tf.Tensor1D };
       if (weights) {
-        const { hidden, out } = this.actor.applyWithHidden(batch.obs, { inputGrad: false });
+        const { hidden, out } = this.actor.applyWithHidden(obs, { inputGrad: false });
         pi = this.sdeDistribution(out, hidden).sampleWithLogProb(weights);
       } else {
-        pi = this.policy(forwardTrainable(this.actor, batch.obs, act), seedPi);
+        pi = this.policy(forwardTrainable(this.actor, obs, act), seedPi);
       }
-      const xa = tf.concat([batch.obs, pi.action], 1);
+      const xa = tf.concat([obs, pi.action], 1);
       const q1 = tf.reshape(forwardInputGradOnly(this.critic.q1, xa, act), [-1]) as tf.Tensor1D;
       const q2 = tf.reshape(forwardInputGradOnly(this.critic.q2, xa, act), [-1]) as tf.Tensor1D;
       const lossA = sacActorLoss({ logProb: pi.logProb, q1, q2, alpha: alpha as tf.Scalar | number });
@@ -354,49 +358,17 @@ export class SAC extends OffPolicyActorCritic<SacHp> {
           meanQ as tf.Scalar,
         ]) as tf.Tensor1D,
     );
-    this.accumulateStats(stats);
-    tf.dispose([stats, critic.value as tf.Scalar, actor.value, actorLoss as tf.Scalar, meanQ as tf.Scalar]);
+    tf.dispose([critic.value as tf.Scalar, actor.value, actorLoss as tf.Scalar, meanQ as tf.Scalar]);
     if (tempLoss) tempLoss.dispose();
     if (typeof alpha !== 'number') alpha.dispose();
     if ((this.numUpdates + 1) % this.hyperparameters.targetUpdateInterval === 0) {
       polyakUpdate(this.targetVars, this.criticVars, this.hyperparameters.tau);
     }
-  }
-
-  // ------------------------------------------------------------------ checkpoints
-
-  protected stateTensors(): Record<string, StateTensor> {
-    return {
-      ...netStateTensors([this.actor, this.critic.q1, this.critic.q2, this.criticTarget.q1, this.criticTarget.q2]),
-      'sac/log_ent_coef': this.logAlpha,
-      ...(this.logStd ? { 'sac/log_std': this.logStd } : {}),
-      ...adamStateTensors('actor_adam', this.actorOptimizer),
-      ...adamStateTensors('critic_adam', this.criticOptimizer),
-    };
-  }
-
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    loadNetStateTensors('SAC', [this.actor, this.critic.q1, this.critic.q2, this.criticTarget.q1, this.criticTarget.q2], tensors);
-    const la = this.requireTensor(tensors, 'sac/log_ent_coef', [1]);
-    tf.tidy(() => this.logAlpha.assign(tf.tensor1d(Float32Array.from(la.data))));
-    const logStd = this.logStd;
-    if (logStd) {
-      const ls = this.requireTensor(tensors, 'sac/log_std', [...logStd.shape]);
-      tf.tidy(() => logStd.assign(tf.tensor(Float32Array.from(ls.data), logStd.shape)));
-    }
-    loadAdamStateTensors('SAC', 'actor_adam', this.actorOptimizer, tensors);
-    loadAdamStateTensors('SAC', 'critic_adam', this.criticOptimizer, tensors);
+    return { stats };
   }
 
   override dispose(): void {
     super.dispose();
-    this.actor.dispose();
-    this.critic.dispose();
-    this.criticTarget.dispose();
-    this.logAlpha.dispose();
-    this.logStd?.dispose();
     this.sdeNoise?.dispose();
-    this.actorOptimizer.dispose();
-    this.criticOptimizer.dispose();
   }
 }

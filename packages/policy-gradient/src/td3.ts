@@ -10,73 +10,60 @@ import * as tf from '@tensorflow/tfjs';
 import {
   Adam,
   type AlgorithmOptions,
-  type CheckpointTensor,
+  type CommonOptions,
   type EnvSpecifier,
+  type GradientStepResult,
+  type HyperparameterInput,
   Mlp,
-  type StateTensor,
+  type NetworkState,
+  OffPolicyAlgorithm,
+  type OffPolicyBatch,
+  type OffPolicyHp,
   TwinQ,
   defineHyperparameters,
   hardUpdate,
   polyakUpdate,
 } from '@tfrl/core';
 import {
-  type ActionNoiseSpec,
-  type BatchTensors,
-  OffPolicyActorCritic,
-  type OffPolicyHp,
-  adamStateTensors,
-  checkActionNoise,
+  actorCriticHyperparameters,
+  assertBoxActions,
   criticLoss,
   deterministicActorLoss,
   forwardInputGradOnly,
   forwardNoGrad,
   forwardTrainable,
-  loadAdamStateTensors,
-  loadNetStateTensors,
-  makeActionNoise,
-  netStateTensors,
-  offPolicyHyperparameterSpecs,
   smoothTargetAction,
   td3CriticTarget,
   torchDefaultInit,
 } from './off-policy';
 
-const actionNoiseSpec = {
-  type: 'object',
-  default: null,
-  nullable: true,
-  doc: "exploration noise on actions in [-1, 1]: {type: 'normal' | 'ornstein-uhlenbeck', sigma, theta?, dt?} (null = none, as SB3)",
-} as const;
-
 export const td3Hyperparameters = defineHyperparameters({
-  ...offPolicyHyperparameterSpecs({ learningRate: 1e-3, netArch: [400, 300], learningStarts: 100 }),
-  actionNoise: actionNoiseSpec,
+  ...actorCriticHyperparameters({ learningRate: 1e-3, netArch: [400, 300], learningStarts: 100 }),
   policyDelay: { type: 'integer', default: 2, min: 1, doc: 'critic updates per actor (and target) update' },
   targetPolicyNoise: { type: 'number', default: 0.2, min: 0, doc: 'σ of the Gaussian noise on target actions (smoothing)' },
   targetNoiseClip: { type: 'number', default: 0.5, min: 0, doc: 'the smoothing noise is clipped to ±targetNoiseClip' },
 });
 
 export const ddpgHyperparameters = defineHyperparameters({
-  ...offPolicyHyperparameterSpecs({ learningRate: 1e-3, netArch: [400, 300], learningStarts: 100 }),
-  actionNoise: actionNoiseSpec,
+  ...actorCriticHyperparameters({ learningRate: 1e-3, netArch: [400, 300], learningStarts: 100 }),
 });
 
 /** DDPG's schema has no policyDelay / targetPolicyNoise / targetNoiseClip: it runs with 1, 0, 0. */
 export type DeterministicHp = OffPolicyHp & {
-  actionNoise: Record<string, unknown> | null;
+  netArch: number[];
+  activation: 'relu' | 'tanh' | 'elu' | 'leaky_relu';
   policyDelay?: number;
   targetPolicyNoise?: number;
   targetNoiseClip?: number;
 };
 
-export type TD3Options = AlgorithmOptions &
-  Partial<Omit<DeterministicHp, 'actionNoise'>> & { env: EnvSpecifier; actionNoise?: ActionNoiseSpec | null };
+export type TD3Options = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof td3Hyperparameters>;
 
 /**
  * The deterministic actor-critic of DDPG and TD3: a tanh actor, one or two critics on
  * [obs, action], target copies of both, Polyak-averaged after each actor update.
  */
-export abstract class DeterministicActorCritic<H extends DeterministicHp> extends OffPolicyActorCritic<H> {
+export abstract class DeterministicActorCritic<H extends DeterministicHp> extends OffPolicyAlgorithm<H> {
   readonly actor: Mlp;
   readonly actorTarget: Mlp;
   /** [Q1] (DDPG) or [Q1, Q2] (TD3). */
@@ -88,23 +75,17 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
   readonly criticOptimizer: Adam;
   protected readonly statNames = ['critic_loss', 'actor_loss', 'q_values'] as const;
   private readonly criticVars: tf.Variable[];
-  private readonly disposables: Array<{ dispose(): void }>;
   /** The last actor loss (kept tensor), reported on steps without an actor update. */
   private lastActorLoss: tf.Scalar;
 
-  constructor(
-    options: TD3Options,
-    nCritics: 1 | 2,
-    private readonly prefix: string,
-  ) {
+  constructor(options: AlgorithmOptions, nCritics: 1 | 2, prefix: string) {
     super(options);
+    assertBoxActions(this.algorithmName, this.actionSpace);
     const hp = this.hyperparameters;
-    const algo = this.algorithmName;
-    const noise = checkActionNoise(algo, hp.actionNoise);
-    this.actionNoise = noise ? makeActionNoise(noise, this.env.numEnvs, this.actDim, this.rng) : undefined;
     const act = hp.activation;
+    const inDim = this.obsEncoder.inputDim;
     const actorOpts = {
-      inputDim: this.obsDim,
+      inputDim: inDim,
       hiddenSizes: hp.netArch,
       outputDim: this.actDim,
       activation: act,
@@ -115,7 +96,7 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
     torchDefaultInit(this.actor, this.rng);
     this.actorTarget = new Mlp({ ...actorOpts, name: `${prefix}/actor_target` });
     this.actorTarget.copyFrom(this.actor);
-    const qIn = this.obsDim + this.actDim;
+    const qIn = inDim + this.actDim;
     if (nCritics === 2) {
       this.twinQ = new TwinQ({ inputDim: qIn, hiddenSizes: hp.netArch, activation: act, rng: this.rng, name: `${prefix}/critic` });
       const target = new TwinQ({ inputDim: qIn, hiddenSizes: hp.netArch, activation: act, rng: this.rng, name: `${prefix}/critic_target` });
@@ -137,24 +118,36 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
     this.actorOptimizer = new Adam(this.actor.trainableVariables, { lr });
     this.criticOptimizer = new Adam(this.criticVars, { lr });
     this.lastActorLoss = tf.keep(tf.scalar(0));
-    this.disposables = [this.actor, this.actorTarget, ...this.critics, ...this.criticTargets, this.actorOptimizer, this.criticOptimizer];
   }
 
-  protected optimizers(): Adam[] {
-    return [this.actorOptimizer, this.criticOptimizer];
+  protected override optimizers() {
+    return { actor: this.actorOptimizer, critic: this.criticOptimizer };
   }
 
-  protected actScaled(obs: Float32Array, _deterministic: boolean): Float32Array {
+  protected override networks(): Record<string, NetworkState> {
+    const nets: Record<string, NetworkState> = { actor: this.actor, actorTarget: this.actorTarget };
+    this.critics.forEach((c, i) => {
+      nets[`critic${i + 1}`] = c;
+      nets[`criticTarget${i + 1}`] = this.criticTargets[i] as Mlp;
+    });
+    return nets;
+  }
+
+  protected policyActions(rows: Float32Array): Float32Array {
     // The policy is deterministic; exploration noise is added by the collect loop.
-    const b = obs.length / this.obsDim;
-    const a = tf.tidy(() => forwardNoGrad(this.actor, tf.tensor2d(obs, [b, this.obsDim]), this.hyperparameters.activation, 'tanh'));
+    const obs = this.encode(rows);
+    const inDim = this.obsEncoder.inputDim;
+    const b = obs.length / inDim;
+    const a = tf.tidy(() => forwardNoGrad(this.actor, tf.tensor2d(obs, [b, inDim]), this.hyperparameters.activation, 'tanh'));
     const data = a.dataSync() as Float32Array;
     a.dispose();
     return data;
   }
 
-  protected gradientStep(batch: BatchTensors): void {
+  protected gradientStep(batch: OffPolicyBatch): GradientStepResult {
     const hp = this.hyperparameters;
+    const obs = batch.obs as tf.Tensor2D;
+    const nextObs = batch.nextObs as tf.Tensor2D;
     const act = hp.activation;
     const policyDelay = hp.policyDelay ?? 1;
     const noiseStd = hp.targetPolicyNoise ?? 0;
@@ -162,16 +155,16 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
     const smoothing = noiseStd > 0;
     const seed = smoothing ? this.rng.tfSeed() : 0;
     const target = tf.tidy(() => {
-      let next = forwardNoGrad(this.actorTarget, batch.nextObs, act, 'tanh');
+      let next = forwardNoGrad(this.actorTarget, nextObs, act, 'tanh');
       if (smoothing) {
         const noise = tf.randomNormal(next.shape, 0, noiseStd, 'float32', seed) as tf.Tensor2D;
         next = smoothTargetAction(next, noise, noiseClip);
       }
-      const x2 = tf.concat([batch.nextObs, next], 1);
+      const x2 = tf.concat([nextObs, next], 1);
       const nextQs = this.criticTargets.map((c) => tf.reshape(forwardNoGrad(c, x2, act), [-1]) as tf.Tensor1D);
       return td3CriticTarget(batch.rewards, batch.bootstrapCoef, nextQs);
     });
-    const x = tf.concat([batch.obs, batch.actions], 1);
+    const x = tf.concat([obs, batch.actions as tf.Tensor2D], 1);
     let meanQ: tf.Scalar | undefined;
     const critic = tf.variableGrads(() => {
       const qs = this.critics.map((c) => tf.reshape(forwardTrainable(c, x, act), [-1]) as tf.Tensor1D);
@@ -185,8 +178,8 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
     if ((this.numUpdates + 1) % policyDelay === 0) {
       const actorVars = this.actor.trainableVariables;
       const actor = tf.variableGrads(() => {
-        const a = forwardTrainable(this.actor, batch.obs, act, 'tanh');
-        const q1 = tf.reshape(forwardInputGradOnly(this.critics[0] as Mlp, tf.concat([batch.obs, a], 1), act), [-1]) as tf.Tensor1D;
+        const a = forwardTrainable(this.actor, obs, act, 'tanh');
+        const q1 = tf.reshape(forwardInputGradOnly(this.critics[0] as Mlp, tf.concat([obs, a], 1), act), [-1]) as tf.Tensor1D;
         return deterministicActorLoss(q1);
       }, actorVars);
       this.actorOptimizer.step(actorVars.map((v) => actor.grads[v.name] as tf.Tensor));
@@ -201,31 +194,12 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
       polyakUpdate(this.actorTarget.trainableVariables, actorVars, hp.tau);
     }
     const stats = tf.tidy(() => tf.stack([critic.value as tf.Scalar, this.lastActorLoss, meanQ as tf.Scalar]) as tf.Tensor1D);
-    this.accumulateStats(stats);
-    tf.dispose([stats, critic.value, meanQ as tf.Scalar]);
-  }
-
-  private nets(): Mlp[] {
-    return [this.actor, this.actorTarget, ...this.critics, ...this.criticTargets];
-  }
-
-  protected stateTensors(): Record<string, StateTensor> {
-    return {
-      ...netStateTensors(this.nets()),
-      ...adamStateTensors('actor_adam', this.actorOptimizer),
-      ...adamStateTensors('critic_adam', this.criticOptimizer),
-    };
-  }
-
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    loadNetStateTensors(this.algorithmName, this.nets(), tensors);
-    loadAdamStateTensors(this.algorithmName, 'actor_adam', this.actorOptimizer, tensors);
-    loadAdamStateTensors(this.algorithmName, 'critic_adam', this.criticOptimizer, tensors);
+    tf.dispose([critic.value, meanQ as tf.Scalar]);
+    return { stats };
   }
 
   override dispose(): void {
     super.dispose();
-    for (const d of this.disposables) d.dispose();
     this.lastActorLoss.dispose();
   }
 }
@@ -235,6 +209,6 @@ export class TD3 extends DeterministicActorCritic<DeterministicHp> {
   static override readonly hyperparameterSchema = td3Hyperparameters;
 
   constructor(options: TD3Options) {
-    super(options, 2, 'td3');
+    super(options as AlgorithmOptions, 2, 'td3');
   }
 }

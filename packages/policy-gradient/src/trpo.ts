@@ -11,37 +11,21 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   Adam,
-  Algorithm,
   type AlgorithmOptions,
-  type AnyEnv,
-  type BaseCallback,
-  Box,
   Categorical,
-  type CheckpointTensor,
+  type CommonOptions,
   DiagGaussian,
-  Discrete,
   type EnvSpecifier,
-  RolloutBuffer,
-  RunningMeanStd,
-  type StateTensor,
-  type VecEnv,
-  bootstrapTruncated,
+  type HyperparameterInput,
+  OnPolicyAlgorithm,
+  type ResolvedHyperparameters,
+  type RolloutBuffer,
   computeGradients,
   defineHyperparameters,
   explainedVariance,
+  policyHyperparameters,
 } from '@tfrl/core';
-import {
-  OnPolicyNetwork,
-  adamStateTensors,
-  asVecEnv,
-  getFlatParams,
-  loadAdamState,
-  normalizeWithRms,
-  rmsFromJson,
-  rmsToJson,
-  setFlatParams,
-  standardize,
-} from './on-policy';
+import { getFlatParams, setFlatParams, standardize } from './on-policy';
 
 // ---------------------------------------------------------------------------- pure pieces
 
@@ -201,37 +185,13 @@ export const trpoHyperparameters = defineHyperparameters({
   targetKl: { type: 'number', default: 0.01, exclusiveMin: 0, doc: 'KL trust-region radius δ' },
   normalizeAdvantage: { type: 'boolean', default: true, doc: 'standardise the advantages of each rollout' },
   subSamplingFactor: { type: 'integer', default: 1, min: 1, doc: 'use every k-th sample for the Fisher-vector products' },
-  netArch: { type: 'number[]', default: [64, 64], min: 1, doc: 'hidden layer sizes of the policy and value networks' },
-  activation: { type: 'enum', values: ['tanh', 'relu', 'elu', 'leaky_relu'], default: 'tanh', doc: 'hidden activation' },
-  orthoInit: { type: 'boolean', default: true, doc: 'orthogonal init (policy head 0.01) instead of Glorot' },
-  logStdInit: { type: 'number', default: 0, doc: 'initial log standard deviation of a Gaussian policy' },
-  normalize: { type: 'boolean', default: false, doc: 'normalise observations with running statistics' },
+  ...policyHyperparameters({ netArch: [64, 64] }),
+  normalize: { type: 'boolean', default: false, doc: 'normalise observations with running statistics (VecNormalize, observations only)' },
   clipObs: { type: 'number', default: 10, exclusiveMin: 0, doc: 'clip normalised observations to ±clipObs' },
 });
 
-type TrpoHp = {
-  learningRate: number | string | ((p: number) => number);
-  nSteps: number;
-  batchSize: number;
-  gamma: number;
-  gaeLambda: number;
-  cgMaxSteps: number;
-  cgDamping: number;
-  lineSearchShrinkingFactor: number;
-  lineSearchMaxIter: number;
-  nCriticUpdates: number;
-  targetKl: number;
-  normalizeAdvantage: boolean;
-  subSamplingFactor: number;
-  netArch: number[];
-  activation: 'tanh' | 'relu' | 'elu' | 'leaky_relu';
-  orthoInit: boolean;
-  logStdInit: number;
-  normalize: boolean;
-  clipObs: number;
-};
-
-export type TRPOOptions = AlgorithmOptions & Partial<TrpoHp> & { env: EnvSpecifier };
+export type TrpoHp = ResolvedHyperparameters<typeof trpoHyperparameters>;
+export type TRPOOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof trpoHyperparameters>;
 
 export interface TrpoTrainStats {
   policyObjective: number;
@@ -243,134 +203,32 @@ export interface TrpoTrainStats {
   explainedVariance: number;
 }
 
-export class TRPO extends Algorithm<TrpoHp> {
+export class TRPO extends OnPolicyAlgorithm<TrpoHp> {
   static override readonly algorithmName = 'TRPO';
   static override readonly hyperparameterSchema = trpoHyperparameters;
 
-  declare readonly env: VecEnv;
-  readonly obsDim: number;
-  readonly policy: OnPolicyNetwork;
   /** Adam of the value network. */
   readonly valueOptimizer: Adam;
-  readonly buffer: RolloutBuffer;
-  readonly obsRms: RunningMeanStd | undefined;
   lastTrainStats: TrpoTrainStats | undefined;
-
   private readonly actorVars: tf.Variable[];
-  private lastObs: Float32Array | undefined;
-  private readonly lastEpisodeStarts: Float32Array;
 
   constructor(options: TRPOOptions) {
-    super(options);
-    const hp = this.hyperparameters;
-    const obsSpace = this.env.singleObservationSpace;
-    const actSpace = this.env.singleActionSpace;
-    if (!(obsSpace instanceof Box)) throw new Error(`TRPO: observation space must be a Box (flat vector), got ${String(obsSpace)}`);
-    if (!(actSpace instanceof Discrete || actSpace instanceof Box))
-      throw new Error(`TRPO: action space must be Discrete or Box, got ${String(actSpace)}`);
-    this.obsDim = this.env.obsDim;
-    this.policy = new OnPolicyNetwork({
-      obsDim: this.obsDim,
-      actionSpace: actSpace,
-      netArch: hp.netArch,
-      activation: hp.activation,
-      shared: false,
-      orthoInit: hp.orthoInit,
-      logStdInit: hp.logStdInit,
-      rng: this.rng,
-      name: 'trpo',
-    });
+    super(options as AlgorithmOptions);
     this.actorVars = this.policy.actorVariables;
     this.valueOptimizer = new Adam(this.policy.criticVariables, { lr: this.scheduleValue('learningRate') });
-    this.buffer = new RolloutBuffer({
-      nSteps: hp.nSteps,
-      numEnvs: this.env.numEnvs,
-      obsDim: this.obsDim,
-      actionDim: this.policy.actDim,
-      actionDtype: this.policy.discrete ? 'int32' : 'float32',
-    });
-    this.obsRms = hp.normalize ? new RunningMeanStd(this.obsDim) : undefined;
-    this.lastEpisodeStarts = new Float32Array(this.env.numEnvs).fill(1);
   }
 
-  protected override resolveEnv(spec: EnvSpecifier): AnyEnv {
-    return asVecEnv(super.resolveEnv(spec));
+  /** TRPO normalises observations only (`normalize`). */
+  protected override normalization(): { obs: boolean; reward: boolean } {
+    return { obs: this.hyperparameters.normalize, reward: false };
   }
 
-  normalizeObservation(obs: Float32Array): Float32Array {
-    return this.obsRms ? normalizeWithRms(obs, this.obsRms, this.hyperparameters.clipObs) : obs;
+  protected override optimizers() {
+    return { value: this.valueOptimizer };
   }
 
-  predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array | Float32Array {
-    if (obs.length % this.obsDim !== 0) {
-      throw new RangeError(`TRPO.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
-    }
-    const det = options.deterministic ?? false;
-    const { actions } = this.policy.act(this.normalizeObservation(obs), det, det ? 0 : this.rng.tfSeed());
-    return this.policy.toEnvActions(actions);
-  }
-
-  protected async trainLoop(totalTimesteps: number, callback: BaseCallback): Promise<void> {
-    if (!this.lastObs) {
-      this.lastObs = Float32Array.from(this.env.reset(this.seed));
-      this.obsRms?.update(this.lastObs);
-      this.lastEpisodeStarts.fill(1);
-    }
-    let iteration = 0;
-    while (this.numTimesteps < totalTimesteps) {
-      if (!(await this.collectRollout(callback))) break;
-      iteration++;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.updateProgressRemaining();
-      const s = this.train();
-      if (this.shouldLog(iteration)) {
-        this.logTrainingStats({
-          'train/policy_objective': s.policyObjective,
-          'train/value_loss': s.valueLoss,
-          'train/kl_divergence_loss': s.kl,
-          'train/is_line_search_success': s.lineSearchSuccess ? 1 : 0,
-          'train/line_search_coefficient': s.lineSearchCoefficient,
-          'train/cg_iterations': s.cgIterations,
-          'train/explained_variance': s.explainedVariance,
-          'train/n_updates': this.numUpdates,
-        });
-      }
-    }
-  }
-
-  private async collectRollout(callback: BaseCallback): Promise<boolean> {
-    const hp = this.hyperparameters;
-    const n = this.env.numEnvs;
-    this.buffer.reset();
-    await callback.rolloutStart(this.callbackContext());
-    let obsNorm = this.normalizeObservation(this.lastObs as Float32Array);
-    for (let step = 0; step < hp.nSteps; step++) {
-      const { actions, values, logProbs } = this.policy.act(obsNorm, false, this.rng.tfSeed());
-      const res = this.env.step(this.policy.toEnvActions(actions));
-      this.numTimesteps += n;
-      this.recordEpisodeInfos(res.infos);
-      if (!(await callback.step(this.callbackContext({ infos: res.infos, rewards: res.rewards })))) return false;
-      const dones = new Float32Array(n);
-      let anyTrunc = false;
-      for (let i = 0; i < n; i++) {
-        dones[i] = (res.terminated[i] as number) | (res.truncated[i] as number);
-        if (res.truncated[i] && !res.terminated[i]) anyTrunc = true;
-      }
-      this.obsRms?.update(res.obs);
-      const rewards = Float32Array.from(res.rewards);
-      if (anyTrunc) {
-        const finalValues = this.policy.values(this.normalizeObservation(res.finalObs));
-        bootstrapTruncated(rewards, res.truncated, res.terminated, finalValues, hp.gamma);
-      }
-      this.buffer.add(obsNorm, actions, rewards, this.lastEpisodeStarts, values, logProbs, res.terminated, res.truncated);
-      (this.lastObs as Float32Array).set(res.obs);
-      this.lastEpisodeStarts.set(dones);
-      obsNorm = this.normalizeObservation(this.lastObs as Float32Array);
-      if (step % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    this.buffer.computeReturnsAndAdvantage(this.policy.values(obsNorm), this.lastEpisodeStarts, hp.gamma, hp.gaeLambda);
-    await callback.rolloutEnd(this.callbackContext());
-    return true;
+  private get buffer(): RolloutBuffer {
+    return this.rolloutBuffer as RolloutBuffer;
   }
 
   /** Distribution parameters of the current policy as constants (for KL to the old policy). */
@@ -415,11 +273,24 @@ export class TRPO extends Algorithm<TrpoHp> {
     return { objective: v[0] as number, kl: v[1] as number };
   }
 
+  train(): Record<string, number> {
+    const s = this.update();
+    return {
+      'train/policy_objective': s.policyObjective,
+      'train/value_loss': s.valueLoss,
+      'train/kl_divergence_loss': s.kl,
+      'train/is_line_search_success': s.lineSearchSuccess ? 1 : 0,
+      'train/line_search_coefficient': s.lineSearchCoefficient,
+      'train/cg_iterations': s.cgIterations,
+      'train/explained_variance': s.explainedVariance,
+    };
+  }
+
   /** One TRPO update of the policy and `nCriticUpdates` epochs of the value function. */
-  train(): TrpoTrainStats {
+  update(): TrpoTrainStats {
     const hp = this.hyperparameters;
-    const b = this.buffer.nSteps * this.buffer.numEnvs;
-    const d = this.obsDim;
+    const b = this.buffer.bufferSize;
+    const d = this.policy.obsDim;
     const adv =
       hp.normalizeAdvantage && b > 1
         ? standardize(this.buffer.advantages.subarray(0, b))
@@ -526,28 +397,5 @@ export class TRPO extends Algorithm<TrpoHp> {
     };
     this.lastTrainStats = stats;
     return stats;
-  }
-
-  protected stateTensors(): Record<string, StateTensor> {
-    return { ...this.policy.weightVariables(), ...adamStateTensors(this.valueOptimizer, 'adam') };
-  }
-
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    const req = (name: string) => this.requireTensor(tensors, name);
-    this.policy.loadWeights(tensors, req);
-    loadAdamState(this.valueOptimizer, 'adam', req);
-  }
-
-  protected override stateExtra(): Record<string, unknown> {
-    return { obsRms: rmsToJson(this.obsRms) };
-  }
-
-  protected override loadStateExtra(extra: Record<string, unknown>): void {
-    rmsFromJson(this.obsRms, extra.obsRms);
-  }
-
-  override dispose(): void {
-    this.policy.dispose();
-    this.valueOptimizer.dispose();
   }
 }

@@ -1,5 +1,12 @@
 export {
   ReplayBuffer,
+  UniformSampler,
+  NStepSampler,
+  registerReplayBuffer,
+  replayBufferClassByName,
+  type ReplayBufferClass,
+  type Sampler,
+  type SampleOptions,
   cloneBatch,
   type ActionDtype,
   type ObsDtype,

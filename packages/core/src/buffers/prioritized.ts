@@ -1,5 +1,5 @@
 import type { Rng } from '../rng';
-import { type ReplayBatch, ReplayBuffer, type ReplayBufferOptions, type ReplayBufferState } from './replay';
+import { type ReplayBatch, ReplayBuffer, type ReplayBufferOptions, type ReplayBufferState, type SampleOptions, type Sampler, registerReplayBuffer } from './replay';
 import { MinTree, SumTree } from './sum-tree';
 
 /**
@@ -45,17 +45,20 @@ export interface PrioritizedReplayBufferState extends ReplayBufferState {
   priorities: Float64Array;
 }
 
-export class PrioritizedReplayBuffer extends ReplayBuffer {
+/**
+ * The sampler of proportional prioritized replay (see above): a sum tree and a min tree over the
+ * buffer's rows. A new row gets the largest priority seen so far.
+ */
+export class PrioritizedSampler implements Sampler {
   readonly alpha: number;
   readonly epsilon: number;
-  private readonly sumTree: SumTree;
-  private readonly minTree: MinTree;
+  readonly sumTree: SumTree;
+  readonly minTree: MinTree;
   /** Largest stored priority so far (already raised to α). */
-  private maxPriority = 1;
-  private perBatch: PrioritizedReplayBatch | undefined;
+  maxPriority = 1;
+  private size = 0;
 
-  constructor(options: PrioritizedReplayBufferOptions) {
-    super(options);
+  constructor(capacity: number, options: { alpha?: number; epsilon?: number } = {}) {
     const { alpha = 0.6, epsilon = 1e-6 } = options;
     if (typeof alpha !== 'number' || !(alpha >= 0) || !Number.isFinite(alpha)) {
       throw new RangeError(`PrioritizedReplayBuffer: alpha must be a finite number >= 0, got ${String(alpha)}`);
@@ -65,47 +68,31 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     }
     this.alpha = alpha;
     this.epsilon = epsilon;
-    this.sumTree = new SumTree(this.capacity);
-    this.minTree = new MinTree(this.capacity);
+    this.sumTree = new SumTree(capacity);
+    this.minTree = new MinTree(capacity);
   }
 
-  protected override onWrite(index: number): void {
-    this.sumTree.update(index, this.maxPriority);
-    this.minTree.update(index, this.maxPriority);
+  onWrite(row: number): void {
+    this.sumTree.update(row, this.maxPriority);
+    this.minTree.update(row, this.maxPriority);
+    if (row + 1 > this.size) this.size = row + 1;
   }
 
-  /** Stored priority `(|δ| + ε)^α` of row `i`. */
-  priority(i: number): number {
-    return this.sumTree.get(i);
+  allocate(batchSize: number): Partial<ReplayBatch> {
+    return { weights: new Float32Array(batchSize) };
   }
 
-  /** Sum of the stored priorities. */
-  totalPriority(): number {
-    return this.sumTree.total();
-  }
-
-  protected override allocateBatch(batchSize: number): PrioritizedReplayBatch {
-    return { ...super.allocateBatch(batchSize), weights: new Float32Array(batchSize) };
-  }
-
-  /**
-   * A stratified prioritized batch with importance weights for exponent `beta` (in [0, 1]).
-   * The batch is reused like {@link ReplayBuffer.sample}'s.
-   */
-  override sample(batchSize: number, rng: Rng, beta = 0.4): PrioritizedReplayBatch {
-    this.checkSample(batchSize, rng);
+  /** Stratified: the total mass in `batchSize` equal segments, one point drawn in each. */
+  sampleIndices(buffer: ReplayBuffer, batchSize: number, rng: Rng, batch: ReplayBatch, options?: SampleOptions): void {
+    const beta = options?.beta ?? 0.4;
     if (typeof beta !== 'number' || !(beta >= 0 && beta <= 1)) {
       throw new RangeError(`PrioritizedReplayBuffer.sample: beta must be in [0, 1], got ${String(beta)}`);
     }
-    let batch = this.perBatch;
-    if (!this.reuseBatch || batch === undefined || batch.batchSize !== batchSize) {
-      batch = this.allocateBatch(batchSize);
-      if (this.reuseBatch) this.perBatch = batch;
-    }
-    const { indices, weights } = batch;
+    const indices = batch.indices;
+    const weights = batch.weights as Float32Array;
     const total = this.sumTree.total();
     const segment = total / batchSize;
-    const last = this.count - 1;
+    const last = buffer.size - 1;
     for (let b = 0; b < batchSize; b++) {
       let i = this.sumTree.findPrefixSum((b + rng.random()) * segment);
       if (i > last) i = last; // only reachable through rounding; rows ≥ size have priority 0
@@ -116,8 +103,6 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     for (let b = 0; b < batchSize; b++) {
       weights[b] = (this.sumTree.get(indices[b] as number) / pMin) ** -beta;
     }
-    this.gather(batch);
-    return batch;
   }
 
   /** Set the priorities of rows `indices` from their TD errors: `p = (|δ| + ε)^α`. */
@@ -125,7 +110,7 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     if (indices.length !== tdErrors.length) {
       throw new RangeError(`PrioritizedReplayBuffer.updatePriorities: ${indices.length} indices but ${tdErrors.length} TD errors`);
     }
-    const n = this.count;
+    const n = this.size;
     for (let j = 0; j < indices.length; j++) {
       const i = indices[j] as number;
       const delta = tdErrors[j] as number;
@@ -142,21 +127,75 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     }
   }
 
-  override clear(): void {
-    super.clear();
+  clear(): void {
     this.sumTree.clear();
     this.minTree.clear();
     this.maxPriority = 1;
+    this.size = 0;
+  }
+
+  getState(): Record<string, unknown> {
+    return { alpha: this.alpha, epsilon: this.epsilon, maxPriority: this.maxPriority, priorities: this.sumTree.leaves() };
+  }
+
+  setState(state: Record<string, unknown>, buffer: ReplayBuffer): void {
+    const pr = state.priorities;
+    const maxPriority = state.maxPriority as number;
+    if (!(pr instanceof Float64Array) || pr.length !== buffer.capacity) {
+      throw new TypeError(`PrioritizedReplayBuffer.setState: priorities must be a Float64Array of length ${buffer.capacity}`);
+    }
+    if (!(maxPriority > 0) || !Number.isFinite(maxPriority)) {
+      throw new RangeError(`PrioritizedReplayBuffer.setState: maxPriority ${maxPriority} must be finite and > 0`);
+    }
+    this.sumTree.clear();
+    this.minTree.clear();
+    this.size = buffer.size;
+    for (let i = 0; i < buffer.size; i++) {
+      this.sumTree.update(i, pr[i] as number);
+      this.minTree.update(i, pr[i] as number);
+    }
+    this.maxPriority = maxPriority;
+  }
+}
+
+/** A {@link ReplayBuffer} with a {@link PrioritizedSampler} (and, with `nStep`, n-step returns on top). */
+export class PrioritizedReplayBuffer extends ReplayBuffer {
+  static override readonly registeredName: string = 'PrioritizedReplayBuffer';
+  readonly alpha: number;
+  readonly epsilon: number;
+  readonly priorities: PrioritizedSampler;
+
+  constructor(options: PrioritizedReplayBufferOptions) {
+    const numEnvs = options?.numEnvs ?? 1;
+    const cap = options?.capacity;
+    const priorities = new PrioritizedSampler(Number.isInteger(cap) && cap > 0 ? cap - (cap % numEnvs) || cap : 1, options ?? {});
+    super({ ...options, sampler: priorities });
+    this.priorities = priorities;
+    this.alpha = priorities.alpha;
+    this.epsilon = priorities.epsilon;
+  }
+
+  /** Stored priority `(|δ| + ε)^α` of row `i`. */
+  priority(i: number): number {
+    return this.priorities.sumTree.get(i);
+  }
+
+  /** Sum of the stored priorities. */
+  totalPriority(): number {
+    return this.priorities.sumTree.total();
+  }
+
+  /**
+   * A stratified prioritized batch with importance weights for exponent `beta` (in [0, 1]).
+   * The batch is reused like {@link ReplayBuffer.sample}'s.
+   */
+  override sample(batchSize: number, rng: Rng, beta: number | SampleOptions = 0.4): PrioritizedReplayBatch {
+    return super.sample(batchSize, rng, typeof beta === 'number' ? { beta } : beta) as PrioritizedReplayBatch;
   }
 
   override getState(): PrioritizedReplayBufferState {
-    return {
-      ...super.getState(),
-      alpha: this.alpha,
-      epsilon: this.epsilon,
-      maxPriority: this.maxPriority,
-      priorities: this.sumTree.leaves(),
-    };
+    const s = super.getState();
+    return { ...s, ...(s.sampler as { alpha: number; epsilon: number; maxPriority: number; priorities: Float64Array }) };
   }
 
   override setState(state: PrioritizedReplayBufferState): void {
@@ -167,13 +206,8 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     if (!(state.maxPriority > 0) || !Number.isFinite(state.maxPriority)) {
       throw new RangeError(`PrioritizedReplayBuffer.setState: maxPriority ${state.maxPriority} must be finite and > 0`);
     }
-    super.setState(state);
-    this.sumTree.clear();
-    this.minTree.clear();
-    for (let i = 0; i < this.count; i++) {
-      this.sumTree.update(i, pr[i] as number);
-      this.minTree.update(i, pr[i] as number);
-    }
-    this.maxPriority = state.maxPriority;
+    super.setState({ ...state, sampler: { priorities: pr, maxPriority: state.maxPriority } });
   }
 }
+
+registerReplayBuffer(PrioritizedReplayBuffer);

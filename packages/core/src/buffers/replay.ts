@@ -1,8 +1,23 @@
 import type { Rng } from '../rng';
 
 /**
- * Uniform experience replay on preallocated typed arrays (a ring: O(1) `add`, the oldest
- * transition is overwritten when full).
+ * Experience replay on preallocated typed arrays, built as storage × sampler (as TorchRL builds
+ * its buffers): the buffer is the storage — a ring with O(1) `add` that overwrites the oldest
+ * transition when full — and a {@link Sampler} chooses the rows of a batch and may transform it.
+ *
+ * - `UniformSampler` (the default): rows uniformly with replacement;
+ * - `PrioritizedSampler` (`PrioritizedReplayBuffer`): proportional prioritized replay;
+ * - `NStepSampler`: wraps another sampler and turns each sampled row into an n-step transition
+ *   at sample time (`nStep` option of any buffer);
+ * - hindsight relabelling and demonstration-aware sampling are further samplers over the same
+ *   storage.
+ *
+ * ## Rows, envs and episodes
+ * With `numEnvs` (a vectorised env), every `addBatch` writes one row per env, so the storage is
+ * laid out `[position][env]` (row `p · numEnvs + e`) as SB3's buffers are, and the next step of
+ * the same env is `numEnvs` rows later. Each row also records its step within its episode
+ * (`episodeSteps`) and, once the episode has ended, the episode's length (`episodeLengths`,
+ * 0 while it runs), so samplers can find an episode's rows.
  *
  * ## Discount convention
  * Every transition stores `discount`, the *full* multiplier of the bootstrap value, so a
@@ -45,6 +60,124 @@ export interface ReplayBufferOptions {
    * a batch is overwritten by the next `sample` call. When false every call allocates.
    */
   reuseBatch?: boolean;
+  /**
+   * Envs of the VecEnv that fills the buffer (default 1). The capacity is rounded down to a
+   * multiple of it, and `addBatch` must then write exactly `numEnvs` rows.
+   */
+  numEnvs?: number;
+  /** How batches are drawn (default a {@link UniformSampler}). */
+  sampler?: Sampler;
+  /** n-step transitions at sample time (default 1: the stored 1-step transitions). */
+  nStep?: number;
+}
+
+/**
+ * How a batch is drawn from a buffer's storage. `sampleIndices` fills `batch.indices` (and, for
+ * weighted samplers, `batch.weights`); the buffer then copies those rows into the batch and calls
+ * `transform`, which may rewrite the batch (n-step returns, relabelled goals).
+ */
+export interface Sampler {
+  sampleIndices(buffer: ReplayBuffer, batchSize: number, rng: Rng, batch: ReplayBatch, options?: SampleOptions): void;
+  transform?(buffer: ReplayBuffer, batch: ReplayBatch, rng: Rng): void;
+  /** Row `row` was (over)written. */
+  onWrite?(row: number): void;
+  /** New priorities from the TD errors of a batch (prioritized samplers). */
+  updatePriorities?(indices: ArrayLike<number>, tdErrors: ArrayLike<number>): void;
+  /** Extra fields of a batch this sampler fills (e.g. `weights`). */
+  allocate?(batchSize: number): Partial<ReplayBatch>;
+  clear?(): void;
+  getState?(): Record<string, unknown>;
+  setState?(state: Record<string, unknown>, buffer: ReplayBuffer): void;
+}
+
+export interface SampleOptions {
+  /** Importance-sampling exponent of prioritized samplers. */
+  beta?: number;
+}
+
+/** Rows drawn uniformly with replacement from the stored ones. */
+export class UniformSampler implements Sampler {
+  sampleIndices(buffer: ReplayBuffer, batchSize: number, rng: Rng, batch: ReplayBatch): void {
+    const idx = batch.indices;
+    const n = buffer.size;
+    for (let b = 0; b < batchSize; b++) idx[b] = rng.integers(0, n);
+  }
+}
+
+/**
+ * n-step transitions at sample time (the n-step DQN of Rainbow, Hessel et al. 2018): each row
+ * the inner sampler picks becomes
+ *
+ * ```
+ * (s_t, a_t, R = Σ_{k<m} γ^k r_{t+k}, s_{t+m}, terminated_{t+m-1}, truncated_{t+m-1}, discount = γ^m)
+ * ```
+ *
+ * following the same env's rows, where m ≤ n stops at the first end of episode (terminated or
+ * truncated) and at the newest stored step of that env. A truncated episode keeps
+ * `terminated = 0`, so it still bootstraps. Needs a buffer filled one vector step at a time.
+ */
+export class NStepSampler implements Sampler {
+  constructor(
+    readonly inner: Sampler,
+    readonly n: number,
+    readonly gamma: number,
+  ) {
+    assertPositiveInt('NStepSampler: n', n);
+    if (!(gamma >= 0 && gamma <= 1)) throw new RangeError(`NStepSampler: gamma must be in [0, 1], got ${gamma}`);
+  }
+
+  sampleIndices(buffer: ReplayBuffer, batchSize: number, rng: Rng, batch: ReplayBatch, options?: SampleOptions): void {
+    this.inner.sampleIndices(buffer, batchSize, rng, batch, options);
+  }
+
+  transform(buffer: ReplayBuffer, batch: ReplayBatch, rng: Rng): void {
+    this.inner.transform?.(buffer, batch, rng);
+    if (this.n === 1) return;
+    const step = buffer.numEnvs;
+    const cap = buffer.capacity;
+    const d = buffer.obsDim;
+    const { rewards, nextObs, terminated, truncated, discounts, indices } = batch;
+    for (let b = 0; b < batch.batchSize; b++) {
+      const first = indices[b] as number;
+      const ahead = buffer.stepsAvailable(first);
+      let row = first;
+      let ret = 0;
+      let disc = 1;
+      let m = 0;
+      for (;;) {
+        ret += disc * (buffer.rewards[row] as number);
+        disc *= this.gamma;
+        m++;
+        if (buffer.terminated[row] || buffer.truncated[row] || m >= this.n || m >= ahead) break;
+        row = (row + step) % cap;
+      }
+      rewards[b] = ret;
+      discounts[b] = disc;
+      terminated[b] = buffer.terminated[row] as number;
+      truncated[b] = buffer.truncated[row] as number;
+      const sn = buffer.nextObs;
+      for (let k = 0; k < d; k++) nextObs[b * d + k] = sn[row * d + k] as number;
+    }
+  }
+
+  onWrite(row: number): void {
+    this.inner.onWrite?.(row);
+  }
+  updatePriorities(indices: ArrayLike<number>, tdErrors: ArrayLike<number>): void {
+    this.inner.updatePriorities?.(indices, tdErrors);
+  }
+  allocate(batchSize: number): Partial<ReplayBatch> {
+    return this.inner.allocate?.(batchSize) ?? {};
+  }
+  clear(): void {
+    this.inner.clear?.();
+  }
+  getState(): Record<string, unknown> {
+    return this.inner.getState?.() ?? {};
+  }
+  setState(state: Record<string, unknown>, buffer: ReplayBuffer): void {
+    this.inner.setState?.(state, buffer);
+  }
 }
 
 /** A sampled batch: flat typed arrays, row `i` of each field is transition `indices[i]`. */
@@ -65,6 +198,8 @@ export interface ReplayBatch {
   discounts: Float32Array;
   /** Buffer rows of the batch (for `updatePriorities`). */
   indices: Int32Array;
+  /** Importance-sampling weights (prioritized samplers). */
+  weights?: Float32Array;
 }
 
 /** Serializable contents of a buffer (copies), for checkpoints. */
@@ -84,6 +219,12 @@ export interface ReplayBufferState {
   terminated: Uint8Array;
   truncated: Uint8Array;
   discounts: Float32Array;
+  /** Present in states of buffers that track episodes (all buffers of this version). */
+  numEnvs?: number;
+  episodeSteps?: Int32Array;
+  episodeLengths?: Int32Array;
+  /** The sampler's own state (e.g. priorities). */
+  sampler?: Record<string, unknown>;
 }
 
 /** Something transitions can be written into (a replay buffer), e.g. by {@link NStepAccumulator}. */
@@ -119,7 +260,28 @@ export function cloneBatch<B extends ReplayBatch>(batch: B): B {
   return out as B;
 }
 
+/** A replay-buffer class that `replayBufferClass` can name (see {@link registerReplayBuffer}). */
+export interface ReplayBufferClass {
+  new (options: any): ReplayBuffer;
+  readonly registeredName: string;
+}
+
+const bufferClasses = new Map<string, ReplayBufferClass>();
+
+/** Make a replay-buffer class available by name to `replayBufferClass` (and so to checkpoints and YAML configs). */
+export function registerReplayBuffer(cls: ReplayBufferClass): void {
+  bufferClasses.set(cls.registeredName, cls);
+}
+
+/** The registered replay-buffer class called `name`, or an Error listing the known ones. */
+export function replayBufferClassByName(name: string): ReplayBufferClass {
+  const c = bufferClasses.get(name);
+  if (!c) throw new RangeError(`unknown replay buffer class "${name}" (known: ${[...bufferClasses.keys()].join(', ')})`);
+  return c;
+}
+
 export class ReplayBuffer implements TransitionSink {
+  static readonly registeredName: string = 'ReplayBuffer';
   readonly capacity: number;
   readonly obsDim: number;
   readonly actionDim: number;
@@ -135,15 +297,29 @@ export class ReplayBuffer implements TransitionSink {
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly discounts: Float32Array;
+  /** Step of each row within its episode (0 for the first transition). */
+  readonly episodeSteps: Int32Array;
+  /** Length of each row's episode once it has ended; 0 while it runs. */
+  readonly episodeLengths: Int32Array;
+  readonly numEnvs: number;
+  readonly sampler: Sampler;
 
   protected pos = 0;
   protected count = 0;
   private batch: ReplayBatch | undefined;
+  /** Steps taken so far in each env's current episode. */
+  private readonly runningSteps: Int32Array;
 
   constructor(options: ReplayBufferOptions) {
     if (options == null || typeof options !== 'object') throw new TypeError('ReplayBuffer: options object required');
-    const { capacity, obsDim, actionDim, actionDtype, obsDtype = 'float32', gamma = 0.99, reuseBatch = true } = options;
-    assertPositiveInt('ReplayBuffer: capacity', capacity);
+    const { obsDim, actionDim, actionDtype, obsDtype = 'float32', gamma = 0.99, reuseBatch = true, numEnvs = 1, nStep = 1 } = options;
+    assertPositiveInt('ReplayBuffer: capacity', options.capacity);
+    assertPositiveInt('ReplayBuffer: numEnvs', numEnvs);
+    assertPositiveInt('ReplayBuffer: nStep', nStep);
+    if (options.capacity < numEnvs) {
+      throw new RangeError(`ReplayBuffer: capacity (${options.capacity}) must hold at least one step of the ${numEnvs} envs`);
+    }
+    const capacity = options.capacity - (options.capacity % numEnvs);
     assertPositiveInt('ReplayBuffer: obsDim', obsDim);
     assertPositiveInt('ReplayBuffer: actionDim', actionDim);
     if (actionDtype !== 'int32' && actionDtype !== 'float32') {
@@ -170,6 +346,48 @@ export class ReplayBuffer implements TransitionSink {
     this.terminated = new Uint8Array(capacity);
     this.truncated = new Uint8Array(capacity);
     this.discounts = new Float32Array(capacity);
+    this.episodeSteps = new Int32Array(capacity);
+    this.episodeLengths = new Int32Array(capacity);
+    this.numEnvs = numEnvs;
+    this.runningSteps = new Int32Array(numEnvs);
+    const sampler = options.sampler ?? new UniformSampler();
+    this.sampler = nStep > 1 ? new NStepSampler(sampler, nStep, gamma) : sampler;
+  }
+
+  /**
+   * Rows of the same env stored from `row` on (itself included) up to the newest: how far an
+   * n-step or hindsight sampler can look ahead.
+   */
+  stepsAvailable(row: number): number {
+    const dist = (this.pos - row + this.capacity) % this.capacity;
+    const avail = dist === 0 ? this.capacity : dist;
+    return Math.ceil(avail / this.numEnvs);
+  }
+
+  /** The env (column) a row belongs to. */
+  envOf(row: number): number {
+    return row % this.numEnvs;
+  }
+
+  /** Episode bookkeeping of a freshly written row of env `env`. */
+  private trackEpisode(row: number, env: number, done: boolean): void {
+    const t = this.runningSteps[env] as number;
+    this.episodeSteps[row] = t;
+    this.episodeLengths[row] = 0;
+    if (!done) {
+      this.runningSteps[env] = t + 1;
+      return;
+    }
+    // The episode ended: write its length into each of its rows still stored.
+    const L = t + 1;
+    const n = this.numEnvs;
+    let r = row;
+    for (let k = 0; k < L && k < this.capacity / n; k++) {
+      if (this.episodeSteps[r] !== L - 1 - k) break;
+      this.episodeLengths[r] = L;
+      r = (r - n + this.capacity) % this.capacity;
+    }
+    this.runningSteps[env] = 0;
   }
 
   /** Number of transitions stored. */
@@ -182,8 +400,10 @@ export class ReplayBuffer implements TransitionSink {
     return this.pos;
   }
 
-  /** Called after row `index` was (over)written; subclasses keep side data in sync. */
-  protected onWrite(_index: number): void {}
+  /** Called after row `index` was (over)written; the sampler keeps its side data in sync. */
+  protected onWrite(index: number): void {
+    this.sampler.onWrite?.(index);
+  }
 
   /**
    * Store one transition; returns its row. `action` is a number or an array of `actionDim`.
@@ -199,6 +419,7 @@ export class ReplayBuffer implements TransitionSink {
     discount: number = this.gamma,
   ): number {
     const d = this.obsDim;
+    if (this.numEnvs !== 1) throw new RangeError(`ReplayBuffer.add: this buffer holds ${this.numEnvs} envs; store vector steps with addBatch`);
     checkLength('ReplayBuffer.add: obs', obs, d);
     checkLength('ReplayBuffer.add: nextObs', nextObs, d);
     const i = this.pos;
@@ -221,6 +442,7 @@ export class ReplayBuffer implements TransitionSink {
     this.terminated[i] = terminated ? 1 : 0;
     this.truncated[i] = truncated ? 1 : 0;
     this.discounts[i] = discount;
+    this.trackEpisode(i, 0, !!terminated || !!truncated);
     this.advance();
     this.onWrite(i);
     return i;
@@ -249,6 +471,9 @@ export class ReplayBuffer implements TransitionSink {
     checkLength('ReplayBuffer.addBatch: terminated', terminated, n);
     checkLength('ReplayBuffer.addBatch: truncated', truncated, n);
     if (discounts !== undefined) checkLength('ReplayBuffer.addBatch: discounts', discounts, n);
+    if (this.numEnvs !== 1 && n !== this.numEnvs) {
+      throw new RangeError(`ReplayBuffer.addBatch: got ${n} rows, this buffer holds one vector step of ${this.numEnvs} envs`);
+    }
     const so = this.obs;
     const sn = this.nextObs;
     const sa = this.actions;
@@ -265,6 +490,7 @@ export class ReplayBuffer implements TransitionSink {
       this.terminated[i] = terminated[e] ? 1 : 0;
       this.truncated[i] = truncated[e] ? 1 : 0;
       this.discounts[i] = discounts === undefined ? this.gamma : (discounts[e] as number);
+      this.trackEpisode(i, this.numEnvs === 1 ? 0 : e, !!terminated[e] || !!truncated[e]);
       this.advance();
       this.onWrite(i);
     }
@@ -285,7 +511,7 @@ export class ReplayBuffer implements TransitionSink {
 
   protected allocateBatch(batchSize: number): ReplayBatch {
     const d = this.obsDim;
-    return {
+    const base: ReplayBatch = {
       batchSize,
       obs: new Float32Array(batchSize * d),
       actions: this.actionDtype === 'int32' ? new Int32Array(batchSize * this.actionDim) : new Float32Array(batchSize * this.actionDim),
@@ -296,6 +522,7 @@ export class ReplayBuffer implements TransitionSink {
       discounts: new Float32Array(batchSize),
       indices: new Int32Array(batchSize),
     };
+    return { ...base, ...(this.sampler.allocate?.(batchSize) ?? {}) };
   }
 
   protected checkSample(batchSize: number, rng: Rng): void {
@@ -333,20 +560,31 @@ export class ReplayBuffer implements TransitionSink {
    * arrays) is reused and overwritten by the next `sample` call with the same batch size;
    * use {@link cloneBatch} or `reuseBatch: false` to keep it.
    */
-  sample(batchSize: number, rng: Rng): ReplayBatch {
+  sample(batchSize: number, rng: Rng, options?: SampleOptions): ReplayBatch {
     this.checkSample(batchSize, rng);
     const batch = this.batchFor(batchSize);
-    const idx = batch.indices;
-    const n = this.count;
-    for (let b = 0; b < batchSize; b++) idx[b] = rng.integers(0, n);
+    this.sampler.sampleIndices(this, batchSize, rng, batch, options);
     this.gather(batch);
+    this.sampler.transform?.(this, batch, rng);
     return batch;
+  }
+
+  /** Pass the TD errors of a batch to the sampler (a no-op for samplers without priorities). */
+  updatePriorities(indices: ArrayLike<number>, tdErrors: ArrayLike<number>): void {
+    this.sampler.updatePriorities?.(indices, tdErrors);
+  }
+
+  /** Whether the sampler uses priorities (so a learner should report TD errors). */
+  get prioritized(): boolean {
+    return typeof this.sampler.updatePriorities === 'function';
   }
 
   /** Forget every transition (storage is kept). */
   clear(): void {
     this.pos = 0;
     this.count = 0;
+    this.runningSteps.fill(0);
+    this.sampler.clear?.();
   }
 
   /** Copies of the stored data and counters (for a checkpoint). */
@@ -367,6 +605,10 @@ export class ReplayBuffer implements TransitionSink {
       terminated: this.terminated.slice(),
       truncated: this.truncated.slice(),
       discounts: this.discounts.slice(),
+      numEnvs: this.numEnvs,
+      episodeSteps: this.episodeSteps.slice(),
+      episodeLengths: this.episodeLengths.slice(),
+      sampler: this.sampler.getState?.(),
     };
   }
 
@@ -397,8 +639,30 @@ export class ReplayBuffer implements TransitionSink {
         );
       }
     }
+    if (state.numEnvs !== undefined && state.numEnvs !== this.numEnvs) {
+      throw new RangeError(`ReplayBuffer.setState: numEnvs is ${state.numEnvs} in the state, ${this.numEnvs} in this buffer`);
+    }
+    for (const f of ['episodeSteps', 'episodeLengths'] as const) {
+      const src = state[f];
+      if (src !== undefined && (!(src instanceof Int32Array) || src.length !== this.capacity)) {
+        throw new TypeError(`ReplayBuffer.setState: field ${f} must be an Int32Array of length ${this.capacity}`);
+      }
+    }
     for (const f of fields) (this[f] as Float32Array).set(state[f] as Float32Array);
     this.pos = pos;
     this.count = size;
+    if (state.episodeSteps && state.episodeLengths) {
+      this.episodeSteps.set(state.episodeSteps);
+      this.episodeLengths.set(state.episodeLengths);
+      // Each env's running episode continues after its newest stored row.
+      for (let e = 0; e < this.numEnvs; e++) {
+        const newest = (this.pos - this.numEnvs + e + this.capacity) % this.capacity;
+        const done = size > 0 && (this.terminated[newest] || this.truncated[newest]);
+        this.runningSteps[e] = size === 0 || done ? 0 : (this.episodeSteps[newest] as number) + 1;
+      }
+    }
+    if (state.sampler) this.sampler.setState?.(state.sampler, this);
   }
 }
+
+registerReplayBuffer(ReplayBuffer);

@@ -7,9 +7,10 @@ import { type ActionDtype, assertPositiveInt } from './replay';
  * `[step][env]` (row `t * numEnvs + e`), as SB3's `RolloutBuffer`.
  *
  * `episodeStarts[t, e]` is 1 when `obs[t, e]` is the first observation of an episode (so the
- * previous step ended one). Time-limit truncation: call {@link bootstrapTruncated} on the
- * step's rewards before `add`, so a truncated episode's last reward already contains
- * `γ · V(final_obs)`; GAE then treats every episode end alike.
+ * previous step ended one). Time-limit truncation: pass `bootstraps` (γ · V(final_obs) where an
+ * episode was truncated, 0 elsewhere) to `add`; they are kept apart from the rewards (so a reward
+ * hook can replace the rewards and keep them) and added to them when advantages are computed, so
+ * GAE then treats every episode end alike.
  *
  * One rollout:
  * ```ts
@@ -67,8 +68,11 @@ export class RolloutBuffer {
   readonly truncated: Uint8Array;
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
+  /** γ · V(final observation) of truncated steps (0 elsewhere), added to the rewards by GAE. */
+  readonly bootstraps: Float64Array;
 
   private pos = 0;
+  private readonly gaeRewards: Float32Array;
   private computed = false;
   private readonly dones: Float32Array; // scratch: episode ended after step t
   private readonly perm: Int32Array;
@@ -101,6 +105,8 @@ export class RolloutBuffer {
     this.truncated = new Uint8Array(n);
     this.advantages = new Float32Array(n);
     this.returns = new Float32Array(n);
+    this.bootstraps = new Float64Array(n);
+    this.gaeRewards = new Float32Array(n);
     this.dones = new Float32Array(n);
     this.perm = new Int32Array(n);
   }
@@ -133,6 +139,7 @@ export class RolloutBuffer {
     logProbs: ArrayLike<number>,
     terminated?: ArrayLike<number | boolean>,
     truncated?: ArrayLike<number | boolean>,
+    bootstraps?: ArrayLike<number>,
   ): void {
     if (this.pos >= this.nSteps) {
       throw new RangeError(`RolloutBuffer.add: the buffer is full (${this.nSteps} steps); call reset() first`);
@@ -148,6 +155,7 @@ export class RolloutBuffer {
     checkLen('logProbs', logProbs, N);
     if (terminated !== undefined) checkLen('terminated', terminated, N);
     if (truncated !== undefined) checkLen('truncated', truncated, N);
+    if (bootstraps !== undefined) checkLen('bootstraps', bootstraps, N);
     const row = this.pos * N;
     for (let k = 0; k < N * d; k++) this.obs[row * d + k] = obs[k] as number;
     for (let k = 0; k < N * ad; k++) this.actions[row * ad + k] = actions[k] as number;
@@ -159,6 +167,7 @@ export class RolloutBuffer {
       this.logProbs[i] = logProbs[e] as number;
       this.terminated[i] = terminated?.[e] ? 1 : 0;
       this.truncated[i] = truncated?.[e] ? 1 : 0;
+      this.bootstraps[i] = bootstraps ? (bootstraps[e] as number) : 0;
     }
     this.pos++;
     this.computed = false;
@@ -183,8 +192,11 @@ export class RolloutBuffer {
     const last = (this.nSteps - 1) * N;
     for (let i = 0; i < last; i++) this.dones[i] = this.episodeStarts[i + N] as number;
     for (let e = 0; e < N; e++) this.dones[last + e] = lastDones[e] ? 1 : 0;
+    // Rewards plus truncation bootstraps, rounded to float32 as a reward with the bootstrap added is.
+    const rewards = this.gaeRewards;
+    for (let i = 0; i < this.bufferSize; i++) rewards[i] = (this.rewards[i] as number) + (this.bootstraps[i] as number);
     computeGae({
-      rewards: this.rewards,
+      rewards,
       values: this.values,
       dones: this.dones,
       lastValues,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapKernelsActive } from './heap-kernels';
+import type { Optimizer } from './optimizer';
 import { ADAM_FLAT, type AdamFlatAttrs, registerWasmKernels, splitFlat } from './wasm-kernels';
 
 export interface AdamOptions {
@@ -50,7 +51,7 @@ function checkPositive(name: string, v: number, allowZero = false): void {
  * Bias correction is folded into scalars: θ -= lr·√(1-β2ᵗ)/(1-β1ᵗ) · m / (√v + eps·√(1-β2ᵗ)),
  * which equals PyTorch's lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + eps) exactly.
  */
-export class Adam {
+export class Adam implements Optimizer {
   readonly variables: tf.Variable[];
   lr: number;
   readonly beta1: number;
@@ -233,6 +234,18 @@ export class Adam {
       this.v.assign(tf.tensor1d(state.v, 'float32'));
     });
     this.t = state.step;
+  }
+
+  /** The moments as live variables (read by checkpoints, never disposed by the reader). */
+  slots(): Record<string, tf.Variable> {
+    return { m: this.m, v: this.v };
+  }
+
+  setSlots(values: Record<string, Float32Array>, step: number): void {
+    const m = values.m;
+    const v = values.v;
+    if (!m || !v) throw new RangeError(`Adam.setSlots: needs slots m and v, got ${Object.keys(values).join(', ') || 'none'}`);
+    this.setState({ step, m, v, sizes: this.sizes });
   }
 
   /** Named tensors for a checkpoint (`adam/m`, `adam/v`, `adam/step`); the caller disposes them. */

@@ -1,9 +1,8 @@
 export * from './dense';
 export * from './init';
-export * from './mlp';
+export { ActorCriticMlp, type ActorCriticMlpOptions, type ApplyOptions, Mlp, type MlpOptions, TwinQ, type TwinQOptions } from './mlp';
 export * from './cnn';
 export * from './adam';
+export * from './optimizer';
 export * from './select';
 export * from './target';
-export * from './wasm-kernels';
-export { ACT_GRAD_COLSUM, TRANSPOSE_2D, heapKernels, heapKernelsActive, registerHeapKernels, setHeapKernelsEnabled } from './heap-kernels';

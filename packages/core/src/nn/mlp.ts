@@ -294,6 +294,16 @@ export class Mlp {
     return this.layers.flatMap((_, i) => [`${this.name}/l${i}/w`, `${this.name}/l${i}/b`]);
   }
 
+  /** The variables themselves by stable name (read by checkpoints, never disposed by the reader). */
+  namedVariables(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {};
+    const vars = this.trainableVariables;
+    this.weightNames.forEach((n, i) => {
+      out[n] = vars[i] as tf.Variable;
+    });
+    return out;
+  }
+
   /** Copies of the weights by stable name; the caller disposes them. */
   getWeights(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
@@ -466,6 +476,10 @@ export class ActorCriticMlp {
     return Object.assign({}, ...this.parts().map((p) => p.getWeights()));
   }
 
+  namedVariables(): Record<string, tf.Variable> {
+    return Object.assign({}, ...this.parts().map((p) => p.namedVariables()));
+  }
+
   setWeights(weights: Record<string, tf.Tensor>): void {
     for (const p of this.parts()) p.setWeights(weights);
   }
@@ -545,6 +559,10 @@ export class TwinQ {
 
   getWeights(): Record<string, tf.Tensor> {
     return { ...this.q1.getWeights(), ...this.q2.getWeights() };
+  }
+
+  namedVariables(): Record<string, tf.Variable> {
+    return { ...this.q1.namedVariables(), ...this.q2.namedVariables() };
   }
 
   setWeights(weights: Record<string, tf.Tensor>): void {

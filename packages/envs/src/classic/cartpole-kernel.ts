@@ -5,7 +5,7 @@
  * per env (it never grows, so the typed-array views stay valid). Where WebAssembly or its SIMD
  * extension is missing, `CartPoleKernel.create` returns null and the env steps in JavaScript.
  */
-import { type WasmApi, compileWasmBase64, wasmApi } from '@tfrl/core';
+import { type WasmApi, compileWasmBase64, wasmApi } from '@tfrl/core/internal';
 import { CARTPOLE_KERNEL_WASM_BASE64 } from './cartpole-kernel.wasm';
 
 type StepFn = (...args: number[]) => number;

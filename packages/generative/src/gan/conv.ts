@@ -10,7 +10,7 @@
  * On other backends the stock ops are used.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from '@tfrl/core';
+import { registerWasmKernels } from '@tfrl/core/internal';
 
 type Pad = 'same' | 'valid';
 

@@ -17,6 +17,8 @@
  * mean(|r − 1| > ε).
  */
 import * as tf from '@tensorflow/tfjs';
+import { accelerations } from './accelerations';
+import type { ActorCriticPolicy } from './policy';
 
 export const PPO_CATEGORICAL_LOSS = 'TfrlPpoCategoricalLoss';
 
@@ -185,4 +187,22 @@ export function ppoCategoricalLoss(inputs: PpoCategoricalLossInputs, attrs: PpoC
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return (f as (...args: tf.Tensor[]) => tf.Tensor)(inputs.logits, inputs.values) as tf.Scalar;
+}
+
+/**
+ * The PPO loss of a minibatch through the fused kernel when it applies — a Categorical policy
+ * without gSDE, on the wasm backend, with fused losses enabled (`accelerations`) — else null, and
+ * the caller computes it with tf ops. Pushes the kept statistics onto `statsOut` like
+ * {@link ppoCategoricalLoss}.
+ */
+export function fusedPpoLoss(
+  policy: ActorCriticPolicy,
+  obs: tf.Tensor2D,
+  batch: Omit<PpoCategoricalLossInputs, 'logits' | 'values'>,
+  attrs: PpoCategoricalLossAttrs,
+  statsOut: tf.Tensor[],
+): tf.Scalar | null {
+  if (!accelerations.fusedLosses || !policy.discrete || policy.sdeNoise || !ppoCategoricalFusedAvailable()) return null;
+  const { logitsOrMean, value } = policy.net.forward(obs, { inputGrad: false });
+  return ppoCategoricalLoss({ ...batch, logits: logitsOrMean, values: value }, attrs, statsOut);
 }
