@@ -35,10 +35,14 @@ function run(cmd, args) {
         const e = /\bErrors\s+(\d+) errors?\b/.exec(line);
         if (e) failed += Number(e[1]);
         // turbo's summary names failed tasks: "Failed:    @tfrl/core#typecheck"
-        const t = /^\s*Failed:\s+(\S+)#(typecheck|lint)\s*$/.exec(line);
+        const t = /^\s*Failed:\s+(.*)$/.exec(line);
         if (t) {
-          failed += 1;
-          failedGates.push(`${t[1]}#${t[2]}`);
+          for (const task of t[1].split(/[,\s]+/)) {
+            if (/#(typecheck|lint)$/.test(task)) {
+              failed += 1;
+              failedGates.push(task);
+            }
+          }
         }
         const p = /^pack-check: (\d+) passed, (\d+) failed$/.exec(line.trim());
         if (p) {

@@ -238,6 +238,9 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
 
   protected loadExtraState(_extra: Record<string, unknown>): void {}
 
+  /** Called after a checkpoint's tensors were assigned (e.g. to refresh host copies of weights). */
+  protected onStateRestored(): void {}
+
   /** The spaces written to the manifest and checked by `load`. */
   protected abstract spacesJson(): { observationSpace: unknown; actionSpace: unknown };
 
@@ -500,6 +503,7 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
   restoreFrom(ckpt: LoadedCheckpoint, dir: string): void {
     const m = ckpt.manifest;
     this.loadStateTensors(ckpt.tensors, dir);
+    this.onStateRestored();
     this.loadExtraState((m.extra?.algorithm as Record<string, unknown>) ?? {});
     if (m.extra?.env !== undefined && m.extra.env !== null) this.loadEnvState(m.extra.env);
     this.rng.setState(m.rngState as RngState);
@@ -569,7 +573,9 @@ export function restoreAlgorithm<T extends BaseAlgorithm<any>>(
       ['action', m.actionSpace, now.actionSpace],
     ] as const) {
       if (canonicalJson(saved) !== canonicalJson(current)) {
-        throw new Error(`checkpoint ${dir}: saved ${what} space ${JSON.stringify(saved)} does not match the env's ${describeSpaceJson(current)}`);
+        throw new Error(
+          `checkpoint ${dir}: saved ${what} space ${JSON.stringify(saved)} does not match the env's ${describeSpaceJson(current)}`,
+        );
       }
     }
     agent.restoreFrom(ckpt, dir);

@@ -227,7 +227,9 @@ export class EvalCallback extends BaseCallback {
     if (!this.gate.due(ctx.numTimesteps)) return true;
     const algo = ctx.algorithm;
     if (typeof (algo as unknown as Predictor).predict !== 'function') {
-      throw new TypeError(`EvalCallback: ${algo.algorithmName} has no single-env predict; evaluate multi-agent learners with evaluateMultiAgent`);
+      throw new TypeError(
+        `EvalCallback: ${algo.algorithmName} has no single-env predict; evaluate multi-agent learners with evaluateMultiAgent`,
+      );
     }
     const result = evaluatePolicy(algo as unknown as Predictor, this.options.evalEnv, {
       nEpisodes: this.nEvalEpisodes,

@@ -51,7 +51,10 @@ export interface CheckpointTensor {
   data: Float32Array | Int32Array | Uint8Array | Float64Array;
 }
 
-const DTYPES: Record<CheckpointDtype, { bytes: number; array: Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Float64ArrayConstructor }> = {
+const DTYPES: Record<
+  CheckpointDtype,
+  { bytes: number; array: Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Float64ArrayConstructor }
+> = {
   float32: { bytes: 4, array: Float32Array },
   int32: { bytes: 4, array: Int32Array },
   uint8: { bytes: 1, array: Uint8Array },
@@ -169,7 +172,8 @@ function bytesToTensorData(bytes: Uint8Array, dtype: CheckpointDtype): Checkpoin
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new array(n);
   for (let i = 0; i < n; i++) {
-    out[i] = dtype === 'float32' ? view.getFloat32(i * 4, true) : dtype === 'int32' ? view.getInt32(i * 4, true) : view.getFloat64(i * 8, true);
+    out[i] =
+      dtype === 'float32' ? view.getFloat32(i * 4, true) : dtype === 'int32' ? view.getInt32(i * 4, true) : view.getFloat64(i * 8, true);
   }
   return out;
 }

@@ -113,7 +113,9 @@ export class ObservationEncoder {
       throw new TypeError(`${who}: expected an observation of ${String(this.space)}, got ${obs === null ? 'null' : typeof obs}`);
     }
     if (rows.length === 0 || rows.length % d !== 0) {
-      throw new RangeError(`${who}: observation length ${rows.length} is not a multiple of the observation size ${d} of ${String(this.space)}`);
+      throw new RangeError(
+        `${who}: observation length ${rows.length} is not a multiple of the observation size ${d} of ${String(this.space)}`,
+      );
     }
     for (let i = 0; i < rows.length; i++) {
       if (!Number.isFinite(rows[i] as number)) {
@@ -139,7 +141,8 @@ export class ObservationEncoder {
         throw new RangeError(`${who}: observation key '${k}' needs ${at.dim} values per row, got ${String(v)}`);
       }
       const rows = arr.length / at.dim;
-      if (n >= 0 && rows !== n) throw new RangeError(`${who}: observation keys hold different numbers of rows (${n} and ${rows} for '${k}')`);
+      if (n >= 0 && rows !== n)
+        throw new RangeError(`${who}: observation keys hold different numbers of rows (${n} and ${rows} for '${k}')`);
       n = rows;
       values[k] = arr;
     }

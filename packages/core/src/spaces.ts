@@ -624,7 +624,8 @@ export class Dict<S extends Record<string, Space<any>> = Record<string, Space<an
     if (!at) throw new RangeError(`${this}: no key '${key}' (keys: ${this.keys.join(', ')})`);
     const d = this.compactDim;
     const n = rows.length / d;
-    if (values.length !== n * at.dim) throw new RangeError(`${this}.writeKey('${key}'): ${values.length} values for ${n} rows of ${at.dim}`);
+    if (values.length !== n * at.dim)
+      throw new RangeError(`${this}.writeKey('${key}'): ${values.length} values for ${n} rows of ${at.dim}`);
     for (let i = 0; i < n; i++) for (let j = 0; j < at.dim; j++) rows[i * d + at.offset + j] = values[i * at.dim + j] as number;
   }
 

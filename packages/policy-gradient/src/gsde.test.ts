@@ -224,7 +224,7 @@ describe('gSDE noise schedule (SB3: reset_noise)', () => {
 
   it('SAC with useSdeAtWarmup acts with the policy during learningStarts', async () => {
     const sac = new SAC({ env: new ReachEnv(), seed: 0, useSde: true, useSdeAtWarmup: true, learningStarts: 1000, netArch: [8] });
-    const spy = vi.spyOn(sac as unknown as { actScaled: (o: Float32Array, d: boolean) => Float32Array }, 'actScaled');
+    const spy = vi.spyOn(sac as unknown as { policyActions: (o: Float32Array, d: boolean) => Float32Array }, 'policyActions');
     await sac.learn({ totalTimesteps: 5 });
     expect(spy).toHaveBeenCalledTimes(5);
     sac.dispose();

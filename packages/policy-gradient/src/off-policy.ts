@@ -55,7 +55,9 @@ export function actorCriticHyperparameters(defaults: { learningRate: number; net
 /** The actor-critics act on Box actions only (scaled to [-1, 1]); an Error names the space otherwise. */
 export function assertBoxActions(algo: string, space: unknown): void {
   if (!(space instanceof Box)) {
-    throw new Error(`${algo}: only Box (continuous) action spaces are supported, got ${String(space)}; use DQN or PPO for discrete actions`);
+    throw new Error(
+      `${algo}: only Box (continuous) action spaces are supported, got ${String(space)}; use DQN or PPO for discrete actions`,
+    );
   }
 }
 

@@ -177,12 +177,32 @@ export class PPO extends OnPolicyAlgorithm<PpoHp> {
   private minibatchLoss(t: MinibatchTensors, clipRange: number, stats: tf.Tensor[]): tf.Scalar {
     const hp = this.hyperparameters;
     const { obs, actions, advantages, oldLogProbs, returns, oldValues } = t;
-    const attrs = { lossType: hp.lossType, clipRange, clipRangeVf: hp.clipRangeVf, entCoef: hp.entCoef, vfCoef: hp.vfCoef, klCoef: this.klCoef };
+    const attrs = {
+      lossType: hp.lossType,
+      clipRange,
+      clipRangeVf: hp.clipRangeVf,
+      entCoef: hp.entCoef,
+      vfCoef: hp.vfCoef,
+      klCoef: this.klCoef,
+    };
     // A Categorical policy on wasm computes this loss and its gradient in one kernel (same values).
-    const fused = fusedPpoLoss(this.policy, obs, { actions: actions as tf.Tensor1D, oldLogProbs, advantages, returns, oldValues }, attrs, stats);
+    const fused = fusedPpoLoss(
+      this.policy,
+      obs,
+      { actions: actions as tf.Tensor1D, oldLogProbs, advantages, returns, oldValues },
+      attrs,
+      stats,
+    );
     if (fused) return fused;
     const { dist, value } = this.policy.forward(obs);
-    const pg = ppoPolicyLoss({ logProbs: dist.logProb(actions as never), oldLogProbs, advantages, lossType: hp.lossType, clipRange, klCoef: this.klCoef });
+    const pg = ppoPolicyLoss({
+      logProbs: dist.logProb(actions as never),
+      oldLogProbs,
+      advantages,
+      lossType: hp.lossType,
+      clipRange,
+      klCoef: this.klCoef,
+    });
     const vf = ppoValueLoss(value, oldValues, returns, hp.clipRangeVf);
     const entLoss = tf.neg(tf.mean(dist.entropy())) as tf.Scalar;
     const loss = tf.addN([pg.policyLoss, tf.mul(hp.entCoef, entLoss), tf.mul(hp.vfCoef, vf)]) as tf.Scalar;
@@ -207,7 +227,9 @@ export class PPO extends OnPolicyAlgorithm<PpoHp> {
       for (const mb of buffer.minibatches(hp.batchSize, this.rng)) {
         const kept: tf.Tensor[] = [];
         const t = this.minibatchTensors(mb);
-        const { grads } = computeGradients(() => this.minibatchLoss(t, clipRange, kept), this.policy.trainableVariables, { readLoss: false });
+        const { grads } = computeGradients(() => this.minibatchLoss(t, clipRange, kept), this.policy.trainableVariables, {
+          readLoss: false,
+        });
         tf.dispose(Object.values(t));
         stats.push(...kept);
         // SB3: a minibatch whose approximate KL exceeds 1.5 × targetKl ends the update before its step (one read).

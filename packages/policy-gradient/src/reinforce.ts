@@ -128,7 +128,8 @@ export class REINFORCE extends OnPolicyAlgorithm<ReinforceHp> {
       if (!(result.terminated[e] || result.truncated[e])) continue;
       if (!tr.stale) {
         // A truncated episode's last reward gets γ·V(final observation) (baseline only).
-        if (s.bootstraps[e]) tr.rewards[tr.rewards.length - 1] = (tr.rewards[tr.rewards.length - 1] as number) + (s.bootstraps[e] as number);
+        if (s.bootstraps[e])
+          tr.rewards[tr.rewards.length - 1] = (tr.rewards[tr.rewards.length - 1] as number) + (s.bootstraps[e] as number);
         const returns = discountedReturns(tr.rewards, this.hyperparameters.gamma);
         this.finished.push({ obs: tr.obs, actions: tr.actions, returns, values: tr.values });
       }

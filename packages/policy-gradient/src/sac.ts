@@ -98,8 +98,8 @@ export const sacHyperparameters = defineHyperparameters({
 export type SacHp = ResolvedHyperparameters<typeof sacHyperparameters>;
 
 export type SACOptions = CommonOptions & { env: EnvSpecifier } & Omit<HyperparameterInput<typeof sacHyperparameters>, 'entCoef'> & {
-  entCoef?: 'auto' | `auto_${number}` | number | string;
-};
+    entCoef?: 'auto' | `auto_${number}` | number | string;
+  };
 
 /** Parse `entCoef` (SB3 forms 'auto', 'auto_0.1', or a number) → {auto, init}. */
 export function parseEntCoef(value: string, entCoefInit: number): { auto: boolean; init: number } {
@@ -296,9 +296,7 @@ export class SAC extends OffPolicyAlgorithm<SacHp> {
     const alpha: tf.Tensor | number = this.fixedAlpha ?? tf.exp(this.logAlpha);
     // --- critic target (no tape)
     const target = tf.tidy(() => {
-      const next = weights
-        ? this.sdePolicyNoGrad(nextObs, weights)
-        : this.policy(forwardNoGrad(this.actor, nextObs, act), seedNext);
+      const next = weights ? this.sdePolicyNoGrad(nextObs, weights) : this.policy(forwardNoGrad(this.actor, nextObs, act), seedNext);
       const x2 = tf.concat([nextObs, next.action], 1);
       const nextQ1 = tf.reshape(forwardNoGrad(this.criticTarget.q1, x2, act), [-1]) as tf.Tensor1D;
       const nextQ2 = tf.reshape(forwardNoGrad(this.criticTarget.q2, x2, act), [-1]) as tf.Tensor1D;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EvalCallback, type VecEnv, evaluatePolicy, getAlgorithm, initBackend } from '@tfrl/core';
+import { type Algorithm, EvalCallback, type VecEnv, evaluatePolicy, getAlgorithm, initBackend } from '@tfrl/core';
 import { make, makeVec } from '@tfrl/envs';
 import { createRunLogger } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs, parseSetPairs } from '../args';
@@ -80,7 +80,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   }
 
   const env: VecEnv = makeVec(envId, nEnvs, { seed, kwargs: envKwargs });
-  const agent = new algo.ctor({ env, seed, ...hyperparameters });
+  const agent = new algo.ctor({ env, seed, ...hyperparameters }) as Algorithm<any>;
   const resolved = {
     algo: algo.name,
     env: envId,

@@ -193,7 +193,8 @@ export abstract class MultiAgentAlgorithm<H extends Record<string, any> = Record
   readonly obsEncoders: Readonly<Record<string, ObservationEncoder>>;
 
   constructor(options: MultiAgentOptions) {
-    if (!options || typeof options !== 'object') throw new TypeError('MultiAgentAlgorithm: constructor needs an options object {env, ...hyperparameters}');
+    if (!options || typeof options !== 'object')
+      throw new TypeError('MultiAgentAlgorithm: constructor needs an options object {env, ...hyperparameters}');
     const { env, seed, logger, verbose, ...hp } = options;
     super({ seed, logger, verbose }, hp);
     if (env === undefined || env === null) throw new TypeError(`${this.algorithmName}: options.env is required`);
@@ -216,7 +217,9 @@ export abstract class MultiAgentAlgorithm<H extends Record<string, any> = Record
     let e: unknown = spec;
     if (typeof spec === 'string') {
       if (!parallelResolver) {
-        throw new Error(`${this.algorithmName}: env "${spec}" given by id but no parallel env registry is loaded; import @tfrl/envs or pass an env`);
+        throw new Error(
+          `${this.algorithmName}: env "${spec}" given by id but no parallel env registry is loaded; import @tfrl/envs or pass an env`,
+        );
       }
       e = parallelResolver(spec);
     } else if (typeof spec === 'function') e = spec();
@@ -247,7 +250,8 @@ export abstract class MultiAgentAlgorithm<H extends Record<string, any> = Record
    * each agent's format. Returns `{agent: actions}` in the env's format.
    */
   predict(obs: Record<string, unknown>, options: { deterministic?: boolean } = {}): AgentActions {
-    if (!obs || typeof obs !== 'object') throw new TypeError(`${this.algorithmName}.predict: expected {agent: observation}, got ${String(obs)}`);
+    if (!obs || typeof obs !== 'object')
+      throw new TypeError(`${this.algorithmName}.predict: expected {agent: observation}, got ${String(obs)}`);
     const rows: Record<string, Float32Array> = {};
     let b = -1;
     for (const a of this.agents) {
@@ -255,12 +259,14 @@ export abstract class MultiAgentAlgorithm<H extends Record<string, any> = Record
       const enc = this.obsEncoders[a] as ObservationEncoder;
       const r = enc.toRows(obs[a], `${this.algorithmName}.predict(${a})`);
       const n = r.length / enc.compactDim;
-      if (b >= 0 && n !== b) throw new RangeError(`${this.algorithmName}.predict: agents have different numbers of observations (${b} and ${n} for "${a}")`);
+      if (b >= 0 && n !== b)
+        throw new RangeError(`${this.algorithmName}.predict: agents have different numbers of observations (${b} and ${n} for "${a}")`);
       b = n;
       rows[a] = r;
     }
     for (const k of Object.keys(obs)) {
-      if (!this.agents.includes(k)) throw new RangeError(`${this.algorithmName}.predict: unknown agent "${k}" (agents: ${this.agents.join(', ')})`);
+      if (!this.agents.includes(k))
+        throw new RangeError(`${this.algorithmName}.predict: unknown agent "${k}" (agents: ${this.agents.join(', ')})`);
     }
     return this.predictAgents(rows, options.deterministic ?? false);
   }
@@ -287,7 +293,8 @@ export function evaluateMultiAgent(
   options: { nEpisodes?: number; deterministic?: boolean; seed?: number } = {},
 ): MultiAgentEvaluation {
   const nEpisodes = options.nEpisodes ?? 10;
-  if (!Number.isInteger(nEpisodes) || nEpisodes < 1) throw new RangeError(`evaluateMultiAgent: nEpisodes must be a positive integer, got ${nEpisodes}`);
+  if (!Number.isInteger(nEpisodes) || nEpisodes < 1)
+    throw new RangeError(`evaluateMultiAgent: nEpisodes must be a positive integer, got ${nEpisodes}`);
   const names = [...env.possibleAgents];
   const agentEpisodeRewards: Record<string, number[]> = Object.fromEntries(names.map((a) => [a, []]));
   const episodeRewards: number[] = [];

@@ -94,7 +94,7 @@ export interface OffPolicyHp {
   gradientSteps: number;
   replayBufferClass: string | null;
   replayBufferKwargs: Record<string, unknown>;
-  actionNoise: Record<string, unknown> | null;
+  actionNoise?: Record<string, unknown> | null;
 }
 
 // ------------------------------------------------------------------ action noise
@@ -176,7 +176,9 @@ export function checkActionNoise(algo: string, spec: unknown): ActionNoiseSpec |
     const v = s[k];
     if (v === undefined && k !== 'sigma') continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k !== 'sigma' && v === 0)) {
-      throw new RangeError(`${algo}: actionNoise.${k} must be a ${k === 'sigma' ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+      throw new RangeError(
+        `${algo}: actionNoise.${k} must be a ${k === 'sigma' ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`,
+      );
     }
   }
   return s as unknown as ActionNoiseSpec;
@@ -417,7 +419,12 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp> extends Algorith
       for (let i = 0; i < a.length; i++) res[i] = (a[i] as number) + this.actionStart;
       return res;
     }
-    return unscaleActions(a as Float32Array, this.low as Float32Array, this.high as Float32Array, (out as Float32Array) ?? new Float32Array(a.length));
+    return unscaleActions(
+      a as Float32Array,
+      this.low as Float32Array,
+      this.high as Float32Array,
+      (out as Float32Array) ?? new Float32Array(a.length),
+    );
   }
 
   /** Network inputs of compact observation rows. */

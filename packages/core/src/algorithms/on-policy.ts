@@ -157,7 +157,9 @@ export abstract class OnPolicyAlgorithm<H extends OnPolicyHp> extends Algorithm<
       throw new Error(`${this.algorithmName}: the env is already a VecNormalize; do not also set the normalize hyperparameters`);
     }
     if (obs && !(vec.singleObservationSpace instanceof Box)) {
-      throw new Error(`${this.algorithmName}: observation normalisation needs a Box observation space, got ${String(vec.singleObservationSpace)}`);
+      throw new Error(
+        `${this.algorithmName}: observation normalisation needs a Box observation space, got ${String(vec.singleObservationSpace)}`,
+      );
     }
     const hp = this.hyperparameters;
     return new VecNormalize(vec, { normObs: obs, normReward: reward, clipObs: hp.clipObs, clipReward: hp.clipReward, gamma: hp.gamma });
@@ -329,14 +331,29 @@ export abstract class OnPolicyAlgorithm<H extends OnPolicyHp> extends Algorithm<
 
   /** Store one vector step (default: in the rollout buffer). */
   protected storeStep(s: RolloutStep): void {
-    (this.rolloutBuffer as RolloutBuffer).add(s.obs, s.actions, s.rewards, s.episodeStarts, s.values, s.logProbs, s.result.terminated, s.result.truncated, s.bootstraps);
+    (this.rolloutBuffer as RolloutBuffer).add(
+      s.obs,
+      s.actions,
+      s.rewards,
+      s.episodeStarts,
+      s.values,
+      s.logProbs,
+      s.result.terminated,
+      s.result.truncated,
+      s.bootstraps,
+    );
   }
 
   /** After the last step: the reward hook, then returns and advantages (GAE). `x`: network inputs of the next observations. */
   protected finishRollout(x: Float32Array): void {
     const buffer = this.rolloutBuffer as RolloutBuffer;
     this.processRolloutRewards(buffer);
-    buffer.computeReturnsAndAdvantage(this.policy.values(x), this.lastEpisodeStarts, this.hyperparameters.gamma, this.hyperparameters.gaeLambda ?? 1);
+    buffer.computeReturnsAndAdvantage(
+      this.policy.values(x),
+      this.lastEpisodeStarts,
+      this.hyperparameters.gamma,
+      this.hyperparameters.gaeLambda ?? 1,
+    );
   }
 
   /**

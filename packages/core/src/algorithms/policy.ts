@@ -420,4 +420,3 @@ export class ActorCriticPolicy implements Module {
     this.center?.dispose();
   }
 }
-

@@ -1,5 +1,13 @@
 import type { Rng } from '../rng';
-import { type ReplayBatch, ReplayBuffer, type ReplayBufferOptions, type ReplayBufferState, type SampleOptions, type Sampler, registerReplayBuffer } from './replay';
+import {
+  type ReplayBatch,
+  ReplayBuffer,
+  type ReplayBufferOptions,
+  type ReplayBufferState,
+  type SampleOptions,
+  type Sampler,
+  registerReplayBuffer,
+} from './replay';
 import { MinTree, SumTree } from './sum-tree';
 
 /**

@@ -419,7 +419,8 @@ export class ReplayBuffer implements TransitionSink {
     discount: number = this.gamma,
   ): number {
     const d = this.obsDim;
-    if (this.numEnvs !== 1) throw new RangeError(`ReplayBuffer.add: this buffer holds ${this.numEnvs} envs; store vector steps with addBatch`);
+    if (this.numEnvs !== 1)
+      throw new RangeError(`ReplayBuffer.add: this buffer holds ${this.numEnvs} envs; store vector steps with addBatch`);
     checkLength('ReplayBuffer.add: obs', obs, d);
     checkLength('ReplayBuffer.add: nextObs', nextObs, d);
     const i = this.pos;

@@ -53,7 +53,8 @@ export class RmsProp implements Optimizer {
   private readonly shapes: number[][];
 
   constructor(variables: tf.Variable[], options: RmsPropOptions) {
-    if (!Array.isArray(variables) || variables.length === 0) throw new RangeError('RmsProp: variables must be a non-empty array of tf.Variable');
+    if (!Array.isArray(variables) || variables.length === 0)
+      throw new RangeError('RmsProp: variables must be a non-empty array of tf.Variable');
     this.variables = variables;
     this.lr = options.lr;
     this.alpha = options.alpha ?? 0.99;

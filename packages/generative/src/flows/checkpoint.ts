@@ -1,6 +1,14 @@
 /** Saving and restoring flows with the tfrl checkpoint format (atomic, checksummed). */
-import * as tf from '@tensorflow/tfjs';
-import { type Adam, type CheckpointManifest, type CheckpointTensor, type RngState, loadCheckpoint, saveCheckpoint } from '@tfrl/core';
+import type * as tf from '@tensorflow/tfjs';
+import {
+  type Adam,
+  type CheckpointManifest,
+  type CheckpointTensor,
+  type RngState,
+  checkpointTensorToTf,
+  loadCheckpoint,
+  saveCheckpoint,
+} from '@tfrl/core';
 import { createFlow, type FlowConfig, type NormalizingFlow } from './flow';
 
 export const FLOW_CHECKPOINT_ALGORITHM = 'NormalizingFlow';
@@ -61,7 +69,7 @@ export async function loadFlow(dir: string): Promise<LoadedFlow> {
   const weights: Record<string, CheckpointTensor> = {};
   for (const [k, v] of Object.entries(tensors)) if (k.startsWith('flow/')) weights[k.slice(5)] = v;
   try {
-    flow.setWeights(weights);
+    flow.setWeights(weights as Record<string, { shape: number[]; data: Float32Array | Int32Array }>);
   } catch (e) {
     flow.dispose();
     throw new Error(`loadFlow ${dir}: ${(e as Error).message}`);
@@ -71,7 +79,7 @@ export async function loadFlow(dir: string): Promise<LoadedFlow> {
     optimizerState = {};
     for (const k of ['adam/m', 'adam/v', 'adam/step']) {
       const t = tensors[k] as CheckpointTensor;
-      optimizerState[k] = tf.tensor(t.data, t.shape, t.dtype);
+      optimizerState[k] = checkpointTensorToTf(t);
     }
   }
   return { flow, manifest, optimizerState };

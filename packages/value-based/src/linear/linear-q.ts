@@ -20,14 +20,13 @@ import {
   Algorithm,
   type AlgorithmOptions,
   type BaseCallback,
-  type CheckpointTensor,
   Discrete,
   type Env,
   type EnvSpecifier,
   type ReplayBatch,
   ReplayBuffer,
   type ScheduleSpec,
-  type StateTensor,
+  type NetworkState,
   type TrainLoopInfo,
   defineHyperparameters,
   isVecEnv,
@@ -289,10 +288,8 @@ export class LinearQ extends Algorithm<LinearQHp> {
     return this.greedy(obs);
   }
 
-  predict(obs: Float32Array, options: { deterministic?: boolean } = {}): Int32Array {
-    if (obs.length % this.obsDim !== 0) {
-      throw new RangeError(`LinearQ.predict: observation length ${obs.length} is not a multiple of the observation size ${this.obsDim}`);
-    }
+  protected predictRows(obs: Float32Array, deterministic: boolean): Int32Array {
+    const options = { deterministic };
     const n = obs.length / this.obsDim;
     const out = new Int32Array(n);
     const eps = this.explorationRate;
@@ -381,19 +378,15 @@ export class LinearQ extends Algorithm<LinearQHp> {
     }
   }
 
-  protected stateTensors(): Record<string, StateTensor> {
-    return { theta: { dtype: 'float32', shape: [this.theta.length], data: this.theta.slice() } };
+  protected override networks(): Record<string, NetworkState> {
+    return { theta: { dtype: 'float32', shape: [this.theta.length], data: this.theta } };
   }
 
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    this.theta.set(this.requireTensor(tensors, 'theta', [this.theta.length]).data as Float32Array);
-  }
-
-  protected override stateExtra(): Record<string, unknown> {
+  protected override extraState(): Record<string, unknown> {
     return { featureKind: this.featureMap.kind, featureDim: this.featureMap.dim };
   }
 
-  protected override loadStateExtra(extra: Record<string, unknown>): void {
+  protected override loadExtraState(extra: Record<string, unknown>): void {
     if (extra.featureDim !== undefined && extra.featureDim !== this.featureMap.dim) {
       throw new Error(
         `LinearQ: checkpoint feature map '${this.hyperparameters.features}' had dim ${String(extra.featureDim)}, the registered one has ${this.featureMap.dim}`,

@@ -15,12 +15,11 @@ import {
   Algorithm,
   type AlgorithmOptions,
   type BaseCallback,
-  type CheckpointTensor,
   Discrete,
   type Env,
   type EnvSpecifier,
   type ScheduleSpec,
-  type StateTensor,
+  type NetworkState,
   type TrainLoopInfo,
   defineHyperparameters,
   isVecEnv,
@@ -150,7 +149,8 @@ export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extend
   /** Apply the update rule for one step; return the action to take in `step.next` (ignored when the episode ended). */
   protected abstract update(step: TdStep): number;
 
-  predict(obs: Float32Array | ArrayLike<number>, options: { deterministic?: boolean } = {}): Int32Array {
+  protected predictRows(obs: Float32Array, deterministic: boolean): Int32Array {
+    const options = { deterministic };
     const out = new Int32Array(obs.length);
     const eps = this.explorationRate;
     for (let i = 0; i < obs.length; i++) {
@@ -241,13 +241,8 @@ export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extend
     }
   }
 
-  protected stateTensors(): Record<string, StateTensor> {
-    return { q_table: { dtype: 'float32', shape: [this.nS, this.nA], data: this.q.slice() } };
-  }
-
-  protected loadStateTensors(tensors: Record<string, CheckpointTensor>): void {
-    const t = this.requireTensor(tensors, 'q_table', [this.nS, this.nA]);
-    this.q.set(t.data as Float32Array);
+  protected override networks(): Record<string, NetworkState> {
+    return { q_table: { dtype: 'float32', shape: [this.nS, this.nA], data: this.q } };
   }
 }
 
