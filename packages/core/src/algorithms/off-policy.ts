@@ -17,7 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Algorithm, type AlgorithmOptions, type AnyEnv, type EnvSpecifier, isVecEnv, yieldToEventLoop } from '../algorithm';
-import { type ReplayBatch, type ReplayBuffer, replayBufferClassByName } from '../buffers/replay';
+import { replayBufferClassByName } from '../buffers/registry';
+import type { ReplayBatch, ReplayBuffer } from '../buffers/replay';
 import type { BaseCallback } from '../callbacks';
 import { type CheckpointTensor, loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import type { VecEnv } from '../env';

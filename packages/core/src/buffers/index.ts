@@ -2,9 +2,6 @@ export {
   ReplayBuffer,
   UniformSampler,
   NStepSampler,
-  registerReplayBuffer,
-  replayBufferClassByName,
-  type ReplayBufferClass,
   type Sampler,
   type SampleOptions,
   cloneBatch,
@@ -20,3 +17,4 @@ export * from './prioritized';
 export * from './nstep';
 export * from './rollout';
 export * from './gae';
+export * from './registry';

@@ -6,7 +6,6 @@ import {
   type ReplayBufferState,
   type SampleOptions,
   type Sampler,
-  registerReplayBuffer,
 } from './replay';
 import { MinTree, SumTree } from './sum-tree';
 
@@ -217,5 +216,3 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     super.setState({ ...state, sampler: { priorities: pr, maxPriority: state.maxPriority } });
   }
 }
-
-registerReplayBuffer(PrioritizedReplayBuffer);

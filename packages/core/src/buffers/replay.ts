@@ -260,26 +260,6 @@ export function cloneBatch<B extends ReplayBatch>(batch: B): B {
   return out as B;
 }
 
-/** A replay-buffer class that `replayBufferClass` can name (see {@link registerReplayBuffer}). */
-export interface ReplayBufferClass {
-  new (options: any): ReplayBuffer;
-  readonly registeredName: string;
-}
-
-const bufferClasses = new Map<string, ReplayBufferClass>();
-
-/** Make a replay-buffer class available by name to `replayBufferClass` (and so to checkpoints and YAML configs). */
-export function registerReplayBuffer(cls: ReplayBufferClass): void {
-  bufferClasses.set(cls.registeredName, cls);
-}
-
-/** The registered replay-buffer class called `name`, or an Error listing the known ones. */
-export function replayBufferClassByName(name: string): ReplayBufferClass {
-  const c = bufferClasses.get(name);
-  if (!c) throw new RangeError(`unknown replay buffer class "${name}" (known: ${[...bufferClasses.keys()].join(', ')})`);
-  return c;
-}
-
 export class ReplayBuffer implements TransitionSink {
   static readonly registeredName: string = 'ReplayBuffer';
   readonly capacity: number;
@@ -665,5 +645,3 @@ export class ReplayBuffer implements TransitionSink {
     if (state.sampler) this.sampler.setState?.(state.sampler, this);
   }
 }
-
-registerReplayBuffer(ReplayBuffer);
