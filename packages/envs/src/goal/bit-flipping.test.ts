@@ -78,4 +78,16 @@ describe('BitFlipping-v0', () => {
     expect(Array.from(f.data.slice((12 * f.width + 12) * 3, (12 * f.width + 12) * 3 + 3))).toEqual([0, 0, 0]);
     expect(Array.from(f.data.slice((36 * f.width + 5 * 24 + 12) * 3, (36 * f.width + 5 * 24 + 12) * 3 + 3))).toEqual([0, 160, 0]);
   });
+
+  it('continuous variant (SB3): a Box(−1, 1, (n,)) action flips every bit whose component is > 0', () => {
+    const env = make('BitFlipping-v0', { nBits: 4, continuous: true });
+    expect(String(env.actionSpace)).toMatch(/^Box\(-1\.0, 1\.0, \(4,\)/);
+    env.reset({ seed: 0, options: { state: [0, 0, 1, 1], goal: [1, 0, 0, 1] } });
+    const r = env.step(Float32Array.of(0.5, -0.5, 0.1, 0));
+    expect(Array.from((r.obs as BitFlippingObs).observation)).toEqual([1, 0, 0, 1]);
+    expect(r.reward).toBe(0);
+    expect(r.terminated).toBe(true);
+    env.reset({ seed: 1 });
+    expect(() => env.step(Float32Array.of(2, 0, 0, 0))).toThrow(/Box/);
+  });
 });

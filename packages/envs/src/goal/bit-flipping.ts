@@ -5,6 +5,8 @@
  * (default n). As in the HER paper the initial state and the goal are both drawn uniformly at reset
  * (`fixedGoal: true` gives SB3's all-ones goal); `reset({options: {goal, state}})` sets them.
  * Observations are Dict{observation, achieved_goal, desired_goal} of float32 0/1 Boxes.
+ * With `continuous: true` (SB3's continuous variant) the action is a Box(−1, 1, (n,)) and every bit
+ * whose component is > 0 flips, so off-policy learners for Box actions (SAC, TD3) apply.
  */
 
 import { BaseEnv, Box, Dict, Discrete, type ResetResult, type RgbFrame, type StepResult } from '@tfrl/core';
@@ -18,6 +20,8 @@ export interface BitFlippingOptions {
   maxSteps?: number | null;
   /** Goal always all ones, as SB3 (default false: a uniform random goal, as the HER paper). */
   fixedGoal?: boolean;
+  /** Box(−1, 1, (n,)) actions; bits whose component is > 0 flip (SB3's `continuous`). Default false. */
+  continuous?: boolean;
 }
 
 export interface BitFlippingObs {
@@ -26,11 +30,12 @@ export interface BitFlippingObs {
   desired_goal: Float32Array;
 }
 
-export class BitFlippingEnv extends BaseEnv<BitFlippingObs, number> {
+export class BitFlippingEnv extends BaseEnv<BitFlippingObs, number | Float32Array> {
   readonly nBits: number;
   readonly maxSteps: number;
   readonly fixedGoal: boolean;
-  readonly actionSpace: Discrete;
+  readonly continuous: boolean;
+  readonly actionSpace: Discrete | Box;
   readonly observationSpace: Dict<{ observation: Box; achieved_goal: Box; desired_goal: Box }>;
   /** Numbers per goal. */
   readonly goalDim: number;
@@ -49,7 +54,8 @@ export class BitFlippingEnv extends BaseEnv<BitFlippingObs, number> {
     this.goalDim = n;
     this.maxSteps = maxSteps;
     this.fixedGoal = opts.fixedGoal ?? false;
-    this.actionSpace = new Discrete(n);
+    this.continuous = opts.continuous ?? false;
+    this.actionSpace = this.continuous ? new Box({ low: -1, high: 1, shape: [n] }) : new Discrete(n);
     const bits = () => new Box({ low: 0, high: 1, shape: [n] });
     this.observationSpace = new Dict({ observation: bits(), achieved_goal: bits(), desired_goal: bits() });
     this.state = new Float32Array(n);
@@ -102,8 +108,9 @@ export class BitFlippingEnv extends BaseEnv<BitFlippingObs, number> {
     return { obs: this.obs(), info: { is_success: (this.computeReward(this.state, this.goal)[0] as number) === 0 } };
   }
 
-  protected _step(a: number): StepResult<BitFlippingObs> {
-    this.state[a] = 1 - (this.state[a] as number);
+  protected _step(a: number | Float32Array): StepResult<BitFlippingObs> {
+    if (typeof a === 'number') this.state[a] = 1 - (this.state[a] as number);
+    else for (let i = 0; i < this.nBits; i++) if ((a[i] as number) > 0) this.state[i] = 1 - (this.state[i] as number);
     this.steps++;
     const reward = this.computeReward(this.state, this.goal)[0] as number;
     const terminated = reward === 0;

@@ -4,7 +4,7 @@
  * tfrl's `legacy`, `clip_actions`, `render_size`; the camelCase spellings are accepted too.
  */
 
-import { formatValue } from '@tfrl/core';
+import { formatValue, setParallelEnvResolver } from '@tfrl/core';
 import type { ParticleEnv } from './particle-env';
 import { SimpleAdversaryEnv, SimpleSpreadEnv, SimpleTagEnv } from './scenarios';
 
@@ -82,3 +82,6 @@ export function makeParallel(id: string, kwargs: Record<string, unknown> = {}): 
 export function listParallelEnvs(): string[] {
   return [...registry.keys()].sort();
 }
+
+// Multi-agent learners resolve ids (`new MADDPG({env: 'simple_spread_v3'})`) through this registry.
+setParallelEnvResolver((id) => makeParallel(id));
