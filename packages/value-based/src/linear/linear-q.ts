@@ -17,20 +17,17 @@
  * (cpu backend), so no tensors are created.
  */
 import {
-  Algorithm,
   type AlgorithmOptions,
-  type BaseCallback,
   Discrete,
-  type Env,
   type EnvSpecifier,
+  type NetworkState,
   type ReplayBatch,
   ReplayBuffer,
   type ScheduleSpec,
-  type NetworkState,
-  type TrainLoopInfo,
+  type StepResult,
   defineHyperparameters,
-  isVecEnv,
 } from '@tfrl/core';
+import { SingleEnvAlgorithm } from '../single-env';
 import { type ExplorationHp, argmax, checkExploration, explorationHyperparameters, explorationRate } from '../tabular/exploration';
 import { type FeatureMap, checkFeatureMap, listFeatureMaps, registerFeatureMap, resolveFeatureMap } from './features';
 
@@ -210,7 +207,7 @@ export function linearQUpdate(
   return sq / B;
 }
 
-export class LinearQ extends Algorithm<LinearQHp> {
+export class LinearQ extends SingleEnvAlgorithm<LinearQHp, Float32Array> {
   static override readonly algorithmName = 'LinearQ';
   static override readonly hyperparameterSchema = linearQHyperparameters;
 
@@ -220,23 +217,15 @@ export class LinearQ extends Algorithm<LinearQHp> {
   /** The weights θ (length dim, or nA × dim for a per-action `state` feature map). */
   readonly theta: Float32Array;
   readonly buffer: ReplayBuffer;
-  /** Online return of every episode finished since the last `learn` that reset the counters. */
-  episodeReturns: number[] = [];
-  episodeLengths: number[] = [];
   /** Mean squared TD error of the last update. */
   lastLoss: number | undefined;
 
   private readonly scratch: LinearScratch;
-  private curObs: Float32Array | null = null;
-  private epReturn = 0;
-  private epLength = 0;
-  private envSeeded = false;
 
   constructor(options: LinearQOptions) {
     const custom = options?.featureMap;
     super({ ...options, featureMap: undefined, features: custom ? custom.name : options?.features });
     const who = this.algorithmName;
-    if (isVecEnv(this.env)) throw new TypeError(`${who}: needs a single Env, got a VecEnv (${this.env.numEnvs} envs)`);
     const act = this.actionSpace;
     if (!(act instanceof Discrete) || act.start !== 0)
       throw new TypeError(`${who}: action space must be Discrete(n) starting at 0, got ${String(act)}`);
@@ -322,60 +311,26 @@ export class LinearQ extends Algorithm<LinearQHp> {
     return loss;
   }
 
-  protected async trainLoop(totalTimesteps: number, callback: BaseCallback, info: TrainLoopInfo): Promise<void> {
-    const env = this.env as Env<Float32Array, number>;
+  protected act(obs: Float32Array): number {
+    return this.behaviour(obs, this.explorationRate);
+  }
+
+  protected afterStep(obs: Float32Array, a: number, res: StepResult<Float32Array>): void {
     const hp = this.hyperparameters;
-    if (info.resetNumTimesteps) {
-      this.episodeReturns = [];
-      this.episodeLengths = [];
-      this.curObs = null;
-    }
-    const obsBuf = new Float32Array(this.obsDim);
-    while (this.numTimesteps < totalTimesteps) {
-      if (this.curObs === null) {
-        const { obs } = env.reset(this.envSeeded ? undefined : { seed: this.seed });
-        this.envSeeded = true;
-        this.curObs = Float32Array.from(obs);
-        this.epReturn = 0;
-        this.epLength = 0;
-      }
-      obsBuf.set(this.curObs);
-      const a = this.behaviour(obsBuf, this.explorationRate);
-      const res = env.step(a);
-      this.numTimesteps++;
-      this.epReturn += res.reward;
-      this.epLength++;
-      this.buffer.add(obsBuf, a, res.reward, res.obs, res.terminated, res.truncated);
-      this.updateProgressRemaining();
-      if (this.numTimesteps > hp.learningStarts && this.buffer.size > hp.batchSize && this.numTimesteps % hp.trainFreq === 0) {
-        for (let g = 0; g < hp.gradientSteps; g++) this.train();
-      }
-      if (res.terminated || res.truncated) this.finishEpisode();
-      else this.curObs.set(res.obs);
-      if (!(await callback.step(this.callbackContext({ reward: res.reward, terminated: res.terminated, truncated: res.truncated })))) break;
-      if (this.numTimesteps % 2048 === 0) await new Promise<void>((r) => setImmediate(r));
+    this.buffer.add(obs, a, res.reward, res.obs, res.terminated, res.truncated);
+    if (this.numTimesteps > hp.learningStarts && this.buffer.size > hp.batchSize && this.numTimesteps % hp.trainFreq === 0) {
+      for (let g = 0; g < hp.gradientSteps; g++) this.train();
     }
   }
 
-  private finishEpisode(): void {
-    const ret = this.epReturn;
-    const len = this.epLength;
-    this.episodeReturns.push(ret);
-    this.episodeLengths.push(len);
-    this.recordEpisode(ret, len);
-    this.curObs = null;
-    const step = this.numTimesteps;
-    this.logger.scalar('rollout/ep_return', ret, step);
-    this.logger.scalar('rollout/ep_length', len, step);
-    if (this.shouldLog(this.numEpisodes)) {
-      const extra: Record<string, number> = {
-        'rollout/exploration_rate': this.explorationRate,
-        'train/learning_rate': this.scheduleValue('learningRate'),
-        'train/n_updates': this.numUpdates,
-      };
-      if (this.lastLoss !== undefined) extra['train/loss'] = this.lastLoss;
-      this.logTrainingStats(extra);
-    }
+  protected trainScalars(): Record<string, number> {
+    const extra: Record<string, number> = {
+      'rollout/exploration_rate': this.explorationRate,
+      'train/learning_rate': this.scheduleValue('learningRate'),
+      'train/n_updates': this.numUpdates,
+    };
+    if (this.lastLoss !== undefined) extra['train/loss'] = this.lastLoss;
+    return extra;
   }
 
   protected override networks(): Record<string, NetworkState> {

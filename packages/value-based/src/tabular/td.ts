@@ -12,18 +12,16 @@
  * final observation.
  */
 import {
-  Algorithm,
   type AlgorithmOptions,
-  type BaseCallback,
   Discrete,
   type Env,
   type EnvSpecifier,
-  type ScheduleSpec,
   type NetworkState,
-  type TrainLoopInfo,
+  type ScheduleSpec,
+  type StepResult,
   defineHyperparameters,
-  isVecEnv,
 } from '@tfrl/core';
+import { SingleEnvAlgorithm } from '../single-env';
 import {
   type ExplorationHp,
   argmax,
@@ -74,25 +72,16 @@ export interface TdStep {
 }
 
 /** The shared machinery of the tabular learners; subclasses define the update rule. */
-export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extends Algorithm<H> {
+export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extends SingleEnvAlgorithm<H> {
   readonly nS: number;
   readonly nA: number;
   /** Q(s, a) at `q[s * nA + a]`. */
   readonly q: Float32Array;
-  /** Online (behaviour-policy) return of every episode finished since the last `learn` that reset the counters. */
-  episodeReturns: number[] = [];
-  episodeLengths: number[] = [];
-
-  private curState: number | null = null;
   private curAction = 0;
-  private epReturn = 0;
-  private epLength = 0;
-  private envSeeded = false;
 
   constructor(options: TabularOptions) {
     super(options);
     const who = this.algorithmName;
-    if (isVecEnv(this.env)) throw new TypeError(`${who}: needs a single Env with Discrete spaces, got a VecEnv (${this.env.numEnvs} envs)`);
     const obs = this.observationSpace;
     const act = this.actionSpace;
     if (!(obs instanceof Discrete) || obs.start !== 0)
@@ -176,69 +165,34 @@ export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extend
     return v;
   }
 
-  protected async trainLoop(totalTimesteps: number, callback: BaseCallback, info: TrainLoopInfo): Promise<void> {
-    const env = this.env as Env<number, number>;
-    if (info.resetNumTimesteps) {
-      this.episodeReturns = [];
-      this.episodeLengths = [];
-      this.curState = null;
-    }
-    while (this.numTimesteps < totalTimesteps) {
-      if (this.curState === null) {
-        const { obs } = env.reset(this.envSeeded ? undefined : { seed: this.seed });
-        this.envSeeded = true;
-        this.curState = obs;
-        this.curAction = this.startEpisode(obs, this.explorationRate);
-        this.epReturn = 0;
-        this.epLength = 0;
-      }
-      const s = this.curState;
-      const a = this.curAction;
-      const res = env.step(a);
-      this.numTimesteps++;
-      this.epReturn += res.reward;
-      this.epLength++;
-      this.updateProgressRemaining();
-      const nextAction = this.update({
-        s,
-        a,
-        r: res.reward,
-        next: res.obs,
-        terminated: res.terminated,
-        truncated: res.truncated,
-        alpha: this.scheduleValue('learningRate'),
-        epsilon: this.explorationRate,
-      });
-      this.numUpdates++;
-      if (res.terminated || res.truncated) {
-        this.finishEpisode();
-      } else {
-        this.curState = res.obs;
-        this.curAction = nextAction;
-      }
-      if (!(await callback.step(this.callbackContext({ reward: res.reward, terminated: res.terminated, truncated: res.truncated })))) break;
-      // Let timers and test runners breathe.
-      if (this.numTimesteps % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
-    }
+  protected override beginEpisode(s: number): void {
+    this.curAction = this.startEpisode(s, this.explorationRate);
   }
 
-  private finishEpisode(): void {
-    const ret = this.epReturn;
-    const len = this.epLength;
-    this.episodeReturns.push(ret);
-    this.episodeLengths.push(len);
-    this.recordEpisode(ret, len);
-    this.curState = null;
-    const step = this.numTimesteps;
-    this.logger.scalar('rollout/ep_return', ret, step);
-    this.logger.scalar('rollout/ep_length', len, step);
-    if (this.shouldLog(this.numEpisodes)) {
-      this.logTrainingStats({
-        'rollout/exploration_rate': this.explorationRate,
-        'train/learning_rate': this.scheduleValue('learningRate'),
-        'train/n_updates': this.numUpdates,
-      });
-    }
+  protected act(): number {
+    return this.curAction;
+  }
+
+  protected afterStep(s: number, a: number, res: StepResult<number>): void {
+    this.curAction = this.update({
+      s,
+      a,
+      r: res.reward,
+      next: res.obs,
+      terminated: res.terminated,
+      truncated: res.truncated,
+      alpha: this.scheduleValue('learningRate'),
+      epsilon: this.explorationRate,
+    });
+    this.numUpdates++;
+  }
+
+  protected trainScalars(): Record<string, number> {
+    return {
+      'rollout/exploration_rate': this.explorationRate,
+      'train/learning_rate': this.scheduleValue('learningRate'),
+      'train/n_updates': this.numUpdates,
+    };
   }
 
   protected override networks(): Record<string, NetworkState> {
