@@ -68,7 +68,16 @@ const wall = (performance.now() - t0) / 1000;
 const colors = { 'Q-learning': [214, 39, 40], SARSA: [31, 119, 180], 'Expected SARSA': [44, 160, 44] };
 const img = renderLinePlot(
   Object.entries(results).map(([name, r]) => ({ values: movingAverage(r.averageCurve, 10), color: colors[name] })),
-  { width: 720, height: 440, yMin: -100, yMax: 0, hLines: [{ y: -25, color: [31, 119, 180] }, { y: -50, color: [214, 39, 40] }] },
+  {
+    width: 720,
+    height: 440,
+    yMin: -100,
+    yMax: 0,
+    hLines: [
+      { y: -25, color: [31, 119, 180] },
+      { y: -50, color: [214, 39, 40] },
+    ],
+  },
 );
 mkdirSync(join(here, 'results'), { recursive: true });
 writePng(join(here, 'results', 'cliff-walking.png'), img);

@@ -30,21 +30,106 @@ const seeds = (positional[1] ?? (suite === 'cartpole' ? '0,1,2' : '0')).split(',
 const backend = process.env.TFRL_BACKEND ?? 'wasm';
 await initBackend(backend, { quiet: true });
 
-const load = () => execSync('uptime').toString().trim().replace(/.*load average: /, '');
+const load = () =>
+  execSync('uptime')
+    .toString()
+    .trim()
+    .replace(/.*load average: /, '');
 
 // RL-Zoo (rl-baselines3-zoo hyperparams/dqn.yml) values, camelCase.
 const ZOO = {
-  'CartPole-v1': { steps: 5e4, threshold: 475, hp: { learningRate: 2.3e-3, batchSize: 64, bufferSize: 100000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10, trainFreq: 256, gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256] } },
-  'Acrobot-v1': { steps: 1e5, threshold: -100, hp: { learningRate: 6.3e-4, batchSize: 128, bufferSize: 50000, learningStarts: 0, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 4, gradientSteps: -1, explorationFraction: 0.12, explorationFinalEps: 0.1, netArch: [256, 256] } },
-  'MountainCar-v0': { steps: 1.2e5, threshold: -110, hp: { learningRate: 4e-3, batchSize: 128, bufferSize: 10000, learningStarts: 1000, gamma: 0.98, targetUpdateInterval: 600, trainFreq: 16, gradientSteps: 8, explorationFraction: 0.2, explorationFinalEps: 0.07, netArch: [256, 256] } },
-  'LunarLander-v3': { steps: 5e5, threshold: 200, hp: { learningRate: 6.3e-4, batchSize: 128, bufferSize: 50000, learningStarts: 0, gamma: 0.99, targetUpdateInterval: 250, trainFreq: 4, gradientSteps: -1, explorationFraction: 0.12, explorationFinalEps: 0.1, netArch: [256, 256] } },
+  'CartPole-v1': {
+    steps: 5e4,
+    threshold: 475,
+    hp: {
+      learningRate: 2.3e-3,
+      batchSize: 64,
+      bufferSize: 100000,
+      learningStarts: 1000,
+      gamma: 0.99,
+      targetUpdateInterval: 10,
+      trainFreq: 256,
+      gradientSteps: 128,
+      explorationFraction: 0.16,
+      explorationFinalEps: 0.04,
+      netArch: [256, 256],
+    },
+  },
+  'Acrobot-v1': {
+    steps: 1e5,
+    threshold: -100,
+    hp: {
+      learningRate: 6.3e-4,
+      batchSize: 128,
+      bufferSize: 50000,
+      learningStarts: 0,
+      gamma: 0.99,
+      targetUpdateInterval: 250,
+      trainFreq: 4,
+      gradientSteps: -1,
+      explorationFraction: 0.12,
+      explorationFinalEps: 0.1,
+      netArch: [256, 256],
+    },
+  },
+  'MountainCar-v0': {
+    steps: 1.2e5,
+    threshold: -110,
+    hp: {
+      learningRate: 4e-3,
+      batchSize: 128,
+      bufferSize: 10000,
+      learningStarts: 1000,
+      gamma: 0.98,
+      targetUpdateInterval: 600,
+      trainFreq: 16,
+      gradientSteps: 8,
+      explorationFraction: 0.2,
+      explorationFinalEps: 0.07,
+      netArch: [256, 256],
+    },
+  },
+  'LunarLander-v3': {
+    steps: 5e5,
+    threshold: 200,
+    hp: {
+      learningRate: 6.3e-4,
+      batchSize: 128,
+      bufferSize: 50000,
+      learningStarts: 0,
+      gamma: 0.99,
+      targetUpdateInterval: 250,
+      trainFreq: 4,
+      gradientSteps: -1,
+      explorationFraction: 0.12,
+      explorationFinalEps: 0.1,
+      netArch: [256, 256],
+    },
+  },
 };
 
 // The zoo's LunarLander entry is a 1e5-step config; run to 5e5 its final model is poor (constant lr,
 // ε held at 0.1, a 5e4 buffer). This one is built to be good at the end of 5e5 steps: Double DQN, lr
 // decaying linearly to 0, ε 1 → 0.02 over the first 10 %, a 2e5 buffer, 10k random warm-up steps and
 // one update of 128 per 4 env steps (a quarter of the zoo's updates).
-const LUNAR_5E5 = { steps: 5e5, threshold: 200, hp: { learningRate: 'lin_6.3e-4', batchSize: 128, bufferSize: 200000, learningStarts: 10000, gamma: 0.99, targetUpdateInterval: 1000, trainFreq: 4, gradientSteps: 1, explorationFraction: 0.1, explorationFinalEps: 0.02, netArch: [256, 256], double: true } };
+const LUNAR_5E5 = {
+  steps: 5e5,
+  threshold: 200,
+  hp: {
+    learningRate: 'lin_6.3e-4',
+    batchSize: 128,
+    bufferSize: 200000,
+    learningStarts: 10000,
+    gamma: 0.99,
+    targetUpdateInterval: 1000,
+    trainFreq: 4,
+    gradientSteps: 1,
+    explorationFraction: 0.1,
+    explorationFinalEps: 0.02,
+    netArch: [256, 256],
+    double: true,
+  },
+};
 
 // Rainbow on CartPole: Rainbow's extensions at their defaults (double, dueling, PER α 0.5 β 0.4→1,
 // 3-step, noisy σ0 0.5 with ε = 0, C51 51 atoms on [0, 100] — γ = 0.99 bounds the return at 100),
@@ -103,7 +188,11 @@ class EvalCurve extends BaseCallback {
     if (this.every <= 0 || ctx.numTimesteps < this.next) return true;
     this.next += this.every;
     const t0 = performance.now();
-    const r = evaluatePolicy(ctx.algorithm, make(this.envId), { nEpisodes: this.nEpisodes, deterministic: true, seed: 10_000 + ctx.numTimesteps });
+    const r = evaluatePolicy(ctx.algorithm, make(this.envId), {
+      nEpisodes: this.nEpisodes,
+      deterministic: true,
+      seed: 10_000 + ctx.numTimesteps,
+    });
     this.evalSeconds += (performance.now() - t0) / 1000;
     this.curve.push([ctx.numTimesteps, r.meanReward]);
     if (this.reachedAt === null && r.meanReward >= this.threshold) this.reachedAt = ctx.numTimesteps;
@@ -196,9 +285,19 @@ function plotCurves(file, series, { width = 640, height = 400, yMin, yMax, xMax 
 
 const resultsDir = path.join(here, 'results');
 fs.mkdirSync(resultsDir, { recursive: true });
-const out = { suite, backend, node: process.version, command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`, started: new Date().toISOString(), runs: [] };
+const out = {
+  suite,
+  backend,
+  node: process.version,
+  command: `node bench/dqn.mjs ${process.argv.slice(2).join(' ')}`,
+  started: new Date().toISOString(),
+  runs: [],
+};
 const save = () => {
-  const file = path.join(resultsDir, `dqn-${suite.startsWith('plot') ? suite.replace('plot', 'rainbow') : suite}${earlyStop ? '-earlystop' : ''}.json`);
+  const file = path.join(
+    resultsDir,
+    `dqn-${suite.startsWith('plot') ? suite.replace('plot', 'rainbow') : suite}${earlyStop ? '-earlystop' : ''}.json`,
+  );
   if (fs.existsSync(file)) {
     // Seeds may run as parallel processes: keep the other seeds' runs already in the file.
     const others = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
@@ -208,7 +307,14 @@ const save = () => {
   fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
 };
 
-const envFor = { cartpole: 'CartPole-v1', acrobot: 'Acrobot-v1', mountaincar: 'MountainCar-v0', lunarlander: 'LunarLander-v3', 'lunarlander-5e5': 'LunarLander-v3', throughput: 'CartPole-v1' };
+const envFor = {
+  cartpole: 'CartPole-v1',
+  acrobot: 'Acrobot-v1',
+  mountaincar: 'MountainCar-v0',
+  lunarlander: 'LunarLander-v3',
+  'lunarlander-5e5': 'LunarLander-v3',
+  throughput: 'CartPole-v1',
+};
 if (suite in envFor) {
   const envId = envFor[suite];
   if (!listEnvs().includes(envId)) {
@@ -217,13 +323,26 @@ if (suite in envFor) {
   }
   const z = suite === 'lunarlander-5e5' ? LUNAR_5E5 : ZOO[envId];
   for (const seed of seeds) {
-    out.runs.push(await run({ algo: 'DQN', envId, seed, hp: z.hp, steps: z.steps, threshold: z.threshold, evalEvery: suite === 'throughput' ? 0 : z.steps / 20 }));
+    out.runs.push(
+      await run({
+        algo: 'DQN',
+        envId,
+        seed,
+        hp: z.hp,
+        steps: z.steps,
+        threshold: z.threshold,
+        evalEvery: suite === 'throughput' ? 0 : z.steps / 20,
+      }),
+    );
     save();
   }
 } else if (suite === 'step') {
   // CPU and wall ms per gradient step of the CartPole zoo config (phases of 128 steps, as in training),
   // to compare with bench/dqn_step_torch.py under the same load.
-  for (const [name, extra] of [['DQN', {}], ['Double DQN', { double: true }]]) {
+  for (const [name, extra] of [
+    ['DQN', {}],
+    ['Double DQN', { double: true }],
+  ]) {
     const agent = new DQN({ env: makeVec('CartPole-v1', 1, { seed: 0 }), seed: 0, ...ZOO['CartPole-v1'].hp, ...extra });
     await agent.learn({ totalTimesteps: 1000 }); // random collection only (learningStarts = 1000)
     agent.train(128);
@@ -234,7 +353,15 @@ if (suite in envFor) {
     for (let i = 0; i < phases; i++) agent.train(128);
     const wall = performance.now() - t0;
     const cu = process.cpuUsage(c0);
-    const r = { impl: `tfrl ${name}`, backend, gradientSteps: phases * 128, wallMsPerStep: +(wall / phases / 128).toFixed(3), cpuMsPerStep: +((cu.user + cu.system) / 1000 / phases / 128).toFixed(3), loadBefore, loadAfter: load() };
+    const r = {
+      impl: `tfrl ${name}`,
+      backend,
+      gradientSteps: phases * 128,
+      wallMsPerStep: +(wall / phases / 128).toFixed(3),
+      cpuMsPerStep: +((cu.user + cu.system) / 1000 / phases / 128).toFixed(3),
+      loadBefore,
+      loadAfter: load(),
+    };
     console.log(JSON.stringify(r));
     out.runs.push(r);
     agent.dispose();
@@ -249,7 +376,9 @@ if (suite in envFor) {
     // Keep earlier seeds' runs (seeds can be run as separate processes).
     if (fs.existsSync(file)) out.runs = JSON.parse(fs.readFileSync(file, 'utf8')).runs.filter((r) => !seeds.includes(r.seed));
     for (const seed of seeds) {
-      out.runs.push(await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: rainbowHp, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }));
+      out.runs.push(
+        await run({ algo: 'Rainbow', envId: 'CartPole-v1', seed, hp: rainbowHp, steps: z.steps, threshold: z.threshold, evalEvery: 2500 }),
+      );
       save();
     }
   } else {
@@ -264,7 +393,11 @@ if (suite in envFor) {
   const colors = { Rainbow: [220, 40, 40], DQN: [30, 90, 220] };
   const all = [...out.runs, ...dqnRuns];
   const png = `dqn-${tag}-cartpole.png`;
-  plotCurves(path.join(resultsDir, png), all.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })), { yMin: 0, yMax: 500, xMax: z.steps });
+  plotCurves(
+    path.join(resultsDir, png),
+    all.map((r) => ({ points: [[0, 9], ...r.curve], color: colors[r.algo], threshold: 475 })),
+    { yMin: 0, yMax: 500, xMax: z.steps },
+  );
   out.hyperparameters = rainbowHp;
   out.plot = `bench/results/${png} (red: Rainbow, blue: DQN (bench/results/dqn-cartpole.json); x: env steps 0–5e4, y: 5-episode deterministic eval return 0–500; grey dashes: 475)`;
   out.dqnCurvesFrom = 'bench/results/dqn-cartpole.json';

@@ -153,15 +153,21 @@ if (child) {
 const load0 = os.loadavg();
 const results = {};
 for (const id of ids) {
-  const json = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--only', id, '--seconds', String(seconds), '--reps', String(reps), '--child'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 24,
-  });
+  const json = execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--only', id, '--seconds', String(seconds), '--reps', String(reps), '--child'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 24,
+    },
+  );
   const row = JSON.parse(json);
   results[id] = row;
   const f = (x) => (x == null ? '-' : `${(x / 1e6).toFixed(3)}M`);
-  console.error(`${id}: single ${f(row.single)} | ${NS.map((n) => `N=${n} ${f(row.vec[n])}`).join(' | ')} ${row.vecImpl ?? ''} ${row.error ?? ''}`);
+  console.error(
+    `${id}: single ${f(row.single)} | ${NS.map((n) => `N=${n} ${f(row.vec[n])}`).join(' | ')} ${row.vecImpl ?? ''} ${row.error ?? ''}`,
+  );
 }
 const load1 = os.loadavg();
 
@@ -216,5 +222,7 @@ if (gym?.cartpoleVector && results['CartPole-v1']) {
   lines.push(`| ratio per CPU-s (target ≥ 1.5× at N ≥ 1024) | ${NS.map((n) => ratio(cp.vecCpu[n], gvc[n])).join(' | ')} |`);
 }
 lines.push('');
-lines.push(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; ${out.machine.cpu}, ${out.machine.cores} cores, Node ${process.version}`);
+lines.push(
+  `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; ${out.machine.cpu}, ${out.machine.cores} cores, Node ${process.version}`,
+);
 console.log(lines.join('\n'));

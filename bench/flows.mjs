@@ -122,7 +122,9 @@ if (task === 'affine') {
     tailAvgPass: runs.filter((r) => r.tailAvgPass).length,
     runs,
   });
-  console.log(`final iterate within targets: ${runs.filter((r) => r.pass).length}/${runs.length}; last-1000 average: ${runs.filter((r) => r.tailAvgPass).length}/${runs.length}`);
+  console.log(
+    `final iterate within targets: ${runs.filter((r) => r.pass).length}/${runs.length}; last-1000 average: ${runs.filter((r) => r.tailAvgPass).length}/${runs.length}`,
+  );
 } else {
   // 2-D toy density estimation with Glow (or RealNVP), held-out NLL.
   const noise = Number(opt('noise', task === 'circles' ? 0.05 : 0.1));
@@ -141,7 +143,8 @@ if (task === 'affine') {
   const train = make(nTrain, 1000 + seed);
   const test = make(10000, 2000 + seed); // held out: a different seed
   const common = { dim: 2, hiddenSizes: [hidden, hidden], activation, scaleBound: 2, seed };
-  const flow = model === 'glow' ? new gen.Glow({ ...common, numBlocks: blocks }) : new gen.RealNVP({ ...common, numLayers: blocks, actNorm: true });
+  const flow =
+    model === 'glow' ? new gen.Glow({ ...common, numBlocks: blocks }) : new gen.RealNVP({ ...common, numLayers: blocks, actNorm: true });
   const curve = [];
   const memLogger = new core.MemoryLogger();
   const t0 = Date.now();
@@ -163,7 +166,9 @@ if (task === 'affine') {
       if (step % 1000 === 0) {
         const e = memLogger.lastScalar('eval/nll');
         curve.push({ step, trainNll: memLogger.lastScalar('train/nll'), evalNll: e });
-        console.log(`step ${step} train ${memLogger.lastScalar('train/nll')?.toFixed(4)} eval ${e?.toFixed(4)} ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+        console.log(
+          `step ${step} train ${memLogger.lastScalar('train/nll')?.toFixed(4)} eval ${e?.toFixed(4)} ${((Date.now() - t0) / 1000).toFixed(0)}s`,
+        );
       }
     },
   });
@@ -217,10 +222,29 @@ if (task === 'affine') {
     task: `${model} on ${task} (noise ${noise})`,
     command: `node bench/flows.mjs ${args.join(' ')}`,
     model,
-    hyper: { blocks, hidden: [hidden, hidden], activation, scaleBound: 2, steps, batchSize, lr, lrSchedule: 'cosine', maxGradNorm: opt('clip', null), optimizer: 'Adam', seed },
+    hyper: {
+      blocks,
+      hidden: [hidden, hidden],
+      activation,
+      scaleBound: 2,
+      steps,
+      batchSize,
+      lr,
+      lrSchedule: 'cosine',
+      maxGradNorm: opt('clip', null),
+      optimizer: 'Adam',
+      seed,
+    },
     params: flow.numParameters,
     layers: flow.layers.length,
-    data: { nTrain, nHeldOut: 10000, trainSeed: 1000 + seed, heldOutSeed: 2000 + seed, noise, ...(task === 'circles' ? { factor: 0.5 } : {}) },
+    data: {
+      nTrain,
+      nHeldOut: 10000,
+      trainSeed: 1000 + seed,
+      heldOutSeed: 2000 + seed,
+      noise,
+      ...(task === 'circles' ? { factor: 0.5 } : {}),
+    },
     heldOutNll,
     trainNll,
     curve,

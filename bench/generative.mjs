@@ -153,7 +153,11 @@ if (task === 'vae') {
       const x = tf.tensor2d(xb, [100, 784]);
       const y = tf.oneHot(tf.tensor1d(yb, 'int32'), 10);
       const { grads } = core.computeGradients(
-        () => tf.tidy(() => { const l = clf.apply(x, { inputGrad: false }); return tf.mean(tf.sub(tf.logSumExp(l, 1), tf.sum(tf.mul(l, y), 1))); }),
+        () =>
+          tf.tidy(() => {
+            const l = clf.apply(x, { inputGrad: false });
+            return tf.mean(tf.sub(tf.logSumExp(l, 1), tf.sum(tf.mul(l, y), 1)));
+          }),
         clf.trainableVariables,
         { readLoss: false },
       );
@@ -200,9 +204,26 @@ if (task === 'vae') {
   console.log(`classifier trained in ${((Date.now() - t0c) / 1000).toFixed(0)} s; on real held-out: ${JSON.stringify(real)}`);
   const outPath = join(resultsDir, 'generative-dcgan.json');
   const runOut = `/tmp/tfrl-bench-dcgan-s${seed}`;
-  const { logger, runDir } = loggerPkg.createRunLogger({ rootDir: '/tmp/tfrl-bench-runs', env: 'mnist', algo: 'dcgan', seed, sinks: ['tensorboard', 'jsonl'] });
+  const { logger, runDir } = loggerPkg.createRunLogger({
+    rootDir: '/tmp/tfrl-bench-runs',
+    env: 'mnist',
+    algo: 'dcgan',
+    seed,
+    sinks: ['tensorboard', 'jsonl'],
+  });
   const result = {
-    config: { architecture: 'dcgan', image: '28x28x1', latentDim: 100, baseFilters: nf, batchSize, lr: 2e-4, beta1: 0.5, epochs, seed, trainCount: train.count },
+    config: {
+      architecture: 'dcgan',
+      image: '28x28x1',
+      latentDim: 100,
+      baseFilters: nf,
+      batchSize,
+      lr: 2e-4,
+      beta1: 0.5,
+      epochs,
+      seed,
+      trainCount: train.count,
+    },
     classifier: { arch: '784-256-10 relu, Adam 1e-3, 8 epochs on the 9k training digits', real },
     uptimeStart: uptime(),
     tensorboard: runDir,
@@ -234,7 +255,9 @@ if (task === 'vae') {
       result.wallSeconds = (Date.now() - t0) / 1000;
       result.uptimeEnd = uptime();
       writeFileSync(outPath, `${JSON.stringify(result, null, 2)}\n`);
-      console.log(`dcgan epoch ${e.epoch}: ${e.seconds.toFixed(0)} s, D real ${e.mean.dReal.toFixed(3)} fake ${e.mean.dFake.toFixed(3)} G ${e.mean.gLoss.toFixed(3)}; proxy conf ${q.meanMaxSoftmax.toFixed(3)} H ${q.classEntropy.toFixed(3)} score ${q.classifierScore.toFixed(2)}`);
+      console.log(
+        `dcgan epoch ${e.epoch}: ${e.seconds.toFixed(0)} s, D real ${e.mean.dReal.toFixed(3)} fake ${e.mean.dFake.toFixed(3)} G ${e.mean.gLoss.toFixed(3)}; proxy conf ${q.meanMaxSoftmax.toFixed(3)} H ${q.classEntropy.toFixed(3)} score ${q.classifierScore.toFixed(2)}`,
+      );
     },
   });
   await logger.close();

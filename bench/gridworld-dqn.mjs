@@ -41,7 +41,11 @@ const CONFIGS = {
 if (!(config in CONFIGS)) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')}, got ${config}`);
 const backend = process.env.TFRL_BACKEND ?? 'wasm';
 await initBackend(backend, { quiet: true });
-const load = () => execSync('uptime').toString().trim().replace(/.*load average: /, '');
+const load = () =>
+  execSync('uptime')
+    .toString()
+    .trim()
+    .replace(/.*load average: /, '');
 
 const MAPS = ['maze-rooms', 'open-10x10'];
 const kwargs = (map) => ({ map, obsType: 'onehot', stepReward: 0, goalReward: 1, slip: 0 });
@@ -153,4 +157,7 @@ console.log(JSON.stringify(out.randomWalk));
 for (const map of MAPS) for (const seed of seeds) out.runs.push(await runDqn(map, seed));
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 out.hyperparameters = CONFIGS[config];
-fs.writeFileSync(path.join(here, 'results', config === 'sb3' ? 'gridworld-dqn.json' : `gridworld-dqn-${config}.json`), `${JSON.stringify(out, null, 1)}\n`);
+fs.writeFileSync(
+  path.join(here, 'results', config === 'sb3' ? 'gridworld-dqn.json' : `gridworld-dqn-${config}.json`),
+  `${JSON.stringify(out, null, 1)}\n`,
+);

@@ -29,7 +29,9 @@ for (const act of ['tanh', 'relu']) {
     const x = tf.randomNormal([256, 8], 0, 1, 'float32', 1);
     const y = tf.randomNormal([256, 1], 0, 1, 'float32', 2);
     const step = () => {
-      const { grads } = computeGradients(() => tf.mean(tf.square(tf.sub(net.apply(x, { inputGrad: false }), y))), net.trainableVariables, { readLoss: false });
+      const { grads } = computeGradients(() => tf.mean(tf.square(tf.sub(net.apply(x, { inputGrad: false }), y))), net.trainableVariables, {
+        readLoss: false,
+      });
       opt.step(grads);
       tf.dispose(grads);
     };
@@ -57,7 +59,15 @@ for (const act of ['tanh', 'relu']) {
     }
     setHeapKernelsEnabled(true);
     const ratios = on.map((v, i) => (off[i] ?? 0) / v);
-    const rec = { activation: act, width, cpuMsPerStepOn: +median(on).toFixed(3), cpuMsPerStepOff: +median(off).toFixed(3), medianSpeedup: +median(ratios).toFixed(3), on: on.map((v) => +v.toFixed(3)), off: off.map((v) => +v.toFixed(3)) };
+    const rec = {
+      activation: act,
+      width,
+      cpuMsPerStepOn: +median(on).toFixed(3),
+      cpuMsPerStepOff: +median(off).toFixed(3),
+      medianSpeedup: +median(ratios).toFixed(3),
+      on: on.map((v) => +v.toFixed(3)),
+      off: off.map((v) => +v.toFixed(3)),
+    };
     console.log(JSON.stringify(rec));
     results.push(rec);
     opt.dispose();
@@ -65,5 +75,13 @@ for (const act of ['tanh', 'relu']) {
     tf.dispose([x, y]);
   }
 }
-const out = { command: `node bench/heap-kernels-ab.mjs ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString(), uptime: execSync('uptime').toString().trim(), rounds: ROUNDS, block: BLOCK, backend: tf.getBackend(), results };
+const out = {
+  command: `node bench/heap-kernels-ab.mjs ${process.argv.slice(2).join(' ')}`,
+  date: new Date().toISOString(),
+  uptime: execSync('uptime').toString().trim(),
+  rounds: ROUNDS,
+  block: BLOCK,
+  backend: tf.getBackend(),
+  results,
+};
 fs.writeFileSync(path.join(here, 'results', 'heap-kernels-ab.json'), `${JSON.stringify(out, null, 1)}\n`);

@@ -40,8 +40,19 @@ for (const [variant, extra] of Object.entries(VARIANTS)) {
     const ev = evaluatePolicy(agent, make('CartPole-v1'), { nEpisodes: 10, seed: 1000 });
     const blocks = [];
     for (let i = 0; i < EPISODES; i += 50) blocks.push(Math.round(mean(r.slice(i, i + 50))));
-    runs.push({ seed, last50: mean(r.slice(-50)), best50: Math.max(...blocks), blocksOf50: blocks, greedyEval: ev.meanReward, steps: agent.numTimesteps, seconds: sec, theta: Array.from(agent.theta) });
-    console.log(`${variant} seed ${seed}: online return per 50 episodes ${blocks.join(' ')} | greedy eval ${ev.meanReward.toFixed(0)} | ${agent.numTimesteps} steps ${sec.toFixed(1)} s`);
+    runs.push({
+      seed,
+      last50: mean(r.slice(-50)),
+      best50: Math.max(...blocks),
+      blocksOf50: blocks,
+      greedyEval: ev.meanReward,
+      steps: agent.numTimesteps,
+      seconds: sec,
+      theta: Array.from(agent.theta),
+    });
+    console.log(
+      `${variant} seed ${seed}: online return per 50 episodes ${blocks.join(' ')} | greedy eval ${ev.meanReward.toFixed(0)} | ${agent.numTimesteps} steps ${sec.toFixed(1)} s`,
+    );
   }
   results[variant] = {
     meanLast50: mean(runs.map((x) => x.last50)),
@@ -50,7 +61,9 @@ for (const [variant, extra] of Object.entries(VARIANTS)) {
     seedsStuckBelow20: runs.filter((x) => x.last50 < 20).length,
     runs,
   };
-  console.log(`${variant}: mean online return of the last 50 episodes ${results[variant].meanLast50.toFixed(1)}, greedy eval ${results[variant].meanGreedyEval.toFixed(1)}, ${results[variant].seedsGreedyEvalAbove195}/${SEEDS} seeds ≥ 195, ${results[variant].seedsStuckBelow20} stuck < 20`);
+  console.log(
+    `${variant}: mean online return of the last 50 episodes ${results[variant].meanLast50.toFixed(1)}, greedy eval ${results[variant].meanGreedyEval.toFixed(1)}, ${results[variant].seedsGreedyEvalAbove195}/${SEEDS} seeds ≥ 195, ${results[variant].seedsStuckBelow20} stuck < 20`,
+  );
 }
 const wall = (performance.now() - t0) / 1000;
 mkdirSync(join(here, 'results'), { recursive: true });

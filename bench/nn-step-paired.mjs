@@ -46,7 +46,10 @@ const quantile = (xs, q) => {
 };
 
 // PyTorch side: one request line, one answer line.
-const py = spawn('/usr/bin/python3', [join(here, 'nn_step_torch.py'), '--serve'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['pipe', 'pipe', 'inherit'] });
+const py = spawn('/usr/bin/python3', [join(here, 'nn_step_torch.py'), '--serve'], {
+  env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
 const answers = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
 async function torchBurst(act, width) {
   py.stdin.write(`${act} ${width} ${BURST}\n`);
@@ -125,14 +128,23 @@ const summary = CONFIGS.map(([act, width]) => {
   };
 });
 for (const s of summary) {
-  console.log(`${s.activation}/${s.width}: tfrl ${s.tfrlMs} ms, PyTorch ${s.torchMs} ms, ratio median ${s.ratioMedian}x (IQR ${s.ratioQ1}–${s.ratioQ3}; pairs over 2x ${s.pairsOver['2x']}, over 2.5x ${s.pairsOver['2.5x']} of ${PAIRS})`);
+  console.log(
+    `${s.activation}/${s.width}: tfrl ${s.tfrlMs} ms, PyTorch ${s.torchMs} ms, ratio median ${s.ratioMedian}x (IQR ${s.ratioQ1}–${s.ratioQ3}; pairs over 2x ${s.pairsOver['2x']}, over 2.5x ${s.pairsOver['2.5x']} of ${PAIRS})`,
+  );
 }
 const out = {
   what: 'nn-step paired bursts: MLP 8 → [w, w] → 1, MSE, batch 256, fwd + bwd + Adam; tfrl (Mlp + flat Adam, tfjs wasm, 1 thread) vs PyTorch (1 thread)',
   command: `node bench/nn-step-paired.mjs ${PAIRS} ${BURST} ${tag}`,
   date: new Date().toISOString(),
   seconds: (Date.now() - t0) / 1000,
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, tfjs: tf.version.tfjs, loadBefore, loadAfter: os.loadavg() },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    loadBefore,
+    loadAfter: os.loadavg(),
+  },
   pairsPerConfig: PAIRS,
   stepsPerBurst: BURST,
   summary,

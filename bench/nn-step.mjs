@@ -132,8 +132,19 @@ for (const backend of BACKENDS) {
         ['tfrl-fast', benchFast],
       ]) {
         const r = fn(width, act);
-        results.push({ impl, backend, activation: act, width, msPerStep: Number(r.ms.toFixed(4)), cpuMsPerStep: Number(r.cpuMs.toFixed(4)), runs: r.runs.map((v) => Number(v.toFixed(4))), leakedTensors: r.leaked });
-        console.log(`${backend.padEnd(4)} ${act.padEnd(4)} w=${String(width).padEnd(3)} ${impl.padEnd(12)} ${r.ms.toFixed(3)} ms/step (runs ${r.runs.map((v) => v.toFixed(2)).join(', ')})`);
+        results.push({
+          impl,
+          backend,
+          activation: act,
+          width,
+          msPerStep: Number(r.ms.toFixed(4)),
+          cpuMsPerStep: Number(r.cpuMs.toFixed(4)),
+          runs: r.runs.map((v) => Number(v.toFixed(4))),
+          leakedTensors: r.leaked,
+        });
+        console.log(
+          `${backend.padEnd(4)} ${act.padEnd(4)} w=${String(width).padEnd(3)} ${impl.padEnd(12)} ${r.ms.toFixed(3)} ms/step (runs ${r.runs.map((v) => v.toFixed(2)).join(', ')})`,
+        );
       }
     }
   }
@@ -145,8 +156,24 @@ const torchRow = (act, width) => torch?.results.find((r) => r.activation === act
 
 const out = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavgBefore: load0, loadavgAfter: os.loadavg(), node: process.version, tfjs: tf.version.tfjs },
-  setup: { batch: BATCH, inputDim: IN, model: '8 → [w, w] → 1, MSE, Adam(lr 3e-4, eps 1e-8)', warmup: WARMUP, steps: STEPS_DEFAULT, stepsCpuBackend: STEPS_CPU, repeats: REPEATS, wasm: 'SIMD, single thread' },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    loadavgBefore: load0,
+    loadavgAfter: os.loadavg(),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+  },
+  setup: {
+    batch: BATCH,
+    inputDim: IN,
+    model: '8 → [w, w] → 1, MSE, Adam(lr 3e-4, eps 1e-8)',
+    warmup: WARMUP,
+    steps: STEPS_DEFAULT,
+    stepsCpuBackend: STEPS_CPU,
+    repeats: REPEATS,
+    wasm: 'SIMD, single thread',
+  },
   results,
   torch,
 };

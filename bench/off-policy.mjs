@@ -59,7 +59,14 @@ function zooConfig(algoName, id) {
     let v = m[2].replace(/^!!float\s+/, '').trim();
     const target = cur === 'default' ? (out.__default ??= {}) : out;
     if (v.startsWith('[')) v = JSON.parse(v);
-    else if (v.startsWith('{')) v = Object.fromEntries(v.slice(1, -1).split(',').map((kv) => kv.split(':').map((s) => s.trim())).map(([k, x]) => [k, x === 'true' || x === 'false' ? x === 'true' : Number.isNaN(Number(x)) ? x.replace(/'/g, '') : Number(x)]));
+    else if (v.startsWith('{'))
+      v = Object.fromEntries(
+        v
+          .slice(1, -1)
+          .split(',')
+          .map((kv) => kv.split(':').map((s) => s.trim()))
+          .map(([k, x]) => [k, x === 'true' || x === 'false' ? x === 'true' : Number.isNaN(Number(x)) ? x.replace(/'/g, '') : Number(x)]),
+      );
     else if (v === 'true' || v === 'false') v = v === 'true';
     else if (v !== '' && !Number.isNaN(Number(v))) v = Number(v);
     else v = v.replace(/^'(.*)'$/, '$1');
@@ -69,7 +76,11 @@ function zooConfig(algoName, id) {
   return { ...__default, ...specific };
 }
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const cfg = zooConfig(algo, envId);
 const { n_timesteps: nTimesteps, env_kwargs: envKwargs, n_envs: _nEnvs, ...hp } = cfg;
 const steps = Number(args.steps ?? nTimesteps ?? 20000);
@@ -95,16 +106,27 @@ for (const seed of seeds) {
           if (evalEvery > 0 && agent.numTimesteps >= nextEval) {
             nextEval += evalEvery;
             const e = evaluatePolicy(agent, make(envId, envKwargs), { nEpisodes: 5, deterministic: true, seed: 20_000 + seed });
-            const point = { step: agent.numTimesteps, evalMean: e.meanReward, evalStd: e.stdReward, seconds: (performance.now() - t0) / 1000, load: load() };
+            const point = {
+              step: agent.numTimesteps,
+              evalMean: e.meanReward,
+              evalStd: e.stdReward,
+              seconds: (performance.now() - t0) / 1000,
+              load: load(),
+            };
             curve.push(point);
             process.stderr.write(`[${algo} ${envId} seed ${seed}] eval ${JSON.stringify(point)}\n`);
             fs.mkdirSync(path.dirname(curveFile), { recursive: true });
-            fs.writeFileSync(curveFile, `${JSON.stringify({ algo, env: envId, seed, hyperparameters: hp, steps, backend, curve }, null, 2)}\n`);
+            fs.writeFileSync(
+              curveFile,
+              `${JSON.stringify({ algo, env: envId, seed, hyperparameters: hp, steps, backend, curve }, null, 2)}\n`,
+            );
           }
           const now = performance.now();
           if (now - lastPrint > 30_000) {
             lastPrint = now;
-            process.stderr.write(`[${algo} ${envId} seed ${seed}] ${agent.numTimesteps} steps, ${agent.fps().toFixed(1)} steps/s, ep_rew_mean ${agent.epRewardMean()?.toFixed(1)}, load ${load()}\n`);
+            process.stderr.write(
+              `[${algo} ${envId} seed ${seed}] ${agent.numTimesteps} steps, ${agent.fps().toFixed(1)} steps/s, ep_rew_mean ${agent.epRewardMean()?.toFixed(1)}, load ${load()}\n`,
+            );
           }
           return true;
         }

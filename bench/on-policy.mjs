@@ -17,7 +17,14 @@ import { A2C, ARS, REINFORCE, TRPO } from '../packages/policy-gradient/dist/inde
 
 const RUNS = {
   // tfrl-tuned (apps/cli/configs/reinforce.yml)
-  'reinforce-cartpole': { algo: REINFORCE, env: 'CartPole-v1', nEnvs: 1, steps: 100_000, threshold: 475, hp: { learningRate: 0.01, nEpisodes: 1, normalizeReturns: true } },
+  'reinforce-cartpole': {
+    algo: REINFORCE,
+    env: 'CartPole-v1',
+    nEnvs: 1,
+    steps: 100_000,
+    threshold: 475,
+    hp: { learningRate: 0.01, nEpisodes: 1, normalizeReturns: true },
+  },
   // RL-Zoo (apps/cli/configs/a2c.yml): SB3 defaults, 8 envs
   'a2c-cartpole': { algo: A2C, env: 'CartPole-v1', nEnvs: 8, steps: 500_000, threshold: 475, hp: { entCoef: 0 } },
   // RL-Zoo (apps/cli/configs/trpo.yml)

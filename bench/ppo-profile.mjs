@@ -12,7 +12,17 @@ await initBackend(backend, { quiet: true });
 setHeapKernelsEnabled(process.env.HEAP_KERNELS !== '0');
 setHostForwardKernel(process.env.HOST_KERNEL !== '0');
 const env = makeVec('CartPole-v1', 8, { seed: 0 });
-const agent = new PPO({ env, seed: 0, nSteps: 32, batchSize: 256, nEpochs: 20, gamma: 0.98, gaeLambda: 0.8, learningRate: 'lin_0.001', clipRange: 'lin_0.2' });
+const agent = new PPO({
+  env,
+  seed: 0,
+  nSteps: 32,
+  batchSize: 256,
+  nEpochs: 20,
+  gamma: 0.98,
+  gaeLambda: 0.8,
+  learningRate: 'lin_0.001',
+  clipRange: 'lin_0.2',
+});
 // PPO_FUSED=0 turns the fused Categorical loss kernel off (autodiff loss), for before/after timing.
 agent.fusedLoss = process.env.PPO_FUSED !== '0';
 // PPO_HOST_ACT=0 acts through tfjs instead of the host forward pass.
@@ -23,4 +33,19 @@ await agent.learn({ totalTimesteps: steps });
 const dt = (performance.now() - t0) / 1000;
 const cu = process.cpuUsage(c0);
 const cpu = (cu.user + cu.system) / 1e6;
-console.log(JSON.stringify({ backend, steps: agent.numTimesteps, seconds: +dt.toFixed(2), stepsPerSec: Math.round(agent.numTimesteps / dt), cpuSeconds: +cpu.toFixed(2), stepsPerCpuSec: Math.round(agent.numTimesteps / cpu), fused: agent.fusedLoss, hostActing: agent.hostActing, heapKernels: process.env.HEAP_KERNELS !== '0', hostKernel: process.env.HOST_KERNEL !== '0', epRewMean: agent.epRewardMean(), tensors: tf.memory().numTensors }));
+console.log(
+  JSON.stringify({
+    backend,
+    steps: agent.numTimesteps,
+    seconds: +dt.toFixed(2),
+    stepsPerSec: Math.round(agent.numTimesteps / dt),
+    cpuSeconds: +cpu.toFixed(2),
+    stepsPerCpuSec: Math.round(agent.numTimesteps / cpu),
+    fused: agent.fusedLoss,
+    hostActing: agent.hostActing,
+    heapKernels: process.env.HEAP_KERNELS !== '0',
+    hostKernel: process.env.HOST_KERNEL !== '0',
+    epRewMean: agent.epRewardMean(),
+    tensors: tf.memory().numTensors,
+  }),
+);

@@ -46,7 +46,9 @@ for (const seed of seeds) {
     loadAvg: [+load0.toFixed(2), +os.loadavg()[0].toFixed(2)],
   };
   runs.push(run);
-  console.log(`| ${envId} | ${seed} | ${run.steps} | ${run.evalMean} ± ${run.evalStd} | ${run.seconds} | ${run.stepsPerSec} | ${backend.name} | ${run.loadAvg.join('→')} |`);
+  console.log(
+    `| ${envId} | ${seed} | ${run.steps} | ${run.evalMean} ± ${run.evalStd} | ${run.seconds} | ${run.stepsPerSec} | ${backend.name} | ${run.loadAvg.join('→')} |`,
+  );
   agent.dispose();
   env.close();
 }

@@ -22,7 +22,11 @@ const envId = opt('env', 'LunarLander-v3');
 const n = Number(opt('n', '8'));
 const seconds = Number(opt('seconds', '3'));
 const reps = Number(opt('reps', '3'));
-const load = () => execSync('uptime').toString().trim().replace(/.*load average: /, '');
+const load = () =>
+  execSync('uptime')
+    .toString()
+    .trim()
+    .replace(/.*load average: /, '');
 
 function measure(vec) {
   const rng = new Rng(3);
@@ -49,7 +53,16 @@ function measure(vec) {
   return out;
 }
 
-const res = { command: `node bench/worker-vec.mjs ${args.join(' ')}`, envId, n, seconds, reps, node: process.version, loadBefore: load(), runs: {} };
+const res = {
+  command: `node bench/worker-vec.mjs ${args.join(' ')}`,
+  envId,
+  n,
+  seconds,
+  reps,
+  node: process.version,
+  loadBefore: load(),
+  runs: {},
+};
 for (const [name, make] of [
   ['SyncVecEnv', () => makeVec(envId, n, { vectorization: 'sync' })],
   ['WorkerVecEnv (2 workers)', () => new WorkerVecEnv(envId, n, { numWorkers: 2 })],
