@@ -3,7 +3,7 @@
 // and an SB3 run (bench/sb3_train.py), `--rounds` times, one at a time, and reports every pair's
 // ratio (SB3 seconds / tfrl seconds; > 1 means tfrl is faster) and the median. Writes
 // bench/results/paired-<algo>-<env>.json.
-//   PYTHONPATH=<sb3>:<gymnasium> node bench/paired-train.mjs ppo CartPole-v1 [--rounds 3] [--seed 0] [--steps N]
+//   PYTHON=/usr/bin/python3 PYTHONPATH=<sb3>:<gymnasium> node bench/paired-train.mjs ppo CartPole-v1 [--rounds 3] [--seed 0] [--steps N]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +28,7 @@ for (let r = 0; r < rounds; r++) {
   const seed = String(Number(values.seed) + r);
   const load = os.loadavg()[0];
   const t = run('node', ['bench/train-one.mjs', algo, env, '--seed', seed, ...(values.steps ? ['--steps', values.steps] : [])]);
-  const s = run('python3', ['bench/sb3_train.py', algo, env, seed, ...(values.steps ? [values.steps] : [])]);
+  const s = run(process.env.PYTHON ?? 'python3', ['bench/sb3_train.py', algo, env, seed, ...(values.steps ? [values.steps] : [])]);
   const ratio = +(s.seconds / t.seconds).toFixed(2);
   pairs.push({ tfrl: t, sb3: s, ratio, loadBefore: +load.toFixed(2) });
   console.log(

@@ -211,6 +211,11 @@ describe('OffPolicyAlgorithm', () => {
     const space = agent.observationSpace as Dict;
     const goals = space.extractKey(agent.replayBuffer.obs.subarray(0, 30 * 2), 'desired_goal');
     for (const g of goals) expect([2, 3, 4]).toContain(g);
+    const batch = agent.replayBuffer.sample(8, agent.rng);
+    const keys = agent.replayBuffer.observationKeys(batch.nextObs);
+    expect(Object.keys(keys)).toEqual(['desired_goal', 'observation']);
+    expect(keys.observation).toHaveLength(8);
+    for (const g of keys.desired_goal as Float32Array) expect([2, 3, 4]).toContain(g);
     expect(agent.obsEncoder.inputDim).toBe(10);
     const a = agent.predict({ observation: 1, desired_goal: 3 }, { deterministic: true });
     expect(a).toHaveLength(1);

@@ -364,6 +364,7 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp> extends Algorith
       obsDtype: obsSpace instanceof Box && obsSpace.dtype === 'uint8' ? 'uint8' : 'float32',
       gamma: hp.gamma,
       numEnvs: n,
+      observationSpace: obsSpace,
       ...kwargs,
     });
     this.epReturns = new Float64Array(n);

@@ -1,4 +1,5 @@
 import type { Rng } from '../rng';
+import { Dict, type Space } from '../spaces';
 
 /**
  * Experience replay on preallocated typed arrays, built as storage × sampler (as TorchRL builds
@@ -69,6 +70,8 @@ export interface ReplayBufferOptions {
   sampler?: Sampler;
   /** n-step transitions at sample time (default 1: the stored 1-step transitions). */
   nStep?: number;
+  /** The observation space; with a Dict, `observationKeys` splits stored or sampled rows by key. */
+  observationSpace?: Space<any>;
 }
 
 /**
@@ -283,6 +286,7 @@ export class ReplayBuffer implements TransitionSink {
   readonly episodeLengths: Int32Array;
   readonly numEnvs: number;
   readonly sampler: Sampler;
+  readonly observationSpace: Space<any> | undefined;
 
   protected pos = 0;
   protected count = 0;
@@ -329,6 +333,12 @@ export class ReplayBuffer implements TransitionSink {
     this.episodeSteps = new Int32Array(capacity);
     this.episodeLengths = new Int32Array(capacity);
     this.numEnvs = numEnvs;
+    this.observationSpace = options.observationSpace;
+    if (options.observationSpace && options.observationSpace.compactDim !== obsDim) {
+      throw new RangeError(
+        `ReplayBuffer: obsDim ${obsDim} does not match ${String(options.observationSpace)} (${options.observationSpace.compactDim} numbers)`,
+      );
+    }
     this.runningSteps = new Int32Array(numEnvs);
     const sampler = options.sampler ?? new UniformSampler();
     this.sampler = nStep > 1 ? new NStepSampler(sampler, nStep, gamma) : sampler;
@@ -342,6 +352,18 @@ export class ReplayBuffer implements TransitionSink {
     const dist = (this.pos - row + this.capacity) % this.capacity;
     const avail = dist === 0 ? this.capacity : dist;
     return Math.ceil(avail / this.numEnvs);
+  }
+
+  /**
+   * Rows of Dict observations (`batch.obs`, `batch.nextObs`, or stored rows) split by key:
+   * `{observation: rows × dim, desired_goal: rows × dim, ...}`.
+   */
+  observationKeys(rows: ArrayLike<number>): Record<string, Float32Array> {
+    const space = this.observationSpace;
+    if (!(space instanceof Dict)) throw new TypeError(`ReplayBuffer.observationKeys: needs a Dict observationSpace, got ${String(space)}`);
+    const out: Record<string, Float32Array> = {};
+    for (const k of space.keys) out[k] = space.extractKey(rows, k);
+    return out;
   }
 
   /** The env (column) a row belongs to. */
