@@ -7,8 +7,7 @@
  *   on the first layer) and LeakyReLU(0.2), then one logit. 28×28 (base 7) and 64×64 (base 4).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Rng, dense } from '@tfrl/core';
-import { conv2dFast, conv2dTransposeFast } from './conv';
+import { type Rng, conv2dFast, conv2dTransposeFast, dense } from '@tfrl/core';
 import { BatchNorm, ParamStore, lrelu, tanhFast } from './layers';
 
 export interface GanNetwork {

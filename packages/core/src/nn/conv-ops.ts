@@ -6,11 +6,11 @@
  * same size. Here it is rewritten as a stride-1 Conv2D of the zero-dilated, padded gradient with
  * the spatially flipped filter:
  *   dx[i] = Σ_a dy-dilated[i + padTop − a] · W[a]  =  conv_valid(pad(dilate(dy)), flip(W)ᵀ)[i]
- * The filter gradient uses Conv2DBackpropFilter (core's wasm kernel, itself a Conv2D).
+ * The filter gradient uses Conv2DBackpropFilter (a wasm kernel of ./wasm-kernels, itself a Conv2D).
  * On other backends the stock ops are used.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from '@tfrl/core/internal';
+import { registerWasmKernels } from './wasm-kernels';
 
 type Pad = 'same' | 'valid';
 
