@@ -30,6 +30,7 @@ import {
   saveCheckpoint,
 } from './checkpoint';
 import { type Env, type VecEnv, entropySeed } from './env';
+import { assertFiniteCheckpoint, assertFiniteValues } from './finite';
 import type { PredictOptions } from './evaluation';
 import { type HyperparameterSchema, type ScheduleSpec, resolveHyperparameters, scheduleFromSpec } from './hyperparams';
 import { type Logger, NullLogger } from './logging';
@@ -105,21 +106,6 @@ export interface AlgorithmClass<T extends BaseAlgorithm<any> = BaseAlgorithm<any
   new (options: any): T;
   readonly algorithmName: string;
   readonly hyperparameterSchema: HyperparameterSchema;
-}
-
-/** Thrown when a loss, a gradient norm or a parameter stops being finite: training diverged. */
-export class NonFiniteError extends Error {
-  constructor(
-    readonly algorithm: string,
-    readonly step: number,
-    readonly quantity: string,
-    readonly value: number,
-  ) {
-    super(
-      `${algorithm}: ${quantity} became ${value} at step ${step} (training diverged; lower the learning rate or clip gradients). Nothing non-finite was saved.`,
-    );
-    this.name = 'NonFiniteError';
-  }
 }
 
 const FUNCTION_MARKER = '$unserializable';
@@ -328,9 +314,7 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
    * naming the algorithm, the step and the quantity. Costs nothing beyond the values given.
    */
   protected assertFinite(values: Record<string, number>): void {
-    for (const [quantity, v] of Object.entries(values)) {
-      if (!Number.isFinite(v)) throw new NonFiniteError(this.algorithmName, this.numTimesteps, quantity, v);
-    }
+    assertFiniteValues(this.algorithmName, this.numTimesteps, values);
   }
 
   // ------------------------------------------------------------------ episode stats and logging
@@ -454,17 +438,7 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
   /** Write a checkpoint of everything needed to continue training to directory `dir`. */
   async save(dir: string): Promise<CheckpointManifest> {
     const tensors = await this.stateTensors();
-    for (const [name, t] of Object.entries(tensors)) {
-      if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
-      const d = t.data;
-      for (let i = 0; i < d.length; i++) {
-        if (!Number.isFinite(d[i] as number)) {
-          throw new Error(
-            `${this.algorithmName}.save: refusing to save ${dir}: tensor "${name}" holds ${d[i]} at index ${i} (training diverged); any checkpoint already at ${dir} is kept`,
-          );
-        }
-      }
-    }
+    assertFiniteCheckpoint(this.algorithmName, dir, tensors);
     const hyperparameters: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.hyperparameters)) {
       hyperparameters[k] = typeof v === 'function' ? { [FUNCTION_MARKER]: 'function' } : v;

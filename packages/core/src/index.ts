@@ -13,6 +13,7 @@ export * from './hyperparams';
 export * from './checkpoint';
 export * from './callbacks';
 export * from './algorithm';
+export * from './finite';
 export * from './preprocessing';
 export * from './vec-normalize';
 export * from './evaluation';

@@ -313,6 +313,10 @@ export class ARS extends Algorithm<ArsHp> {
         learningRate: this.scheduleValue('learningRate'),
       });
       this.theta = upd.theta;
+      // Divergence guard: the update is plain host math, so the check costs no read.
+      for (let j = 0; j < this.theta.length; j++) {
+        if (!Number.isFinite(this.theta[j] as number)) this.assertFinite({ [`parameter θ[${j}]`]: this.theta[j] as number });
+      }
       if (this.obsRms && visited.length > 0) this.obsRms.update(visited);
       this.numUpdates++;
       let mean = 0;

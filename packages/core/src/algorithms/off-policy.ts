@@ -448,6 +448,8 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp> extends Algorith
       else for (let i = 0; i < out.length; i++) out[i] = this.rng.uniform(-1, 1);
     } else {
       out.set(this.policyActions(obs, false));
+      // Divergence guard: a network gone non-finite shows in its actions before the next training phase.
+      for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i] as number)) this.assertFinite({ action: out[i] as number });
     }
     if (this.actionNoise) {
       this.actionNoise.sample(noise);
@@ -551,8 +553,14 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp> extends Algorith
       this.numUpdates++;
       if (result.tdErrors) {
         // One read per step: the new priorities are needed before the next sample.
-        this.replayBuffer.updatePriorities(host.indices, result.tdErrors.dataSync() as Float32Array);
+        const td = result.tdErrors.dataSync() as Float32Array;
         result.tdErrors.dispose();
+        const bad = td.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          tf.dispose([result.stats, ...(sum ? [sum] : [])]);
+          this.assertFinite({ 'train/td_error': td[bad] as number });
+        }
+        this.replayBuffer.updatePriorities(host.indices, td);
       }
       const prev = sum;
       sum = prev ? (tf.add(prev, result.stats) as tf.Tensor1D) : result.stats;

@@ -283,6 +283,11 @@ export abstract class OnPolicyAlgorithm<H extends OnPolicyHp> extends Algorithm<
       // gSDE: new exploration weights at the start of the rollout and every sdeSampleFreq steps.
       if (sde && (step === 0 || ((hp.sdeSampleFreq ?? -1) > 0 && step % (hp.sdeSampleFreq as number) === 0))) this.resetNoise(n);
       const act: ActResult = this.policy.act(x, false, this.rng);
+      // Divergence guard (no extra read): non-finite actions or values mean the networks diverged.
+      for (let i = 0; i < act.values.length; i++)
+        if (!Number.isFinite(act.values[i] as number)) this.assertFinite({ value: act.values[i] as number });
+      for (let i = 0; i < act.actions.length; i++)
+        if (!Number.isFinite(act.actions[i] as number)) this.assertFinite({ action: act.actions[i] as number });
       const result = this.env.step(this.policy.toEnvActions(act.actions));
       this.numTimesteps += n;
       this.recordEpisodeInfos(result.infos);

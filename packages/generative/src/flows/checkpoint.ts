@@ -5,6 +5,7 @@ import {
   type CheckpointManifest,
   type CheckpointTensor,
   type RngState,
+  assertFiniteCheckpoint,
   checkpointTensorToTf,
   loadCheckpoint,
   saveCheckpoint,
@@ -40,6 +41,7 @@ export async function saveFlow(dir: string, flow: NormalizingFlow, options: Save
     }
   }
   const step = options.step ?? 0;
+  assertFiniteCheckpoint('Flow', dir, tensors);
   return saveCheckpoint(dir, {
     algorithm: FLOW_CHECKPOINT_ALGORITHM,
     hyperparameters: { flow: flow.config as unknown as Record<string, unknown>, training: options.training ?? {} },

@@ -6,7 +6,7 @@
  * Two Adam optimisers (DCGAN: lr 2e-4, β1 0.5). Images live in [−1, 1] (tanh generator).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, Rng, loadCheckpoint, saveCheckpoint } from '@tfrl/core';
+import { Adam, Rng, assertFiniteCheckpoint, assertFiniteValues, loadCheckpoint, saveCheckpoint } from '@tfrl/core';
 import { type GanNetwork, DcganDiscriminator, DcganGenerator, type ImageShape, MlpDiscriminator, MlpGenerator } from './networks';
 
 export type GanArchitecture = 'mlp' | 'dcgan';
@@ -147,6 +147,11 @@ export class Gan {
     tf.dispose([packed, dStats as tf.Tensor, g.value]);
     this.steps += 1;
     const [dReal, dFake, dxMean, dgzMean, gLoss] = Array.from(s) as [number, number, number, number, number];
+    assertFiniteValues(this.options.architecture === 'dcgan' ? 'DCGAN' : 'GAN', this.steps, {
+      'train/d_loss_real': dReal,
+      'train/d_loss_fake': dFake,
+      'train/g_loss': gLoss,
+    });
     return { dReal, dFake, dLoss: dReal + dFake, gLoss, dxMean, dgzMean };
   }
 
@@ -180,6 +185,7 @@ export class Gan {
       tensors[`${k}/v`] = { dtype: 'float32', shape: [st.v.length], data: st.v };
       adam[k] = { step: st.step, sizes: st.sizes };
     }
+    assertFiniteCheckpoint(this.options.architecture === 'dcgan' ? 'DCGAN' : 'GAN', dir, tensors);
     await saveCheckpoint(dir, {
       algorithm: ALGORITHM,
       hyperparameters: { ...this.options },

@@ -5,7 +5,17 @@
  * Loss = −ELBO = E_q[−log p(x|z)] + KL(q(z|x) ‖ N(0, I)), one reparameterised sample z = μ + σ·ε.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, type Activation, Mlp, Rng, loadCheckpoint, saveCheckpoint, uniqueName } from '@tfrl/core';
+import {
+  Adam,
+  type Activation,
+  Mlp,
+  Rng,
+  assertFiniteCheckpoint,
+  assertFiniteValues,
+  loadCheckpoint,
+  saveCheckpoint,
+  uniqueName,
+} from '@tfrl/core';
 
 export type VaeDecoderKind = 'bernoulli' | 'gaussian';
 
@@ -210,6 +220,7 @@ export class Vae {
     const [recon, kl] = (terms as tf.Tensor).dataSync() as Float32Array;
     (terms as tf.Tensor).dispose();
     this.steps += 1;
+    assertFiniteValues('VAE', this.steps, { 'train/recon': recon as number, 'train/kl': kl as number });
     this.examplesSeen += x.shape[0];
     return { recon: recon as number, kl: kl as number, loss: (recon as number) + (kl as number) };
   }
@@ -308,6 +319,7 @@ export class Vae {
     const st = this.optimizer.getState();
     tensors['adam/m'] = { dtype: 'float32', shape: [st.m.length], data: st.m };
     tensors['adam/v'] = { dtype: 'float32', shape: [st.v.length], data: st.v };
+    assertFiniteCheckpoint('VAE', dir, tensors);
     await saveCheckpoint(dir, {
       algorithm: ALGORITHM,
       hyperparameters: { ...this.options },

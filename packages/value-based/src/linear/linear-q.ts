@@ -308,6 +308,7 @@ export class LinearQ extends SingleEnvAlgorithm<LinearQHp, Float32Array> {
     );
     this.numUpdates++;
     this.lastLoss = loss;
+    this.assertFinite({ 'train/loss': loss });
     return loss;
   }
 

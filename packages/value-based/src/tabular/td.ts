@@ -185,6 +185,8 @@ export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extend
       epsilon: this.explorationRate,
     });
     this.numUpdates++;
+    const q = this.q[s * this.nA + a] as number;
+    if (!Number.isFinite(q)) this.assertFinite({ [`Q(${s}, ${a})`]: q });
   }
 
   protected trainScalars(): Record<string, number> {
