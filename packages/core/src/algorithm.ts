@@ -145,6 +145,15 @@ function isCheckpointTensor(x: unknown): x is CheckpointTensor {
   return !!x && typeof x === 'object' && ArrayBuffer.isView((x as CheckpointTensor).data) && Array.isArray((x as CheckpointTensor).shape);
 }
 
+/**
+ * An env (or VecEnv) whose whole state — physics, episode counters, random generator — can be
+ * saved as JSON and restored, so that a saved run continues mid-episode exactly.
+ */
+export interface StatefulEnv {
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
 /** Yield to the event loop so timers and I/O run (progress output, test runners' heartbeats). */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
@@ -230,12 +239,26 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
   /** The spaces written to the manifest and checked by `load`. */
   protected abstract spacesJson(): { observationSpace: unknown; actionSpace: unknown };
 
-  /** The env statistics to save, if any (`VecNormalize`). */
+  /** The env statistics and state to save, if any (`VecNormalize` statistics, the envs' own state). */
   protected envState(): unknown {
     return undefined;
   }
 
-  protected loadEnvState(_state: unknown): void {}
+  /** Restore `envState()`; true when the envs' own state was restored (so the loop can continue mid-episode). */
+  protected loadEnvState(_state: unknown): boolean {
+    return false;
+  }
+
+  /**
+   * Where the collection loop stands (last observations, running episode returns, exploration noise):
+   * saved with the env state so that a loaded agent continues exactly where the saved one was. Only
+   * restored when the env state was.
+   */
+  protected loopState(): Record<string, unknown> | undefined {
+    return undefined;
+  }
+
+  protected loadLoopState(_state: Record<string, unknown>): void {}
 
   /** Release tensors (networks, optimizers). The default disposes every network and optimizer. */
   dispose(): void {
@@ -457,6 +480,7 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
         epInfoBuffer: this.epInfoBuffer,
         algorithm: this.extraState(),
         env: this.envState() ?? null,
+        loop: this.loopState() ?? null,
       },
       tensors,
     });
@@ -479,7 +503,9 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
     this.loadStateTensors(ckpt.tensors, dir);
     this.onStateRestored();
     this.loadExtraState((m.extra?.algorithm as Record<string, unknown>) ?? {});
-    if (m.extra?.env !== undefined && m.extra.env !== null) this.loadEnvState(m.extra.env);
+    const envRestored = m.extra?.env !== undefined && m.extra.env !== null ? this.loadEnvState(m.extra.env) : false;
+    const loop = m.extra?.loop as Record<string, unknown> | null | undefined;
+    if (envRestored && loop) this.loadLoopState(loop);
     this.rng.setState(m.rngState as RngState);
     this.numTimesteps = m.counters.numTimesteps;
     this.numUpdates = m.counters.numUpdates;
@@ -628,13 +654,25 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
 
   protected override envState(): unknown {
     const vn = findVecNormalize(this.env);
-    return vn ? { vecNormalize: vn.getState() } : undefined;
+    const inner = (vn ? vn.venv : this.env) as Partial<StatefulEnv>;
+    const own = typeof inner.getState === 'function' ? inner.getState() : undefined;
+    if (!vn && own === undefined) return undefined;
+    return { ...(vn ? { vecNormalize: vn.getState() } : {}), ...(own !== undefined ? { state: own } : {}) };
   }
 
-  protected override loadEnvState(state: unknown): void {
-    const s = (state as { vecNormalize?: unknown } | null)?.vecNormalize;
+  protected override loadEnvState(state: unknown): boolean {
+    const s = state as { vecNormalize?: unknown; state?: unknown } | null;
     const vn = findVecNormalize(this.env);
-    if (s && vn) vn.setState(s as Parameters<typeof vn.setState>[0]);
+    if (s?.vecNormalize && vn) vn.setState(s.vecNormalize as Parameters<typeof vn.setState>[0]);
+    const inner = (vn ? vn.venv : this.env) as Partial<StatefulEnv>;
+    if (s?.state === undefined || typeof inner.setState !== 'function') return false;
+    try {
+      inner.setState(s.state);
+      return true;
+    } catch {
+      // Another env (another id or number of copies): it starts from a reset instead.
+      return false;
+    }
   }
 
   /**

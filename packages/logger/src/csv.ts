@@ -1,11 +1,14 @@
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { appendFileChecked, fileError, writeFileChecked } from './io';
 import type { Logger } from './logger';
 import type { Image } from './png';
 
 export interface CsvLoggerOptions {
   /** Name of the first column (default `'step'`). */
   stepColumn?: string;
+  /** Continue an existing file (its header and rows are kept) instead of starting an empty one. */
+  append?: boolean;
 }
 
 /**
@@ -28,7 +31,17 @@ export class CsvLogger implements Logger {
     this.path = path;
     this.columns = [options.stepColumn ?? 'step'];
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '');
+    const old = options.append && existsSync(path) ? readFileSync(path, 'utf8') : '';
+    const header = old.split('\n')[0] ?? '';
+    if (header.length > 0) {
+      // Tags are written escaped; the existing header gives the known columns in order.
+      for (const col of parseCsvHeader(header).slice(1)) {
+        this.columns.push(col);
+        this.known.add(col);
+      }
+    } else {
+      writeFileChecked(path, '');
+    }
   }
 
   /** The current header, `step` first. */
@@ -58,7 +71,7 @@ export class CsvLogger implements Logger {
       const v = this.pending.get(col);
       return v === undefined ? '' : formatNumber(v);
     });
-    appendFileSync(this.path, `${cells.join(',')}\n`);
+    appendFileChecked(this.path, `${cells.join(',')}\n`);
     this.pending = new Map();
     this.lastStep = undefined;
   }
@@ -81,7 +94,7 @@ export class CsvLogger implements Logger {
     }
     const header = this.columns.map(csvEscape).join(',');
     if (!hadHeader) {
-      writeFileSync(this.path, `${header}\n`);
+      writeFileChecked(this.path, `${header}\n`);
       return;
     }
     // Data rows hold only numbers, so padding each line with empty cells is exact.
@@ -94,8 +107,12 @@ export class CsvLogger implements Logger {
       .map((l) => `${l}${pad}\n`)
       .join('');
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, `${header}\n${body}`);
-    renameSync(tmp, this.path);
+    writeFileChecked(tmp, `${header}\n${body}`);
+    try {
+      renameSync(tmp, this.path);
+    } catch (e) {
+      throw fileError(this.path, e);
+    }
   }
 
   private checkOpen(): void {
@@ -113,4 +130,27 @@ function formatNumber(v: number): string {
 /** Quotes a header cell when it holds a comma, quote or line break (RFC 4180). */
 export function csvEscape(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The cells of a CSV header line written by {@link CsvLogger} (quoted cells may hold commas). */
+function parseCsvHeader(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
 }

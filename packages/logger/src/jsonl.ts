@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { appendFileChecked, writeFileChecked } from './io';
 import { dirname, join, relative } from 'node:path';
 import type { Logger } from './logger';
 import { type Image, validateImage, writePng } from './png';
@@ -59,7 +60,7 @@ export class JsonlLogger implements Logger {
     this.imageDir = options.imageDir;
     this.now = options.now ?? Date.now;
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '', { flag: 'a' });
+    writeFileChecked(path, '', { flag: 'a' });
     const secs = options.flushEverySeconds ?? 10;
     if (secs > 0) {
       this.timer = setInterval(() => this.flush(), secs * 1000);
@@ -127,7 +128,7 @@ export class JsonlLogger implements Logger {
     if (this.lines.length === 0) return;
     const data = this.lines.join('');
     this.lines = [];
-    appendFileSync(this.path, data);
+    appendFileChecked(this.path, data);
   }
 
   close(): void {

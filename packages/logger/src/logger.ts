@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleLogger, type ConsoleLoggerOptions } from './console';
 import { CsvLogger } from './csv';
+import { writeFileChecked } from './io';
 import { JsonlLogger } from './jsonl';
 import type { Image } from './png';
 import { TensorBoardWriter, type TensorBoardWriterOptions } from './tensorboard';
@@ -100,6 +101,12 @@ export interface RunLoggerOptions {
   console?: ConsoleLoggerOptions;
   /** Options for the TensorBoard sink. */
   tensorboard?: TensorBoardWriterOptions;
+  /**
+   * Continue the run in this existing directory (a resumed run): `progress.csv` and
+   * `progress.jsonl` are appended to, a new TensorBoard event file is added, `config.json` is
+   * replaced by `config`.
+   */
+  resumeDir?: string;
 }
 
 export interface RunLogger {
@@ -116,10 +123,18 @@ export interface RunLogger {
 export function createRunLogger(options: RunLoggerOptions): RunLogger {
   const rootDir = options.rootDir ?? 'runs';
   if (!Number.isInteger(options.seed)) throw new Error(`createRunLogger: seed must be an integer, got ${options.seed}`);
-  const stamp = typeof options.timestamp === 'string' ? sanitizeName(options.timestamp) : formatTimestamp(options.timestamp ?? new Date());
-  const parent = join(rootDir, sanitizeName(options.env));
-  const runDir = makeUniqueDir(parent, `${sanitizeName(options.algo)}-${options.seed}-${stamp}`);
-  writeFileSync(join(runDir, 'config.json'), `${toJson(options.config ?? {})}\n`);
+  let runDir: string;
+  if (options.resumeDir !== undefined) {
+    runDir = options.resumeDir;
+    if (!existsSync(runDir)) throw new Error(`createRunLogger: run directory to resume not found: ${runDir}`);
+  } else {
+    const stamp =
+      typeof options.timestamp === 'string' ? sanitizeName(options.timestamp) : formatTimestamp(options.timestamp ?? new Date());
+    const parent = join(rootDir, sanitizeName(options.env));
+    runDir = makeUniqueDir(parent, `${sanitizeName(options.algo)}-${options.seed}-${stamp}`);
+  }
+  writeFileChecked(join(runDir, 'config.json'), `${toJson(options.config ?? {})}\n`);
+  const append = options.resumeDir !== undefined;
 
   const names = options.sinks ?? ['tensorboard', 'csv', 'jsonl', 'console'];
   const sinks: Logger[] = [];
@@ -130,7 +145,7 @@ export function createRunLogger(options: RunLoggerOptions): RunLogger {
           sinks.push(new TensorBoardWriter(runDir, options.tensorboard));
           break;
         case 'csv':
-          sinks.push(new CsvLogger(join(runDir, 'progress.csv')));
+          sinks.push(new CsvLogger(join(runDir, 'progress.csv'), { append }));
           break;
         case 'jsonl':
           sinks.push(new JsonlLogger(join(runDir, 'progress.jsonl'), { imageDir: join(runDir, 'images') }));

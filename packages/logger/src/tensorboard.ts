@@ -4,6 +4,7 @@ import { join } from 'node:path';
 // The explicit .js matters: crc-32 has no `exports` map, so Node's ESM resolver needs the file name.
 import * as crc32cModule from 'crc-32/crc32c.js';
 import * as protobufModule from 'protobufjs';
+import { fileError } from './io';
 import type { Logger } from './logger';
 import { type Image, encodePng, validateImage } from './png';
 
@@ -301,8 +302,12 @@ export class TensorBoardWriter implements Logger {
       all.set(c, off);
       off += c.length;
     }
-    for (let written = 0; written < total; ) {
-      written += writeSync(this.fd, all, written, total - written);
+    try {
+      for (let written = 0; written < total; ) {
+        written += writeSync(this.fd, all, written, total - written);
+      }
+    } catch (e) {
+      throw fileError(this.path, e);
     }
   }
 

@@ -53,6 +53,8 @@ export abstract class SingleEnvAlgorithm<H extends Record<string, any>, O = numb
     let lastYield = performance.now();
     while (this.numTimesteps < totalTimesteps) {
       if (this.curObs === null) {
+        // An episode is this loop's rollout: callbacks see its start and end (periodic checkpoints save here).
+        await callback.rolloutStart(this.callbackContext());
         const { obs } = env.reset(this.envSeeded ? undefined : { seed: this.seed });
         this.envSeeded = true;
         this.curObs = obs;
@@ -68,8 +70,10 @@ export abstract class SingleEnvAlgorithm<H extends Record<string, any>, O = numb
       this.epLength++;
       this.updateProgressRemaining();
       this.afterStep(obs, a, res);
-      if (res.terminated || res.truncated) this.finishEpisode();
-      else this.curObs = res.obs;
+      if (res.terminated || res.truncated) {
+        this.finishEpisode();
+        await callback.rolloutEnd(this.callbackContext());
+      } else this.curObs = res.obs;
       if (!(await callback.step(this.callbackContext({ reward: res.reward, terminated: res.terminated, truncated: res.truncated })))) break;
       if (performance.now() - lastYield > 100) {
         await yieldToEventLoop();

@@ -1,32 +1,52 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type RgbFrame, evaluatePolicy, initBackend, loadAgent } from '@tfrl/core';
+import { type Algorithm, type RgbFrame, evaluatePolicy, initBackend, loadAgent } from '@tfrl/core';
 import { make } from '@tfrl/envs';
 import { writeGif } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs } from '../args';
-import { toNumber } from '../config';
+import { integerOption, seedOption, stringOption } from '../validate';
+import { readRunConfig } from './train';
 
 export const evalOptions: Record<string, OptionSpec> = {
   episodes: { type: 'string', description: 'number of episodes (default 10)' },
   gif: { type: 'string', description: 'write the first episode as an animated GIF to this file' },
+  force: { type: 'boolean', description: 'let --gif replace an existing file' },
   seed: { type: 'string', description: 'seed of the evaluation episodes (default 10000)' },
   stochastic: { type: 'boolean', description: 'sample actions instead of taking the mode' },
   backend: { type: 'string', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
-export const evalHelp = `Usage: tfrl eval <run-dir> [options]
+export const evalHelp = `Usage: tfrl eval <run-dir | checkpoint-dir> [options]
 
-Loads the model saved in <run-dir>/model (or <run-dir> itself if it is a checkpoint) and runs it
-on the run's environment, printing the mean and standard deviation of the episode returns.
+Loads a model — <run-dir>/model, <run-dir>/best_model, <run-dir>/checkpoints/<steps>, or a
+checkpoint directory itself — and runs it on the run's environment (from the run's config.json),
+printing the mean and standard deviation of the episode returns.
 
 Options:
 ${formatOptions(evalOptions)}
 
 Examples:
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500
-  tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
+  tfrl eval runs/CartPole-v1/ppo-0-20261121-131500/best_model --episodes 100 --gif cartpole.gif
 `;
+
+/** The checkpoint to load for `target`: itself, its model/ (a run or a periodic checkpoint), or an error. */
+function modelDirOf(target: string): string {
+  if (fs.existsSync(path.join(target, 'manifest.json'))) return target;
+  for (const sub of ['model', 'best_model']) if (fs.existsSync(path.join(target, sub, 'manifest.json'))) return path.join(target, sub);
+  throw new Error(`tfrl eval: ${target} holds no model (no manifest.json, model/ or best_model/)`);
+}
+
+/** The run directory above a checkpoint: the nearest ancestor (up to three levels) with a config.json. */
+function runDirOf(target: string): string {
+  let dir = path.resolve(target);
+  for (let i = 0; i < 4; i++) {
+    if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`tfrl eval: no config.json in ${target} or the folders above it (is it a tfrl run?)`);
+}
 
 export async function evalCommand(argv: string[]): Promise<{ meanReward: number; stdReward: number } | null> {
   const { values, positionals } = parseCommandArgs('eval', argv, evalOptions);
@@ -35,25 +55,29 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
     return null;
   }
   if (positionals.length !== 1) throw new Error(`tfrl eval: expected <run-dir>\n\n${evalHelp}`);
-  const runDir = positionals[0]!;
-  if (!fs.existsSync(runDir)) throw new Error(`tfrl eval: run directory not found: ${runDir}`);
-  const modelDir = fs.existsSync(path.join(runDir, 'manifest.json')) ? runDir : path.join(runDir, 'model');
-  const configFile = [path.join(runDir, 'config.json'), path.join(path.dirname(runDir), 'config.json')].find((f) => fs.existsSync(f));
-  if (!configFile) throw new Error(`tfrl eval: ${runDir} has no config.json (is it a tfrl run directory?)`);
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { env: string; envKwargs?: Record<string, unknown>; algo: string };
+  const target = positionals[0] as string;
+  if (!fs.existsSync(target)) throw new Error(`tfrl eval: run directory not found: ${target}`);
+  const nEpisodes = integerOption(values.episodes ?? 10, '--episodes', { min: 1, max: 1e6 });
+  const seed = values.seed === undefined ? 10_000 : seedOption(values.seed);
+  const gif = values.gif === undefined ? undefined : path.resolve(stringOption(values.gif, '--gif'));
+  if (gif && fs.existsSync(gif) && !values.force) throw new Error(`tfrl eval: ${values.gif} exists; give --force to replace it`);
+  const modelDir = modelDirOf(target);
+  if (gif && path.resolve(gif).startsWith(`${path.resolve(modelDir)}${path.sep}`)) {
+    throw new Error(`tfrl eval: --gif ${values.gif} is inside the checkpoint ${modelDir}; write it elsewhere`);
+  }
+  const run = readRunConfig(runDirOf(target));
+  const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
 
-  const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as 'auto', { quiet: true });
-  const env = make(config.env, config.envKwargs ?? {});
-  const agent = await loadAgent(modelDir, { env });
-  const nEpisodes = Math.round(toNumber(values.episodes ?? 10, '--episodes'));
-  const seed = Math.round(toNumber(values.seed ?? 10_000, '--seed'));
+  const backend = await initBackend(backendName as 'auto', { quiet: true });
+  const env = make(run.env, run.envKwargs ?? {});
+  const agent = await loadAgent<Algorithm<any>>(modelDir, { env });
   const deterministic = !values.stochastic;
-  const result = await evaluatePolicy(agent, env, { nEpisodes, deterministic, seed });
+  const result = evaluatePolicy(agent, env, { nEpisodes, deterministic, seed });
   console.log(
-    `${config.algo} on ${config.env} (backend ${backend.name}): mean reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${nEpisodes} episodes`,
+    `${run.algo} on ${run.env} (backend ${backend.name}): mean reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${nEpisodes} episodes`,
   );
 
-  if (typeof values.gif === 'string') {
+  if (gif) {
     const frames: RgbFrame[] = [];
     let { obs } = env.reset({ seed });
     frames.push(env.render());
@@ -64,9 +88,10 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
       frames.push(env.render());
       if (step.terminated || step.truncated || frames.length > 2000) break;
     }
-    writeGif(values.gif, frames, { fps: 30 });
+    writeGif(gif, frames, { fps: 30 });
     console.log(`Wrote ${frames.length} frames to ${values.gif}`);
   }
   env.close();
+  agent.dispose();
   return result;
 }

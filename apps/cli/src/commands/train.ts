@@ -1,29 +1,52 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { type Algorithm, EvalCallback, type VecEnv, evaluatePolicy, getAlgorithm, initBackend } from '@tfrl/core';
+import {
+  type Algorithm,
+  BaseCallback,
+  type CallbackContext,
+  EvalCallback,
+  OffPolicyAlgorithm,
+  OnPolicyAlgorithm,
+  type VecEnv,
+  evaluatePolicy,
+  getAlgorithm,
+  initBackend,
+  loadAgent,
+} from '@tfrl/core';
 import { make, makeVec } from '@tfrl/envs';
 import { createRunLogger } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs, parseSetPairs } from '../args';
-import { type Config, defaultConfig, parseScalar, toNumber, userConfig } from '../config';
+import { type Config, defaultConfig, parseScalar, userConfig } from '../config';
 import { resolveEnvId } from '../envs';
+import { MAX_STEPS, camelKey, checkSizes, integerOption, mergeConfigs, seedOption, stringOption } from '../validate';
 
 export const trainOptions: Record<string, OptionSpec> = {
   config: { type: 'string', description: 'YAML file of hyperparameters (flat, or keyed by env id)' },
   set: { type: 'string', multiple: true, description: 'override one hyperparameter: --set learning_rate=3e-4' },
-  seed: { type: 'string', description: 'random seed (default 0)' },
+  seed: { type: 'string', description: 'random seed, an integer in [0, 2^32 − 1] (default 0)' },
   steps: { type: 'string', description: 'total environment steps (default: n_timesteps of the config)' },
   backend: { type: 'string', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
   logdir: { type: 'string', description: 'root folder of the runs (default ./runs)' },
   'eval-episodes': { type: 'string', description: 'episodes of the final evaluation (default 10)' },
-  'eval-freq': { type: 'string', description: 'evaluate every N steps during training (default: off)' },
+  'eval-freq': { type: 'string', description: 'evaluate every N env steps during training, keeping <run>/best_model (default 0: off)' },
+  'save-freq': {
+    type: 'string',
+    description: 'checkpoint every N env steps into <run>/checkpoints (default: every 10% of the run; 0: off)',
+  },
+  resume: { type: 'string', description: 'continue the run in this directory from its newest checkpoint' },
   quiet: { type: 'boolean', description: 'no progress output' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
 export const trainHelp = `Usage: tfrl train <algo> <env> [options]
+       tfrl train --resume <run-dir> [--steps N]
 
 Trains <algo> on <env> with the default hyperparameters of configs/<algo>.yml for that env,
 overridden by --config and --set, logs to <logdir>/<env>/<algo>-<seed>-<timestamp>/ (TensorBoard,
-CSV, JSONL, config.json), saves the model in <run>/model and prints the final evaluation.
+CSV, JSONL, config.json), checkpoints into <run>/checkpoints/<steps>/ every --save-freq steps,
+saves the final model in <run>/model and prints the final evaluation. A run that was stopped
+continues from its newest checkpoint with --resume; every checkpoint, model/ and best_model/
+can be evaluated with tfrl eval.
 
 Options:
 ${formatOptions(trainOptions)}
@@ -32,15 +55,139 @@ Examples:
   tfrl train ppo CartPole-v1
   tfrl train ppo CartPole-v1 --steps 50000 --seed 3 --backend cpu
   tfrl train dqn CartPole-v1 --set learning_rate=1e-3 --set batch_size=64
+  tfrl train --resume runs/CartPole-v1/dqn-0-20261205-120000
 `;
 
 /** Keys of an RL-Zoo config that configure the run rather than the algorithm. */
-const RUN_KEYS = ['n_timesteps', 'n_envs', 'env_kwargs', 'policy', 'eval_freq', 'n_eval_episodes'];
+const RUN_KEYS = ['n_timesteps', 'n_envs', 'env_kwargs', 'policy', 'eval_freq', 'n_eval_episodes', 'save_freq'];
+const POLICIES = ['MlpPolicy', 'MultiInputPolicy'];
 
 export interface TrainResult {
   runDir: string;
   meanReward: number;
   stdReward: number;
+}
+
+/** What config.json records of a run (enough to resume it). */
+interface RunConfig {
+  algo: string;
+  env: string;
+  envKwargs: Record<string, unknown>;
+  seed: number;
+  backend: string;
+  totalTimesteps: number;
+  nEnvs: number;
+  evalFreq: number;
+  evalEpisodes: number;
+  saveFreq: number;
+  hyperparameters: Record<string, unknown>;
+  command: string;
+}
+
+function runKey(config: Config, key: string): unknown {
+  return config[key] ?? config[camelKey(key)];
+}
+
+/**
+ * Saves the learner (and an off-policy learner's replay buffer) into `<run>/checkpoints/<steps>/`
+ * every `saveFreq` steps. A save that falls due is made at the start of the next rollout or
+ * training phase, where the learner is between updates, so that a resumed run continues exactly.
+ * Keeps the newest `keep` checkpoints; a checkpoint is complete once its `complete` marker exists.
+ */
+export class RunCheckpointCallback extends BaseCallback {
+  private last = 0;
+  private due = false;
+  readonly written: string[] = [];
+
+  constructor(
+    readonly runDir: string,
+    readonly saveFreq: number,
+    readonly keep = 2,
+  ) {
+    super();
+  }
+
+  override onTrainingStart(ctx: CallbackContext): void {
+    this.last = ctx.numTimesteps;
+  }
+
+  override onStep(ctx: CallbackContext): boolean {
+    if (Math.floor(ctx.numTimesteps / this.saveFreq) > Math.floor(this.last / this.saveFreq)) this.due = true;
+    this.last = ctx.numTimesteps;
+    return true;
+  }
+
+  override async onRolloutStart(ctx: CallbackContext): Promise<void> {
+    if (!this.due) return;
+    this.due = false;
+    await saveRunCheckpoint(ctx.algorithm as Algorithm<any>, this.runDir, ctx.numTimesteps);
+    this.written.push(path.join(this.runDir, 'checkpoints', String(ctx.numTimesteps)));
+    pruneCheckpoints(this.runDir, this.keep);
+  }
+}
+
+async function saveRunCheckpoint(agent: Algorithm<any>, runDir: string, steps: number): Promise<void> {
+  const dir = path.join(runDir, 'checkpoints', String(steps));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  await agent.save(path.join(dir, 'model'));
+  if (agent instanceof OffPolicyAlgorithm) await agent.saveReplayBuffer(path.join(dir, 'replay_buffer'));
+  fs.writeFileSync(path.join(dir, 'complete'), `${steps}\n`);
+}
+
+/** Complete checkpoints of a run, newest first. */
+export function runCheckpoints(runDir: string): Array<{ steps: number; dir: string }> {
+  const root = path.join(runDir, 'checkpoints');
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root)
+    .filter((n) => /^\d+$/.test(n) && fs.existsSync(path.join(root, n, 'complete')))
+    .map((n) => ({ steps: Number(n), dir: path.join(root, n) }))
+    .sort((a, b) => b.steps - a.steps);
+}
+
+function pruneCheckpoints(runDir: string, keep: number): void {
+  const root = path.join(runDir, 'checkpoints');
+  const complete = new Set(
+    runCheckpoints(runDir)
+      .slice(0, keep)
+      .map((c) => c.dir),
+  );
+  for (const n of fs.readdirSync(root)) {
+    const dir = path.join(root, n);
+    if (!complete.has(dir)) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Read `<run>/config.json`, naming the file and the field that is wrong. */
+export function readRunConfig(runDir: string): RunConfig {
+  const file = path.join(runDir, 'config.json');
+  if (!fs.existsSync(file)) throw new Error(`tfrl: ${runDir} has no config.json (is it a tfrl run directory?)`);
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`tfrl: ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!c || typeof c !== 'object' || Array.isArray(c)) throw new Error(`tfrl: ${file} must hold a JSON object`);
+  const need = (key: string, ok: (v: unknown) => boolean, what: string): void => {
+    if (!ok(c[key])) throw new Error(`tfrl: ${file} has no valid "${key}" (${what}), got ${JSON.stringify(c[key])}`);
+  };
+  need('algo', (v) => typeof v === 'string', 'an algorithm name');
+  need('env', (v) => typeof v === 'string', 'an env id');
+  need('seed', (v) => Number.isInteger(v), 'an integer');
+  need('totalTimesteps', (v) => Number.isInteger(v), 'an integer');
+  need('hyperparameters', (v) => !!v && typeof v === 'object' && !Array.isArray(v), 'an object');
+  return {
+    envKwargs: {},
+    nEnvs: 1,
+    evalFreq: 0,
+    evalEpisodes: 10,
+    saveFreq: 0,
+    backend: 'auto',
+    command: '',
+    ...(c as Partial<RunConfig>),
+  } as RunConfig;
 }
 
 export async function trainCommand(argv: string[]): Promise<TrainResult | null> {
@@ -49,93 +196,205 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     console.log(trainHelp);
     return null;
   }
+  const quiet = Boolean(values.quiet);
+  if (values.resume !== undefined) return resumeRun(stringOption(values.resume, '--resume'), values, positionals, quiet, argv);
   if (positionals.length !== 2) throw new Error(`tfrl train: expected <algo> <env>, got ${positionals.length} arguments\n\n${trainHelp}`);
   const [algoName, envArg] = positionals as [string, string];
   const algo = getAlgorithm(algoName.toLowerCase());
   const envId = resolveEnvId(envArg);
 
+  // ---- every value is checked here, before anything is written
   const { config: defaults, source } = defaultConfig(algo.name, envId);
-  let config: Config = { ...defaults };
-  if (typeof values.config === 'string') config = { ...config, ...userConfig(values.config, envId) };
-  const sets = (values.set as string[] | undefined) ?? [];
-  config = { ...config, ...parseSetPairs(sets, parseScalar) };
-
-  const seed = values.seed === undefined ? 0 : toNumber(values.seed, '--seed');
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`tfrl train: --seed must be a non-negative integer, got ${values.seed}`);
-  const totalTimesteps = Math.round(
-    values.steps !== undefined ? toNumber(values.steps, '--steps') : toNumber(config.n_timesteps ?? 100_000, 'n_timesteps'),
+  const fromFile = typeof values.config === 'string' ? userConfig(stringOption(values.config, '--config'), envId) : {};
+  const config = mergeConfigs(defaults, fromFile, parseSetPairs((values.set as string[] | undefined) ?? [], parseScalar));
+  const seed = values.seed === undefined ? 0 : seedOption(values.seed);
+  const totalTimesteps =
+    values.steps !== undefined
+      ? integerOption(values.steps, '--steps', { min: 1, max: MAX_STEPS })
+      : integerOption(runKey(config, 'n_timesteps') ?? 100_000, 'n_timesteps', { min: 1, max: MAX_STEPS });
+  const nEnvs = integerOption(runKey(config, 'n_envs') ?? 1, 'n_envs', { min: 1, max: Number.MAX_SAFE_INTEGER });
+  const envKwargs = runKey(config, 'env_kwargs') ?? {};
+  if (!envKwargs || typeof envKwargs !== 'object' || Array.isArray(envKwargs)) {
+    throw new Error(`tfrl: env_kwargs must be a mapping of env options, got ${JSON.stringify(envKwargs)}`);
+  }
+  const policy = runKey(config, 'policy');
+  if (policy !== undefined && !POLICIES.includes(policy as string)) {
+    throw new Error(
+      `tfrl: policy must be one of ${POLICIES.join(', ')} (tfrl builds the network from the observation space), got ${JSON.stringify(policy)}`,
+    );
+  }
+  const evalEpisodes = integerOption(values['eval-episodes'] ?? runKey(config, 'n_eval_episodes') ?? 10, '--eval-episodes', {
+    min: 1,
+    max: 1e6,
+  });
+  const evalFreq = integerOption(values['eval-freq'] ?? runKey(config, 'eval_freq') ?? 0, '--eval-freq', { min: 0, max: MAX_STEPS });
+  const saveFreq = integerOption(
+    values['save-freq'] ?? runKey(config, 'save_freq') ?? Math.max(1000, Math.ceil(totalTimesteps / 10)),
+    '--save-freq',
+    { min: 0, max: MAX_STEPS },
   );
-  const nEnvs = Math.round(toNumber(config.n_envs ?? 1, 'n_envs'));
-  const envKwargs = (config.env_kwargs as Record<string, unknown> | undefined) ?? {};
-  const evalEpisodes = Math.round(toNumber(values['eval-episodes'] ?? config.n_eval_episodes ?? 10, '--eval-episodes'));
-  const evalFreq =
-    values['eval-freq'] !== undefined ? Math.round(toNumber(values['eval-freq'], '--eval-freq')) : Number(config.eval_freq ?? 0);
-  const hyperparameters = Object.fromEntries(Object.entries(config).filter(([k]) => !RUN_KEYS.includes(k)));
+  const logdir = values.logdir === undefined ? 'runs' : stringOption(values.logdir, '--logdir');
+  const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
+  checkSizes(config, nEnvs);
+  const hyperparameters = Object.fromEntries(Object.entries(config).filter(([k]) => !RUN_KEYS.includes(k) && !RUN_KEYS.includes(snake(k))));
 
-  const backend = await initBackend(((values.backend as string | undefined) ?? 'auto') as 'auto', { quiet: true });
-  const quiet = Boolean(values.quiet);
+  const backend = await initBackend(backendName as 'auto', { quiet: true });
+  const env: VecEnv = makeVec(envId, nEnvs, { seed, kwargs: envKwargs as Record<string, unknown> });
+  let agent: Algorithm<any>;
+  try {
+    agent = new algo.ctor({ env, seed, ...hyperparameters }) as Algorithm<any>;
+  } catch (e) {
+    env.close();
+    throw e;
+  }
   if (!quiet) {
     console.log(`tfrl train ${algo.name} ${envId}: backend ${backend.name}, seed ${seed}, ${totalTimesteps} steps, ${nEnvs} env(s)`);
     if (source) console.log(`  defaults from ${path.relative(process.cwd(), source)}`);
+    announceRounding(agent, totalTimesteps);
   }
-
-  const env: VecEnv = makeVec(envId, nEnvs, { seed, kwargs: envKwargs });
-  const agent = new algo.ctor({ env, seed, ...hyperparameters }) as Algorithm<any>;
-  const resolved = {
+  const run: RunConfig = {
     algo: algo.name,
     env: envId,
-    envKwargs,
+    envKwargs: envKwargs as Record<string, unknown>,
     seed,
     backend: backend.name,
     totalTimesteps,
     nEnvs,
-    hyperparameters: agent.hyperparameters,
+    evalFreq,
+    evalEpisodes,
+    saveFreq,
+    hyperparameters: agent.hyperparameters as Record<string, unknown>,
     command: ['tfrl', 'train', ...argv].join(' '),
   };
   const { logger, runDir } = createRunLogger({
-    rootDir: (values.logdir as string | undefined) ?? 'runs',
+    rootDir: logdir,
     env: envId,
     algo: algo.name,
     seed,
-    config: resolved,
+    config: run,
     sinks: quiet ? ['tensorboard', 'csv', 'jsonl'] : ['tensorboard', 'csv', 'jsonl', 'console'],
     console: { totalSteps: totalTimesteps, tableIntervalSeconds: 10 },
   });
+  return runTraining(agent, env, run, runDir, logger, quiet);
+}
 
-  const callbacks = [];
-  if (evalFreq > 0) {
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** On-policy learners collect whole rollouts: say so when the requested steps are not a multiple of one. */
+function announceRounding(agent: Algorithm<any>, totalTimesteps: number): void {
+  if (!(agent instanceof OnPolicyAlgorithm) || !agent.rolloutBuffer) return;
+  const rollout = agent.rolloutBuffer.bufferSize;
+  if (totalTimesteps % rollout === 0) return;
+  const runs = Math.ceil(totalTimesteps / rollout) * rollout;
+  console.log(`  ${agent.algorithmName} collects whole rollouts of n_steps × n_envs = ${rollout} steps: this run takes ${runs} steps`);
+}
+
+async function resumeRun(
+  runDir: string,
+  values: Record<string, unknown>,
+  positionals: string[],
+  quiet: boolean,
+  argv: string[],
+): Promise<TrainResult> {
+  if (positionals.length > 0) throw new Error(`tfrl train --resume: takes no <algo> <env> (they come from ${runDir}/config.json)`);
+  for (const opt of ['config', 'set', 'seed', 'eval-freq', 'eval-episodes', 'save-freq', 'logdir']) {
+    if (values[opt] !== undefined)
+      throw new Error(`tfrl train --resume: --${opt} cannot change a run; it comes from ${runDir}/config.json`);
+  }
+  if (!fs.existsSync(runDir)) throw new Error(`tfrl train --resume: run directory not found: ${runDir}`);
+  const run = readRunConfig(runDir);
+  const ckpt = runCheckpoints(runDir)[0];
+  if (!ckpt) throw new Error(`tfrl train --resume: ${runDir} has no complete checkpoint in checkpoints/ to continue from`);
+  if (values.steps !== undefined) run.totalTimesteps = integerOption(values.steps, '--steps', { min: 1, max: MAX_STEPS });
+  const backend = await initBackend((values.backend === undefined ? run.backend : stringOption(values.backend, '--backend')) as 'auto', {
+    quiet: true,
+  });
+  const env = makeVec(run.env, run.nEnvs, { seed: run.seed, kwargs: run.envKwargs });
+  let agent: Algorithm<any>;
+  try {
+    agent = await loadAgent(path.join(ckpt.dir, 'model'), { env });
+    const buffer = path.join(ckpt.dir, 'replay_buffer');
+    if (agent instanceof OffPolicyAlgorithm && fs.existsSync(buffer)) await agent.loadReplayBuffer(buffer);
+  } catch (e) {
+    env.close();
+    throw e;
+  }
+  if (agent.numTimesteps >= run.totalTimesteps) {
+    env.close();
+    throw new Error(
+      `tfrl train --resume: the newest checkpoint is at ${agent.numTimesteps} steps, the run's target is ${run.totalTimesteps}; give a larger --steps`,
+    );
+  }
+  if (!quiet) {
+    console.log(
+      `tfrl train --resume ${runDir}: ${run.algo} on ${run.env} from step ${agent.numTimesteps} of ${run.totalTimesteps}, backend ${backend.name}`,
+    );
+  }
+  run.command = `${run.command}\n${['tfrl', 'train', ...argv].join(' ')}`;
+  const { logger } = createRunLogger({
+    resumeDir: runDir,
+    env: run.env,
+    algo: run.algo,
+    seed: run.seed,
+    config: run,
+    sinks: quiet ? ['tensorboard', 'csv', 'jsonl'] : ['tensorboard', 'csv', 'jsonl', 'console'],
+    console: { totalSteps: run.totalTimesteps, tableIntervalSeconds: 10 },
+  });
+  return runTraining(agent, env, run, runDir, logger, quiet);
+}
+
+async function runTraining(
+  agent: Algorithm<any>,
+  env: VecEnv,
+  run: RunConfig,
+  runDir: string,
+  logger: ReturnType<typeof createRunLogger>['logger'],
+  quiet: boolean,
+): Promise<TrainResult> {
+  const callbacks: BaseCallback[] = [];
+  if (run.saveFreq > 0) callbacks.push(new RunCheckpointCallback(runDir, run.saveFreq));
+  if (run.evalFreq > 0) {
     callbacks.push(
       new EvalCallback({
-        evalEnv: make(envId, envKwargs),
-        evalFreq: Math.max(1, Math.floor(evalFreq / nEnvs)),
+        evalEnv: make(run.env, run.envKwargs),
+        evalFreq: run.evalFreq,
         nEvalEpisodes: 5,
         deterministic: true,
-        bestModelSavePath: path.join(runDir, 'best_model'),
+        bestModelSavePath: runDir,
+        seed: run.seed + 20_000,
         logger,
       }),
     );
   }
+  const remaining = run.totalTimesteps - agent.numTimesteps;
   const t0 = performance.now();
+  const startSteps = agent.numTimesteps;
   try {
-    await agent.learn({ totalTimesteps, callbacks, logger });
+    await agent.learn({ totalTimesteps: remaining, callbacks, logger, resetNumTimesteps: false });
+    await agent.save(path.join(runDir, 'model'));
   } finally {
     env.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  await agent.save(path.join(runDir, 'model'));
-
-  const evalEnv = make(envId, envKwargs);
-  const result = await evaluatePolicy(agent, evalEnv, { nEpisodes: evalEpisodes, deterministic: true, seed: seed + 10_000 });
+  const evalEnv = make(run.env, run.envKwargs);
+  const result = evaluatePolicy(agent, evalEnv, { nEpisodes: run.evalEpisodes, deterministic: true, seed: run.seed + 10_000 });
   evalEnv.close();
-  logger.scalar('eval/final_mean_reward', result.meanReward, agent.numTimesteps);
+  logger.scalar('eval/mean_reward', result.meanReward, agent.numTimesteps);
+  logger.scalar('eval/std_reward', result.stdReward, agent.numTimesteps);
   logger.flush();
   logger.close();
+  const steps = agent.numTimesteps - startSteps;
+  if (!quiet) {
+    console.log(
+      `Trained ${run.algo} on ${run.env} for ${steps} steps in ${seconds.toFixed(1)} s (${(steps / seconds).toFixed(0)} steps/s, backend ${run.backend}).`,
+    );
+  }
   console.log(
-    `Trained ${algo.name} on ${envId} for ${agent.numTimesteps} steps in ${seconds.toFixed(1)} s (${(agent.numTimesteps / seconds).toFixed(0)} steps/s, backend ${backend.name}).`,
+    `Final evaluation: mean reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${run.evalEpisodes} episodes`,
   );
-  console.log(
-    `Final evaluation over ${evalEpisodes} episodes (deterministic): mean reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)}`,
-  );
-  console.log(`Run directory: ${runDir}`);
+  console.log(`Run saved in ${runDir}`);
+  agent.dispose();
   return { runDir, meanReward: result.meanReward, stdReward: result.stdReward };
 }

@@ -610,6 +610,23 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp> extends Algorith
     };
   }
 
+  protected override loopState(): Record<string, unknown> | undefined {
+    if (!this.lastObs) return undefined;
+    const ou = this.actionNoise instanceof OrnsteinUhlenbeckNoise ? Array.from(this.actionNoise.state) : undefined;
+    return { lastObs: Array.from(this.lastObs), epReturns: Array.from(this.epReturns), epLengths: Array.from(this.epLengths), ou };
+  }
+
+  protected override loadLoopState(state: Record<string, unknown>): void {
+    const obs = state.lastObs as number[] | undefined;
+    const r = state.epReturns as number[] | undefined;
+    const l = state.epLengths as number[] | undefined;
+    if (!Array.isArray(obs) || !Array.isArray(r) || !Array.isArray(l) || r.length !== this.epReturns.length) return;
+    this.lastObs = Float32Array.from(obs);
+    this.epReturns.set(r);
+    this.epLengths.set(l);
+    if (this.actionNoise instanceof OrnsteinUhlenbeckNoise && Array.isArray(state.ou)) this.actionNoise.state.set(state.ou as number[]);
+  }
+
   // ------------------------------------------------------------------ replay buffer persistence
 
   /** Write the replay buffer (transitions, episode bookkeeping, sampler state) to directory `dir`. */

@@ -371,4 +371,17 @@ export abstract class OnPolicyAlgorithm<H extends OnPolicyHp> extends Algorithm<
   protected override networks() {
     return { policy: this.policy };
   }
+
+  protected override loopState(): Record<string, unknown> | undefined {
+    if (!this.lastObs) return undefined;
+    return { lastObs: Array.from(this.lastObs), lastEpisodeStarts: Array.from(this.lastEpisodeStarts) };
+  }
+
+  protected override loadLoopState(state: Record<string, unknown>): void {
+    const obs = state.lastObs as number[] | undefined;
+    const starts = state.lastEpisodeStarts as number[] | undefined;
+    if (!Array.isArray(obs) || !Array.isArray(starts) || starts.length !== this.lastEpisodeStarts.length) return;
+    this.lastObs = Float32Array.from(obs);
+    this.lastEpisodeStarts.set(starts);
+  }
 }
