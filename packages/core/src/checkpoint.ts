@@ -11,7 +11,9 @@
  * files themselves are the same as in version 1, which `loadCheckpoint` still reads.
  *
  * Saving writes a sibling temp directory, fsyncs it and swaps it in by renames, so a crash
- * or a failed write never leaves a half-written checkpoint in place of a good one.
+ * or a failed write never leaves a half-written checkpoint in place of a good one. A crash
+ * between the renames leaves the checkpoint beside its path (`<dir>.tmp-*` / `<dir>.old-*`);
+ * loading recovers it from there (see `loadCheckpoint`).
  * Plain Node `fs` only: readable on every TensorFlow.js backend.
  */
 import type { RngState } from './rng';
@@ -19,6 +21,7 @@ import type { RngState } from './rng';
 // Node built-ins are loaded on first use, so importing @tfrl/core stays possible in a browser
 // bundle (where saving/loading checkpoints is simply unavailable).
 type NodeMods = {
+  fs: typeof import('node:fs');
   fsp: typeof import('node:fs').promises;
   path: typeof import('node:path');
   crypto: typeof import('node:crypto');
@@ -28,7 +31,7 @@ async function node(): Promise<NodeMods> {
   if (!nodeMods) {
     try {
       const [fs, path, crypto] = await Promise.all([import('node:fs'), import('node:path'), import('node:crypto')]);
-      nodeMods = { fsp: fs.promises, path, crypto };
+      nodeMods = { fs, fsp: fs.promises, path, crypto };
     } catch (e) {
       throw new Error(`tfrl checkpoints need Node.js file system access: ${(e as Error).message}`);
     }
@@ -205,12 +208,43 @@ function checkTensor(where: string, name: string, t: CheckpointTensor): void {
   }
 }
 
-async function writeFileSynced(fsp: NodeMods['fsp'], file: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Test-only fault injection, used by `checkpoint-crash.test.ts`; never set it anywhere else.
+ * With `TFRL_CHECKPOINT_CRASH_AT=<n>` (n >= 1) in the environment, {@link saveCheckpoint} kills
+ * its own process with SIGKILL (no cleanup, no `finally`, nothing flushed) right before its n-th
+ * file-system step, after printing `tfrl checkpoint: test crash before step <n> (<step>)` to
+ * stderr. The steps are counted per call; a save with fewer steps completes normally.
+ */
+const CHECKPOINT_CRASH_ENV = 'TFRL_CHECKPOINT_CRASH_AT';
+
+type CrashPoint = (step: string) => void;
+
+function crashHook(fs: NodeMods['fs']): CrashPoint {
+  const raw = process.env[CHECKPOINT_CRASH_ENV];
+  if (raw === undefined || raw === '') return () => {};
+  const at = Number(raw);
+  if (!Number.isInteger(at) || at < 1) throw new Error(`${CHECKPOINT_CRASH_ENV} must be a positive integer, got ${JSON.stringify(raw)}`);
+  let n = 0;
+  return (step) => {
+    n++;
+    if (n !== at) return;
+    fs.writeSync(2, `tfrl checkpoint: test crash before step ${n} (${step})\n`);
+    process.kill(process.pid, 'SIGKILL');
+    process.exit(137); // not reached: SIGKILL cannot be caught
+  };
+}
+
+async function writeFileSynced(fsp: NodeMods['fsp'], file: string, data: Uint8Array | string, crash: CrashPoint): Promise<void> {
+  const name = file.slice(file.search(/[^/\\]*$/));
+  crash(`create ${name}`);
   const fh = await fsp.open(file, 'wx');
   try {
+    crash(`write ${name}`);
     await fh.writeFile(data);
+    crash(`fsync ${name}`);
     await fh.sync();
   } finally {
+    crash(`close ${name}`);
     await fh.close();
   }
 }
@@ -237,18 +271,114 @@ async function statOrNull(fsp: NodeMods['fsp'], p: string) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Leftovers of interrupted saves. A save of `<dir>` works in `<dir>.tmp-<pid>-<hex>` and moves the
+// checkpoint it replaces to `<dir>.old-<pid>-<hex>`; a crash can leave either behind. Only names of
+// exactly that shape (for the same `<dir>` basename) are ever treated as leftovers.
+
+const LEFTOVER_SUFFIX = /^(tmp|old)-(\d+)-[0-9a-f]+$/;
+
+interface Leftover {
+  /** Directory entry name, e.g. `model.tmp-123-0a1b2c3d`. */
+  name: string;
+  /** Absolute path. */
+  abs: string;
+  /** How errors refer to it (beside the `dir` the caller passed). */
+  label: string;
+  kind: 'tmp' | 'old';
+  pid: number;
+}
+
+/** Paths of temp/old directories of saves running in this process (so cleanup leaves them alone). */
+const activeSaves = new Set<string>();
+
+/** The `<dir>.tmp-*` / `<dir>.old-*` sibling directories of checkpoint `dir` (absolute: `target`). */
+async function listLeftovers(dir: string, target: string): Promise<Leftover[]> {
+  const { fsp, path } = await node();
+  const parent = path.dirname(target);
+  const prefix = `${path.basename(target)}.`;
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fsp.readdir(parent, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw e;
+  }
+  const out: Leftover[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || !e.name.startsWith(prefix)) continue;
+    const m = LEFTOVER_SUFFIX.exec(e.name.slice(prefix.length));
+    if (!m) continue;
+    out.push({
+      name: e.name,
+      abs: path.join(parent, e.name),
+      label: path.join(path.dirname(dir), e.name),
+      kind: m[1] as 'tmp' | 'old',
+      pid: Number(m[2]),
+    });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Whether the leftover may belong to a save still running (in this process or another live one). */
+function maybeInProgress(l: Leftover): boolean {
+  if (l.pid === process.pid) return activeSaves.has(l.abs);
+  if (!Number.isSafeInteger(l.pid) || l.pid <= 0) return false;
+  try {
+    process.kill(l.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the leftovers of interrupted saves of `target`, except directories a save still running
+ * in a live process may be using. Best effort: a failure leaves the leftover.
+ */
+async function removeLeftovers(dir: string, target: string, crash: CrashPoint): Promise<void> {
+  const { fsp } = await node();
+  let leftovers: Leftover[];
+  try {
+    leftovers = await listLeftovers(dir, target);
+  } catch {
+    return;
+  }
+  for (const l of leftovers) {
+    if (maybeInProgress(l)) continue;
+    crash(`remove leftover ${l.name}`);
+    await fsp.rm(l.abs, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** The `manifestSha256` recorded in `<abs>/manifest.json`, or null if unreadable. */
+async function manifestShaAt(fsp: NodeMods['fsp'], path: NodeMods['path'], abs: string): Promise<string | null> {
+  try {
+    const m = JSON.parse(await fsp.readFile(path.join(abs, MANIFEST), 'utf8'));
+    return typeof m?.manifestSha256 === 'string' ? m.manifestSha256 : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Write a checkpoint to directory `dir` atomically. An existing checkpoint at `dir` is
  * replaced only once the new one is completely on disk; if anything fails, it is left as it
  * was. Refuses to replace a directory that is not a checkpoint (no `manifest.json`, not empty).
+ *
+ * The new checkpoint is written and fsynced in `<dir>.tmp-<pid>-<hex>`; the previous one is moved
+ * to `<dir>.old-<pid>-<hex>`, the new one renamed to `<dir>`, and the old one removed. A crash
+ * between the two renames leaves no `<dir>`: {@link loadCheckpoint} then recovers the complete
+ * copy. After a successful save, leftovers of earlier interrupted saves of `dir` are removed.
  */
 export async function saveCheckpoint(dir: string, data: CheckpointData): Promise<CheckpointManifest> {
   const where = `saveCheckpoint ${dir}`;
-  const { fsp, path, crypto } = await node();
+  const { fs, fsp, path, crypto } = await node();
   if (typeof data.algorithm !== 'string' || data.algorithm === '') {
     throw new Error(`${where}: "algorithm" must be a non-empty string`);
   }
   const target = path.resolve(dir);
+  const crash = crashHook(fs);
 
   // Build everything in memory first: a bad tensor fails before the disk is touched.
   const entries: CheckpointTensorEntry[] = [];
@@ -301,132 +431,149 @@ export async function saveCheckpoint(dir: string, data: CheckpointData): Promise
   }
 
   const parent = path.dirname(target);
-  await fsp.mkdir(parent, { recursive: true });
+  const base = path.basename(target);
   const suffix = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const tmp = `${target}.tmp-${suffix}`;
-  try {
-    await fsp.mkdir(tmp);
-    await writeFileSynced(fsp, path.join(tmp, WEIGHTS), weights);
-    await writeFileSynced(fsp, path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    await syncDir(fsp, tmp);
-  } catch (e) {
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
-    throw new Error(`${where}: writing failed, previous checkpoint (if any) left intact: ${(e as Error).message}`);
-  }
-
   const old = `${target}.old-${suffix}`;
-  let movedOld = false;
+  activeSaves.add(tmp);
+  activeSaves.add(old);
   try {
-    if (existing) {
-      await fsp.rename(target, old);
-      movedOld = true;
+    try {
+      crash('create parent directory');
+      await fsp.mkdir(parent, { recursive: true });
+      crash(`create ${base}.tmp-${suffix}`);
+      await fsp.mkdir(tmp);
+      await writeFileSynced(fsp, path.join(tmp, WEIGHTS), weights, crash);
+      await writeFileSynced(fsp, path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, crash);
+      crash(`fsync ${base}.tmp-${suffix}`);
+      await syncDir(fsp, tmp);
+    } catch (e) {
+      await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
+      throw new Error(`${where}: writing failed, previous checkpoint (if any) left intact: ${(e as Error).message}`);
     }
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    if (movedOld) await fsp.rename(old, target).catch(() => {});
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
-    throw new Error(`${where}: could not move the new checkpoint into place: ${(e as Error).message}`);
+
+    let movedOld = false;
+    try {
+      if (existing) {
+        crash(`rename ${base} to ${base}.old-${suffix}`);
+        await fsp.rename(target, old);
+        movedOld = true;
+      }
+      crash(`rename ${base}.tmp-${suffix} to ${base}`);
+      await fsp.rename(tmp, target);
+    } catch (e) {
+      // A loadCheckpoint in another process may have found <dir> missing between our renames and
+      // moved our (complete) temp directory into place itself: then the save did succeed.
+      const adopted =
+        (e as NodeJS.ErrnoException).code === 'ENOENT' &&
+        !(await statOrNull(fsp, tmp)) &&
+        (await manifestShaAt(fsp, path, target)) === manifest.manifestSha256;
+      if (!adopted) {
+        if (movedOld) await fsp.rename(old, target).catch(() => {});
+        await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
+        throw new Error(`${where}: could not move the new checkpoint into place: ${(e as Error).message}`);
+      }
+    }
+    crash(`fsync ${path.basename(parent) || parent}`);
+    await syncDir(fsp, parent);
+    if (movedOld) {
+      // Invalidate the old copy first (no manifest, never recovered), then delete it.
+      crash(`remove ${base}.old-${suffix}/${MANIFEST}`);
+      await fsp.rm(path.join(old, MANIFEST), { force: true }).catch(() => {});
+      crash(`remove ${base}.old-${suffix}`);
+      await fsp.rm(old, { recursive: true, force: true }).catch(() => {});
+    }
+  } finally {
+    activeSaves.delete(tmp);
+    activeSaves.delete(old);
   }
-  await syncDir(fsp, parent);
-  if (movedOld) await fsp.rm(old, { recursive: true, force: true }).catch(() => {});
+  await removeLeftovers(dir, target, crash);
   return manifest;
 }
 
-function fail(dir: string, msg: string): never {
-  throw new Error(`checkpoint ${dir}: ${msg}`);
+/** A problem with one checkpoint directory; `problem` is the message without the directory. */
+class CheckpointError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly problem: string,
+  ) {
+    super(`checkpoint ${dir}: ${problem}`);
+  }
 }
 
-async function readManifestFile(dir: string): Promise<CheckpointManifest> {
+function fail(dir: string, msg: string): never {
+  throw new CheckpointError(dir, msg);
+}
+
+/** Read and verify `<abs>/manifest.json` (format, version, checksum, required fields). */
+async function readManifestAt(label: string, abs: string): Promise<CheckpointManifest> {
   const { fsp, path, crypto } = await node();
-  const target = path.resolve(dir);
-  const st = await statOrNull(fsp, target);
-  if (!st) {
-    // A crash between the two renames of a save leaves the previous checkpoint at <dir>.old-*.
-    let hint = '';
-    try {
-      const base = path.basename(target);
-      const leftovers = (await fsp.readdir(path.dirname(target))).filter((n) => n.startsWith(`${base}.old-`));
-      if (leftovers.length) hint = ` (an interrupted save left ${leftovers.map((n) => path.join(path.dirname(dir), n)).join(', ')})`;
-    } catch {
-      // parent missing too
-    }
-    fail(dir, `directory not found${hint}`);
-  }
-  if (!st.isDirectory()) fail(dir, 'is not a directory');
   let text: string;
   try {
-    text = await fsp.readFile(path.join(target, MANIFEST), 'utf8');
+    text = await fsp.readFile(path.join(abs, MANIFEST), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(dir, `${MANIFEST} is missing (not a tfrl checkpoint?)`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(label, `${MANIFEST} is missing (not a tfrl checkpoint?)`);
     throw e;
   }
   let m: CheckpointManifest;
   try {
     m = JSON.parse(text);
   } catch (e) {
-    fail(dir, `${MANIFEST} is not valid JSON (file truncated or altered): ${(e as Error).message}`);
+    fail(label, `${MANIFEST} is not valid JSON (file truncated or altered): ${(e as Error).message}`);
   }
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) fail(dir, `${MANIFEST} is not a JSON object`);
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) fail(label, `${MANIFEST} is not a JSON object`);
   if (m.format !== CHECKPOINT_FORMAT) {
-    fail(dir, `${MANIFEST} has format ${JSON.stringify(m.format)}, expected "${CHECKPOINT_FORMAT}"`);
+    fail(label, `${MANIFEST} has format ${JSON.stringify(m.format)}, expected "${CHECKPOINT_FORMAT}"`);
   }
   if (!Number.isInteger(m.formatVersion) || m.formatVersion < 1) {
-    fail(dir, `${MANIFEST} has an invalid formatVersion ${JSON.stringify(m.formatVersion)}`);
+    fail(label, `${MANIFEST} has an invalid formatVersion ${JSON.stringify(m.formatVersion)}`);
   }
   if (m.formatVersion > CHECKPOINT_FORMAT_VERSION) {
     fail(
-      dir,
+      label,
       `format version ${m.formatVersion} is newer than this tfrl supports (${CHECKPOINT_FORMAT_VERSION}); written by tfrl ${m.tfrlVersion}, upgrade tfrl`,
     );
   }
   const { manifestSha256, ...body } = m;
   if (typeof manifestSha256 !== 'string' || sha256(crypto, canonicalJson(body)) !== manifestSha256) {
-    fail(dir, `${MANIFEST} SHA-256 mismatch (file altered)`);
+    fail(label, `${MANIFEST} SHA-256 mismatch (file altered)`);
   }
-  if (typeof m.algorithm !== 'string') fail(dir, `${MANIFEST} has no algorithm name`);
-  if (!Array.isArray(m.tensors)) fail(dir, `${MANIFEST} has no tensor table`);
+  if (typeof m.algorithm !== 'string') fail(label, `${MANIFEST} has no algorithm name`);
+  if (!Array.isArray(m.tensors)) fail(label, `${MANIFEST} has no tensor table`);
   if (!m.weights || typeof m.weights.sha256 !== 'string' || !Number.isInteger(m.weights.byteLength)) {
-    fail(dir, `${MANIFEST} has no valid "weights" entry`);
+    fail(label, `${MANIFEST} has no valid "weights" entry`);
   }
   return m;
 }
 
-/** Read and verify only `manifest.json` (format, version, manifest checksum). */
-export async function readCheckpointManifest(dir: string): Promise<CheckpointManifest> {
-  return readManifestFile(dir);
-}
-
-/**
- * Read a checkpoint and verify it completely: JSON, format version, the manifest checksum,
- * the size and SHA-256 of `weights.bin`, and each tensor's place in it. Any problem is an
- * Error naming the directory, the file and what is wrong.
- */
-export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const manifest = await readManifestFile(dir);
+/** Read `<abs>/weights.bin`, check its size and SHA-256 against `manifest` and decode the tensors. */
+async function readTensorsAt(label: string, abs: string, manifest: CheckpointManifest): Promise<Record<string, CheckpointTensor>> {
   const { fsp, path, crypto } = await node();
   const file = manifest.weights.file ?? WEIGHTS;
-  if (file !== path.basename(file)) fail(dir, `${MANIFEST} names a weights file outside the checkpoint: ${file}`);
+  if (typeof file !== 'string' || file !== path.basename(file)) {
+    fail(label, `${MANIFEST} names a weights file outside the checkpoint: ${file}`);
+  }
   let bytes: Buffer;
   try {
-    bytes = await fsp.readFile(path.join(path.resolve(dir), file));
+    bytes = await fsp.readFile(path.join(abs, file));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(dir, `${file} is missing`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(label, `${file} is missing`);
     throw e;
   }
   if (bytes.byteLength !== manifest.weights.byteLength) {
     fail(
-      dir,
+      label,
       `${file} is ${bytes.byteLength} bytes but ${MANIFEST} says ${manifest.weights.byteLength} (file ${bytes.byteLength < manifest.weights.byteLength ? 'truncated' : 'altered'})`,
     );
   }
-  if (sha256(crypto, bytes) !== manifest.weights.sha256) fail(dir, `${file} SHA-256 mismatch (file altered or truncated)`);
+  if (sha256(crypto, bytes) !== manifest.weights.sha256) fail(label, `${file} SHA-256 mismatch (file altered or truncated)`);
 
   const tensors: Record<string, CheckpointTensor> = {};
   for (const e of manifest.tensors) {
-    const label = `tensor "${e?.name}" in ${MANIFEST}`;
-    if (!e || typeof e.name !== 'string') fail(dir, `${MANIFEST} has a tensor entry without a name`);
-    if (!isDtype(e.dtype)) fail(dir, `${label} has unsupported dtype ${JSON.stringify(e.dtype)}`);
-    if (!validShape(e.shape)) fail(dir, `${label} has an invalid shape ${JSON.stringify(e.shape)}`);
+    const where = `tensor "${e?.name}" in ${MANIFEST}`;
+    if (!e || typeof e.name !== 'string') fail(label, `${MANIFEST} has a tensor entry without a name`);
+    if (!isDtype(e.dtype)) fail(label, `${where} has unsupported dtype ${JSON.stringify(e.dtype)}`);
+    if (!validShape(e.shape)) fail(label, `${where} has an invalid shape ${JSON.stringify(e.shape)}`);
     if (
       !Number.isInteger(e.byteOffset) ||
       !Number.isInteger(e.byteLength) ||
@@ -434,14 +581,149 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
       e.byteOffset + e.byteLength > bytes.byteLength ||
       e.byteLength !== shapeSize(e.shape) * DTYPES[e.dtype].bytes
     ) {
-      fail(dir, `${label} has an inconsistent byte range [${e.byteOffset}, +${e.byteLength}) for shape [${e.shape.join(', ')}]`);
+      fail(label, `${where} has an inconsistent byte range [${e.byteOffset}, +${e.byteLength}) for shape [${e.shape.join(', ')}]`);
     }
-    if (Object.hasOwn(tensors, e.name)) fail(dir, `${MANIFEST} lists tensor "${e.name}" twice`);
+    if (Object.hasOwn(tensors, e.name)) fail(label, `${MANIFEST} lists tensor "${e.name}" twice`);
     tensors[e.name] = {
       dtype: e.dtype,
       shape: [...e.shape],
       data: bytesToTensorData(bytes.subarray(e.byteOffset, e.byteOffset + e.byteLength), e.dtype),
     };
   }
-  return { manifest, tensors };
+  return tensors;
+}
+
+interface Opened {
+  manifest: CheckpointManifest;
+  /** Null when only the manifest was asked for. */
+  tensors: Record<string, CheckpointTensor> | null;
+}
+
+async function verifyAt(label: string, abs: string, withWeights: boolean): Promise<Opened> {
+  const manifest = await readManifestAt(label, abs);
+  return { manifest, tensors: withWeights ? await readTensorsAt(label, abs, manifest) : null };
+}
+
+function problemOf(e: unknown): string {
+  return e instanceof CheckpointError ? e.problem : (e as Error).message;
+}
+
+/**
+ * Look for a complete copy among the leftovers of interrupted saves of `target`: each is verified
+ * completely (manifest and weights checksums); a complete temp directory is newer than an old one,
+ * and among equals the later `createdAt` wins. Returns the first complete one, and the problems of
+ * those rejected on the way.
+ */
+async function findRecoverable(dir: string, target: string): Promise<{ chosen: (Leftover & Opened) | null; rejected: string[] }> {
+  const leftovers = await listLeftovers(dir, target);
+  const rejected: string[] = [];
+  const manifests: { l: Leftover; createdAt: string }[] = [];
+  for (const l of leftovers) {
+    try {
+      const m = await readManifestAt(l.label, l.abs);
+      manifests.push({ l, createdAt: typeof m.createdAt === 'string' ? m.createdAt : '' });
+    } catch (e) {
+      rejected.push(`${l.label} (${problemOf(e)})`);
+    }
+  }
+  manifests.sort((a, b) => {
+    if (a.l.kind !== b.l.kind) return a.l.kind === 'tmp' ? -1 : 1;
+    return a.createdAt > b.createdAt ? -1 : a.createdAt < b.createdAt ? 1 : 0;
+  });
+  for (const { l } of manifests) {
+    try {
+      return { chosen: { ...l, ...(await verifyAt(l.label, l.abs, true)) }, rejected };
+    } catch (e) {
+      rejected.push(`${l.label} (${problemOf(e)})`);
+    }
+  }
+  return { chosen: null, rejected };
+}
+
+/**
+ * Open the checkpoint at `dir`, recovering it from an interrupted save when `dir` is missing or
+ * incomplete (see {@link loadCheckpoint}). `withWeights` false: only the manifest of `dir` itself
+ * is verified (recovered copies are always verified completely).
+ */
+async function openCheckpoint(dir: string, withWeights: boolean): Promise<Opened> {
+  const { fsp, path, crypto } = await node();
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  for (let attempt = 1; ; attempt++) {
+    const st = await statOrNull(fsp, target);
+    let problem = 'directory not found';
+    let contents: string[] = [];
+    if (st) {
+      if (!st.isDirectory()) fail(dir, 'is not a directory');
+      let error: unknown;
+      try {
+        return await verifyAt(dir, target, withWeights);
+      } catch (e) {
+        error = e;
+      }
+      // Read it again: a save in another process may have swapped the directory while we read.
+      try {
+        return await verifyAt(dir, target, withWeights);
+      } catch (e) {
+        if (!(e instanceof CheckpointError)) throw e;
+        error = e;
+      }
+      problem = problemOf(error);
+      contents = (await fsp.readdir(target).catch(() => null)) ?? [];
+      if (contents.some((n) => n !== MANIFEST && n !== WEIGHTS)) {
+        // Not just checkpoint files: not ours to replace. Point at complete copies, if any.
+        const { chosen } = await findRecoverable(dir, target);
+        throw new CheckpointError(dir, chosen ? `${problem} (a complete copy from an interrupted save is at ${chosen.label})` : problem);
+      }
+    }
+
+    const { chosen, rejected } = await findRecoverable(dir, target);
+    if (!chosen) {
+      throw new CheckpointError(
+        dir,
+        rejected.length ? `${problem}; no complete copy to recover from an interrupted save: found ${rejected.join(', ')}` : problem,
+      );
+    }
+    try {
+      if (st && contents.length === 0) {
+        await fsp.rmdir(target);
+      } else if (st) {
+        // Incomplete or damaged: keep it for inspection beside the checkpoint (never removed).
+        await fsp.rename(target, `${target}.corrupt-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+      }
+      await fsp.rename(chosen.abs, target);
+    } catch (e) {
+      // Another process changed the directory at the same time (recovered or saved it): look again.
+      if (attempt < 3) continue;
+      throw new CheckpointError(dir, `${problem}; could not move the complete copy ${chosen.label} into place: ${(e as Error).message}`);
+    }
+    await syncDir(fsp, parent);
+    await removeLeftovers(dir, target, () => {});
+    return { manifest: chosen.manifest, tensors: withWeights ? chosen.tensors : null };
+  }
+}
+
+/**
+ * Read and verify only `manifest.json` (format, version, manifest checksum). Recovers an
+ * interrupted save like {@link loadCheckpoint}.
+ */
+export async function readCheckpointManifest(dir: string): Promise<CheckpointManifest> {
+  return (await openCheckpoint(dir, false)).manifest;
+}
+
+/**
+ * Read a checkpoint and verify it completely: JSON, format version, the manifest checksum,
+ * the size and SHA-256 of `weights.bin`, and each tensor's place in it. Any problem is an
+ * Error naming the directory, the file and what is wrong.
+ *
+ * Recovery: when `dir` is missing, or is a directory holding nothing but an incomplete or damaged
+ * `manifest.json`/`weights.bin`, the sibling directories `<dir>.tmp-<pid>-<hex>` and
+ * `<dir>.old-<pid>-<hex>` left by an interrupted save are verified completely; the newest complete
+ * one (a temp copy before an old one) is renamed to `dir` and loaded, and the other leftovers are
+ * removed. A damaged `dir` is kept as `<dir>.corrupt-<pid>-<hex>`. A copy failing its checksums is
+ * never used; if none is complete, the error says what was found.
+ */
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const { manifest, tensors } = await openCheckpoint(dir, true);
+  return { manifest, tensors: tensors ?? {} };
 }
