@@ -44,6 +44,21 @@ export type AnyEnv = Env<any, any> | VecEnv;
 /** An env instance, a factory, or a registered id (resolved by {@link setEnvResolver}). */
 export type EnvSpecifier = AnyEnv | (() => AnyEnv) | string;
 
+/**
+ * What `predict` returns for observations from env `E`: for a single `Env<O, A>` (or a factory or
+ * id of one), the action `step` takes (`number` for Discrete, `Float32Array` for Box); for a
+ * VecEnv, the batch of actions as typed arrays.
+ */
+export type ActionOf<E> = 0 extends 1 & E
+  ? any
+  : E extends VecEnv
+    ? Int32Array | Float32Array
+    : E extends Env<any, infer A>
+      ? A
+      : E extends () => infer F
+        ? ActionOf<F>
+        : number | Int32Array | Float32Array;
+
 /** Options every algorithm takes besides its hyperparameters. */
 export interface CommonOptions {
   /** Seed of the algorithm's RNG; omitted → fresh entropy (recorded in `this.seed`). */
@@ -599,10 +614,12 @@ function describeSpaceJson(json: unknown): string {
  * through `obsEncoder` (one-hot for Discrete parts, Dict keys concatenated), and `predict` accepts
  * one observation or a batch in the env's own format.
  */
-export abstract class Algorithm<H extends Record<string, any> = Record<string, unknown>> extends BaseAlgorithm<H> {
+export abstract class Algorithm<H extends Record<string, any> = Record<string, unknown>, E = any> extends BaseAlgorithm<H> {
   readonly env: AnyEnv;
   /** Observation space → network input. */
   readonly obsEncoder: ObservationEncoder;
+  /** The env given was a single Env (not a VecEnv): `predict` of one observation returns one action. */
+  private singleEnv = false;
 
   constructor(options: AlgorithmOptions) {
     if (!options || typeof options !== 'object') {
@@ -623,11 +640,16 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
           `${this.algorithmName}: env "${spec}" given by id but no env registry is loaded; pass an Env instance, or import @tfrl/envs and call setEnvResolver(make)`,
         );
       }
-      return envResolver(spec);
+      const env = envResolver(spec);
+      this.singleEnv = !isVecEnv(env);
+      return env;
     }
-    if (typeof spec === 'function') return spec();
-    if (typeof spec === 'object' && typeof (spec as { step?: unknown }).step === 'function') return spec;
-    throw new TypeError(`${this.algorithmName}: env must be an Env, a VecEnv, a factory or an id, got ${String(spec)}`);
+    const env = typeof spec === 'function' ? spec() : spec;
+    if (typeof env !== 'object' || env === null || typeof (env as { step?: unknown }).step !== 'function') {
+      throw new TypeError(`${this.algorithmName}: env must be an Env, a VecEnv, a factory or an id, got ${String(spec)}`);
+    }
+    this.singleEnv = !isVecEnv(env);
+    return env;
   }
 
   get isVecEnv(): boolean {
@@ -678,11 +700,19 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
   /**
    * Actions for one observation or a batch: a typed array (or array) of one or more rows in the
    * compact layout, a number for a Discrete space, or an object with one entry per Dict key.
-   * Returns one action per row in the env's format (Discrete values, Box values within bounds).
+   *
+   * An agent made on a single Env returns, for one observation, the action that env's `step` takes:
+   * a number for Discrete, a Float32Array for Box (so `env.step(agent.predict(obs))` works). For a
+   * batch, or an agent made on a VecEnv, it returns one action per row as a typed array
+   * (Int32Array for Discrete, Float32Array for Box), what `VecEnv.step` takes.
    */
-  predict(obs: unknown, options: PredictOptions = {}): Int32Array | Float32Array {
+  predict(obs: unknown, options: PredictOptions = {}): ActionOf<E> {
     const rows = this.obsEncoder.toRows(obs, `${this.algorithmName}.predict`);
-    return this.predictRows(rows, options.deterministic ?? false);
+    const actions = this.predictRows(rows, options.deterministic ?? false);
+    if (this.singleEnv && rows.length === this.obsEncoder.compactDim) {
+      return this.actionSpace.readCompact(actions, 0) as ActionOf<E>;
+    }
+    return actions as ActionOf<E>;
   }
 
   /** Actions (env format) for rows of compact observations. */

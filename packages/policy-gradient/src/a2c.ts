@@ -97,7 +97,7 @@ export const a2cHyperparameters = defineHyperparameters({
 });
 
 export type A2cHp = ResolvedHyperparameters<typeof a2cHyperparameters>;
-export type A2COptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof a2cHyperparameters>;
+export type A2COptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<typeof a2cHyperparameters>;
 
 export interface A2cTrainStats {
   policyLoss: number;
@@ -107,7 +107,7 @@ export interface A2cTrainStats {
   explainedVariance: number;
 }
 
-export class A2C extends OnPolicyAlgorithm<A2cHp> {
+export class A2C<E extends EnvSpecifier = any> extends OnPolicyAlgorithm<A2cHp, E> {
   static override readonly algorithmName = 'A2C';
   static override readonly hyperparameterSchema = a2cHyperparameters;
 
@@ -116,8 +116,8 @@ export class A2C extends OnPolicyAlgorithm<A2cHp> {
   lastTrainStats: A2cTrainStats | undefined;
   private readonly groups: tf.Variable[][];
 
-  constructor(options: A2COptions) {
-    super(options as AlgorithmOptions);
+  constructor(options: A2COptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     const hp = this.hyperparameters;
     if (hp.criticLearningRate !== null && hp.sharedNetwork) {
       throw new RangeError('A2C: criticLearningRate needs separate networks (sharedNetwork: false)');

@@ -49,7 +49,7 @@ export const arsHyperparameters = defineHyperparameters({
 
 export type ArsHp = ResolvedHyperparameters<typeof arsHyperparameters>;
 
-export type ARSOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof arsHyperparameters>;
+export type ARSOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<typeof arsHyperparameters>;
 
 /**
  * The ARS update. `deltas` holds nDelta directions of `theta.length` values; `rPlus`/`rMinus`
@@ -103,7 +103,7 @@ export interface ArsTrainStats {
   stepSize: number;
 }
 
-export class ARS extends Algorithm<ArsHp> {
+export class ARS<E extends EnvSpecifier = any> extends Algorithm<ArsHp, E> {
   static override readonly algorithmName = 'ARS';
   static override readonly hyperparameterSchema = arsHyperparameters;
 
@@ -125,8 +125,8 @@ export class ARS extends Algorithm<ArsHp> {
   private readonly hidden: Float64Array[];
   private lastObs: Float32Array | undefined;
 
-  constructor(options: ARSOptions) {
-    super(options as AlgorithmOptions);
+  constructor(options: ARSOptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     const hp = this.hyperparameters;
     const obsSpace = this.env.singleObservationSpace;
     const actSpace = this.env.singleActionSpace;

@@ -9,13 +9,15 @@ import { DeterministicActorCritic, type DeterministicHp, ddpgHyperparameters } f
 
 export { ddpgHyperparameters };
 
-export type DDPGOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof ddpgHyperparameters>;
+export type DDPGOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<
+    typeof ddpgHyperparameters
+  >;
 
-export class DDPG extends DeterministicActorCritic<DeterministicHp> {
+export class DDPG<E extends EnvSpecifier = any> extends DeterministicActorCritic<DeterministicHp, E> {
   static override readonly algorithmName = 'DDPG';
   static override readonly hyperparameterSchema = ddpgHyperparameters;
 
-  constructor(options: DDPGOptions) {
-    super(options as AlgorithmOptions, 1, 'ddpg');
+  constructor(options: DDPGOptions<E>) {
+    super(options as unknown as AlgorithmOptions, 1, 'ddpg');
   }
 }

@@ -23,7 +23,7 @@ export const vpgHyperparameters = defineHyperparameters({
   ...policyHyperparameters({ netArch: [64] }),
 });
 
-export type VPGOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof vpgHyperparameters>;
+export type VPGOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<typeof vpgHyperparameters>;
 
 /** The loss, pure: −mean(A · log π(a|s)) + c_vf · mean((R − V)²). */
 export function vpgLoss(
@@ -38,13 +38,13 @@ export function vpgLoss(
   return tf.add(policyLoss, tf.mul(vfCoef, valueLoss)) as tf.Scalar;
 }
 
-export class VPG extends OnPolicyAlgorithm<ResolvedHyperparameters<typeof vpgHyperparameters>> {
+export class VPG<E extends EnvSpecifier = any> extends OnPolicyAlgorithm<ResolvedHyperparameters<typeof vpgHyperparameters>, E> {
   static override readonly algorithmName = 'VPG';
   static override readonly hyperparameterSchema = vpgHyperparameters;
   readonly optimizer: Adam;
 
-  constructor(options: VPGOptions) {
-    super(options as AlgorithmOptions);
+  constructor(options: VPGOptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     this.optimizer = new Adam(this.policy.trainableVariables, { lr: this.scheduleValue('learningRate') });
   }
 

@@ -67,7 +67,7 @@ export const ppoHyperparameters = defineHyperparameters({
 });
 
 export type PpoHp = ResolvedHyperparameters<typeof ppoHyperparameters>;
-export type PPOOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof ppoHyperparameters>;
+export type PPOOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<typeof ppoHyperparameters>;
 
 interface MinibatchTensors {
   obs: tf.Tensor2D;
@@ -126,7 +126,7 @@ export function ppoValueLoss(values: tf.Tensor1D, oldValues: tf.Tensor1D, return
   return tf.mean(tf.square(tf.sub(returns, v))) as tf.Scalar;
 }
 
-export class PPO extends OnPolicyAlgorithm<PpoHp> {
+export class PPO<E extends EnvSpecifier = any> extends OnPolicyAlgorithm<PpoHp, E> {
   static override readonly algorithmName = 'PPO';
   static override readonly hyperparameterSchema = ppoHyperparameters;
 
@@ -135,8 +135,8 @@ export class PPO extends OnPolicyAlgorithm<PpoHp> {
   klCoef: number;
   lastTrainStats: PpoTrainStats | undefined;
 
-  constructor(options: PPOOptions) {
-    super(options as AlgorithmOptions);
+  constructor(options: PPOOptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     const hp = this.hyperparameters;
     this.optimizer = new Adam(this.policy.trainableVariables, {
       lr: this.scheduleValue('learningRate'),

@@ -78,9 +78,11 @@ interface Trajectory {
 }
 
 export type ReinforceHp = ResolvedHyperparameters<typeof reinforceHyperparameters>;
-export type ReinforceOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof reinforceHyperparameters>;
+export type ReinforceOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<
+    typeof reinforceHyperparameters
+  >;
 
-export class REINFORCE extends OnPolicyAlgorithm<ReinforceHp> {
+export class REINFORCE<E extends EnvSpecifier = any> extends OnPolicyAlgorithm<ReinforceHp, E> {
   static override readonly algorithmName = 'REINFORCE';
   static override readonly hyperparameterSchema = reinforceHyperparameters;
 
@@ -91,8 +93,8 @@ export class REINFORCE extends OnPolicyAlgorithm<ReinforceHp> {
   private trajectories: Trajectory[] = [];
   private finished: { obs: number[]; actions: number[]; returns: Float32Array; values: number[] }[] = [];
 
-  constructor(options: ReinforceOptions) {
-    super(options as AlgorithmOptions);
+  constructor(options: ReinforceOptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     const hp = this.hyperparameters;
     // A truncated episode's last return bootstraps from V(final observation) only with a baseline.
     this.bootstrapTruncation = hp.baseline;

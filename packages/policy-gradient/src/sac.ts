@@ -97,7 +97,10 @@ export const sacHyperparameters = defineHyperparameters({
 
 export type SacHp = ResolvedHyperparameters<typeof sacHyperparameters>;
 
-export type SACOptions = CommonOptions & { env: EnvSpecifier } & Omit<HyperparameterInput<typeof sacHyperparameters>, 'entCoef'> & {
+export type SACOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & Omit<
+    HyperparameterInput<typeof sacHyperparameters>,
+    'entCoef'
+  > & {
     entCoef?: 'auto' | `auto_${number}` | number | string;
   };
 
@@ -116,13 +119,13 @@ export function parseEntCoef(value: string, entCoefInit: number): { auto: boolea
   return { auto: false, init: n };
 }
 
-function normaliseEntCoefOption(options: SACOptions): SACOptions {
+function normaliseEntCoefOption<E extends EnvSpecifier>(options: SACOptions<E>): SACOptions<E> {
   const out: Record<string, unknown> = { ...options };
   for (const k of ['entCoef', 'ent_coef']) if (typeof out[k] === 'number') out[k] = String(out[k]);
-  return out as unknown as SACOptions;
+  return out as unknown as SACOptions<E>;
 }
 
-export class SAC extends OffPolicyAlgorithm<SacHp> {
+export class SAC<E extends EnvSpecifier = any> extends OffPolicyAlgorithm<SacHp, E> {
   static override readonly algorithmName = 'SAC';
   static override readonly hyperparameterSchema = sacHyperparameters;
 
@@ -146,8 +149,8 @@ export class SAC extends OffPolicyAlgorithm<SacHp> {
   private readonly criticVars: tf.Variable[];
   private readonly targetVars: tf.Variable[];
 
-  constructor(options: SACOptions) {
-    super(normaliseEntCoefOption(options) as AlgorithmOptions);
+  constructor(options: SACOptions<E>) {
+    super(normaliseEntCoefOption(options) as unknown as AlgorithmOptions);
     assertBoxActions('SAC', this.actionSpace);
     const hp = this.hyperparameters;
     const inDim = this.obsEncoder.inputDim;

@@ -57,13 +57,13 @@ export type DeterministicHp = OffPolicyHp & {
   targetNoiseClip?: number;
 };
 
-export type TD3Options = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof td3Hyperparameters>;
+export type TD3Options<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<typeof td3Hyperparameters>;
 
 /**
  * The deterministic actor-critic of DDPG and TD3: a tanh actor, one or two critics on
  * [obs, action], target copies of both, Polyak-averaged after each actor update.
  */
-export abstract class DeterministicActorCritic<H extends DeterministicHp> extends OffPolicyAlgorithm<H> {
+export abstract class DeterministicActorCritic<H extends DeterministicHp, E = any> extends OffPolicyAlgorithm<H, E> {
   readonly actor: Mlp;
   readonly actorTarget: Mlp;
   /** [Q1] (DDPG) or [Q1, Q2] (TD3). */
@@ -204,11 +204,11 @@ export abstract class DeterministicActorCritic<H extends DeterministicHp> extend
   }
 }
 
-export class TD3 extends DeterministicActorCritic<DeterministicHp> {
+export class TD3<E extends EnvSpecifier = any> extends DeterministicActorCritic<DeterministicHp, E> {
   static override readonly algorithmName = 'TD3';
   static override readonly hyperparameterSchema = td3Hyperparameters;
 
-  constructor(options: TD3Options) {
-    super(options as AlgorithmOptions, 2, 'td3');
+  constructor(options: TD3Options<E>) {
+    super(options as unknown as AlgorithmOptions, 2, 'td3');
   }
 }

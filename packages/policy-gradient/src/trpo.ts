@@ -191,7 +191,9 @@ export const trpoHyperparameters = defineHyperparameters({
 });
 
 export type TrpoHp = ResolvedHyperparameters<typeof trpoHyperparameters>;
-export type TRPOOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof trpoHyperparameters>;
+export type TRPOOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<
+    typeof trpoHyperparameters
+  >;
 
 export interface TrpoTrainStats {
   policyObjective: number;
@@ -203,7 +205,7 @@ export interface TrpoTrainStats {
   explainedVariance: number;
 }
 
-export class TRPO extends OnPolicyAlgorithm<TrpoHp> {
+export class TRPO<E extends EnvSpecifier = any> extends OnPolicyAlgorithm<TrpoHp, E> {
   static override readonly algorithmName = 'TRPO';
   static override readonly hyperparameterSchema = trpoHyperparameters;
 
@@ -212,8 +214,8 @@ export class TRPO extends OnPolicyAlgorithm<TrpoHp> {
   lastTrainStats: TrpoTrainStats | undefined;
   private readonly actorVars: tf.Variable[];
 
-  constructor(options: TRPOOptions) {
-    super(options as AlgorithmOptions);
+  constructor(options: TRPOOptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     this.actorVars = this.policy.actorVariables;
     this.valueOptimizer = new Adam(this.policy.criticVariables, { lr: this.scheduleValue('learningRate') });
   }

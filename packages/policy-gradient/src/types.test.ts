@@ -22,3 +22,26 @@ describe('hyperparameter types come from the schemas', () => {
     sac.dispose();
   });
 });
+
+describe('the Gymnasium loop: env.step(agent.predict(obs))', () => {
+  it('an agent made on a single Env returns the action that env takes, typed; on a VecEnv, the batch', async () => {
+    const { ReachEnv } = await import('./reach-env.testutil');
+    const box = new ReachEnv();
+    const sac = new SAC({ env: box, seed: 0, bufferSize: 100, learningStarts: 10 });
+    let { obs } = box.reset({ seed: 0 });
+    for (let t = 0; t < 3; t++) {
+      const action: Float32Array = sac.predict(obs, { deterministic: true });
+      expect(action).toBeInstanceOf(Float32Array);
+      const r = box.step(action);
+      if (r.terminated || r.truncated) break;
+      obs = r.obs;
+    }
+    sac.dispose();
+    const cartpole = makeVec('CartPole-v1', 2, { seed: 0 });
+    const ppo = new PPO({ env: cartpole, seed: 0, nSteps: 8, batchSize: 16 });
+    const batch: Int32Array | Float32Array = ppo.predict(cartpole.reset(0));
+    expect(batch).toHaveLength(2);
+    cartpole.step(batch);
+    ppo.dispose();
+  });
+});

@@ -16,7 +16,7 @@ import {
   yieldToEventLoop,
 } from '@tfrl/core';
 
-export abstract class SingleEnvAlgorithm<H extends Record<string, any>, O = number> extends Algorithm<H> {
+export abstract class SingleEnvAlgorithm<H extends Record<string, any>, O = number, E = any> extends Algorithm<H, E> {
   /** Online (behaviour-policy) return of every episode finished since the last `learn` that reset the counters. */
   episodeReturns: number[] = [];
   episodeLengths: number[] = [];

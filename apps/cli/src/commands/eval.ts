@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Algorithm, type RgbFrame, evaluatePolicy, initBackend, loadAgent } from '@tfrl/core';
+import { type Algorithm, type RgbFrame, arrayToAction, evaluatePolicy, initBackend, loadAgent, observationToArray } from '@tfrl/core';
 import { make } from '@tfrl/envs';
 import { writeGif } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs } from '../args';
@@ -82,8 +82,8 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
     let { obs } = env.reset({ seed });
     frames.push(env.render());
     for (;;) {
-      const action = agent.predict(obs as Float32Array, { deterministic });
-      const step = env.step((env.actionSpace.shape.length === 0 ? action[0] : action) as never);
+      const action = agent.predict(observationToArray(env.observationSpace, obs), { deterministic });
+      const step = env.step(arrayToAction(env.actionSpace, action as ArrayLike<number> | number) as never);
       obs = step.obs;
       frames.push(env.render());
       if (step.terminated || step.truncated || frames.length > 2000) break;

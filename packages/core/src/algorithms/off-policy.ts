@@ -292,7 +292,7 @@ export interface GradientStepResult {
 
 // ------------------------------------------------------------------ the base
 
-export abstract class OffPolicyAlgorithm<H extends OffPolicyHp> extends Algorithm<H> {
+export abstract class OffPolicyAlgorithm<H extends OffPolicyHp, E = any> extends Algorithm<H, E> {
   declare readonly env: VecEnv;
   readonly discrete: boolean;
   /** 1 for Discrete actions, the Box dimension otherwise. */

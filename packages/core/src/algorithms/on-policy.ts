@@ -115,7 +115,7 @@ export interface RolloutStep {
   result: VecStepResult;
 }
 
-export abstract class OnPolicyAlgorithm<H extends OnPolicyHp> extends Algorithm<H> {
+export abstract class OnPolicyAlgorithm<H extends OnPolicyHp, E = any> extends Algorithm<H, E> {
   declare readonly env: VecEnv;
   readonly policy: ActorCriticPolicy;
   /** nSteps × numEnvs rollout storage (undefined for learners that collect whole episodes). */

@@ -77,7 +77,7 @@ export const dqnHyperparameters = defineHyperparameters({
 });
 
 export type DqnHp = ResolvedHyperparameters<typeof dqnHyperparameters>;
-export type DQNOptions = CommonOptions & { env: EnvSpecifier } & HyperparameterInput<typeof dqnHyperparameters>;
+export type DQNOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<typeof dqnHyperparameters>;
 
 /** Rainbow: every extension on, with the paper's settings where they fit small tasks. */
 export const rainbowHyperparameters = defineHyperparameters({
@@ -94,7 +94,7 @@ export const rainbowHyperparameters = defineHyperparameters({
   adamEps: { ...dqnHyperparameters.adamEps, default: 1.5e-4 },
 });
 
-export class DQN extends OffPolicyAlgorithm<DqnHp> {
+export class DQN<E extends EnvSpecifier = any> extends OffPolicyAlgorithm<DqnHp, E> {
   static override readonly algorithmName: string = 'DQN';
   static override readonly hyperparameterSchema: HyperparameterSchema = dqnHyperparameters;
 
@@ -111,8 +111,8 @@ export class DQN extends OffPolicyAlgorithm<DqnHp> {
   /** `_n_calls` of SB3: vector steps taken (drives target updates). */
   private nCalls = 0;
 
-  constructor(options: DQNOptions) {
-    super(options as AlgorithmOptions);
+  constructor(options: DQNOptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     const hp = this.hyperparameters;
     const name = this.algorithmName;
     if (!this.discrete) throw new Error(`${name}: action space must be Discrete, got ${String(this.actionSpace)}`);
@@ -348,13 +348,13 @@ export class DQN extends OffPolicyAlgorithm<DqnHp> {
   }
 }
 
-export type RainbowOptions = DQNOptions;
+export type RainbowOptions<E extends EnvSpecifier = EnvSpecifier> = DQNOptions<E>;
 
 /**
  * Rainbow (Hessel et al. 2018): DQN with double, dueling, prioritized (α 0.5, β 0.4 → 1), 3-step,
  * noisy (σ0 0.5, ε = 0) and C51 (51 atoms) on by default; every switch can still be turned off.
  */
-export class Rainbow extends DQN {
+export class Rainbow<E extends EnvSpecifier = any> extends DQN<E> {
   static override readonly algorithmName: string = 'Rainbow';
   static override readonly hyperparameterSchema: HyperparameterSchema = rainbowHyperparameters;
 }

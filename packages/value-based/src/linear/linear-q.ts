@@ -23,7 +23,9 @@ import {
   type NetworkState,
   type ReplayBatch,
   ReplayBuffer,
-  type ScheduleSpec,
+  type CommonOptions,
+  type HyperparameterInput,
+  type ResolvedHyperparameters,
   type StepResult,
   defineHyperparameters,
 } from '@tfrl/core';
@@ -77,25 +79,11 @@ export const linearQHyperparameters = defineHyperparameters({
   epsilonMin: { ...explorationHyperparameters.epsilonMin, default: 0.01 },
 });
 
-export interface LinearQHp extends ExplorationHp {
-  learningRate: ScheduleSpec;
-  gamma: number;
-  batchSize: number;
-  bufferSize: number;
-  learningStarts: number;
-  trainFreq: number;
-  gradientSteps: number;
-  features: string;
-  thetaInit: 'normal' | 'zeros';
-  thetaInitStd: number;
-  mseGradient: boolean;
-  terminalOnTruncation: boolean;
-  notebookTakeQuirk: boolean;
-}
+export type LinearQHp = ResolvedHyperparameters<typeof linearQHyperparameters>;
 
-export type LinearQOptions = AlgorithmOptions &
-  Partial<LinearQHp> & {
-    env: EnvSpecifier;
+export type LinearQOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<
+    typeof linearQHyperparameters
+  > & {
     /** A feature map object instead of a registered name (registered under its name if that is free). */
     featureMap?: FeatureMap;
   };
@@ -207,7 +195,7 @@ export function linearQUpdate(
   return sq / B;
 }
 
-export class LinearQ extends SingleEnvAlgorithm<LinearQHp, Float32Array> {
+export class LinearQ<E extends EnvSpecifier = any> extends SingleEnvAlgorithm<LinearQHp, Float32Array, E> {
   static override readonly algorithmName = 'LinearQ';
   static override readonly hyperparameterSchema = linearQHyperparameters;
 
@@ -222,9 +210,9 @@ export class LinearQ extends SingleEnvAlgorithm<LinearQHp, Float32Array> {
 
   private readonly scratch: LinearScratch;
 
-  constructor(options: LinearQOptions) {
+  constructor(options: LinearQOptions<E>) {
     const custom = options?.featureMap;
-    super({ ...options, featureMap: undefined, features: custom ? custom.name : options?.features });
+    super({ ...options, featureMap: undefined, features: custom ? custom.name : options?.features } as AlgorithmOptions);
     const who = this.algorithmName;
     const act = this.actionSpace;
     if (!(act instanceof Discrete) || act.start !== 0)

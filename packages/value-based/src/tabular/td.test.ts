@@ -229,6 +229,7 @@ describe('tabular learners: the Algorithm API', () => {
   it('rejects bad spaces and hyperparameters, naming them', async () => {
     expect(() => new QLearning({ env: make('CartPole-v1') })).toThrow(/observation space must be Discrete/);
     expect(() => new QLearning({ env: twoStep(), epsilon: 1.5 })).toThrow(/epsilon/);
+    // @ts-expect-error `learningRat` is not a Sarsa hyperparameter (a compile-time error too)
     expect(() => new Sarsa({ env: twoStep(), learningRat: 0.1 })).toThrow(/learningRat/);
     expect(() => new NStepSarsa({ env: twoStep(), nSteps: 0 })).toThrow(/nSteps/);
     expect(() => new QLearning({ env: twoStep(), epsilon: 'lin_1', epsilonFinal: 0.1 })).toThrow(/epsilon must be a number/);

@@ -17,7 +17,9 @@ import {
   type Env,
   type EnvSpecifier,
   type NetworkState,
-  type ScheduleSpec,
+  type CommonOptions,
+  type HyperparameterInput,
+  type ResolvedHyperparameters,
   type StepResult,
   defineHyperparameters,
 } from '@tfrl/core';
@@ -44,18 +46,15 @@ export const nStepSarsaHyperparameters = defineHyperparameters({
   nSteps: { type: 'integer', default: 4, min: 1, doc: 'n of the n-step return (1 = SARSA)' },
 });
 
-export interface TabularHp extends ExplorationHp {
-  learningRate: ScheduleSpec;
-  gamma: number;
-  qInit: number;
-}
+export type TabularHp = ResolvedHyperparameters<typeof tabularHyperparameters>;
+export type NStepSarsaHp = ResolvedHyperparameters<typeof nStepSarsaHyperparameters>;
 
-export interface NStepSarsaHp extends TabularHp {
-  nSteps: number;
-}
-
-export type TabularOptions = AlgorithmOptions & Partial<TabularHp> & { env: EnvSpecifier };
-export type NStepSarsaOptions = AlgorithmOptions & Partial<NStepSarsaHp> & { env: EnvSpecifier };
+export type TabularOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<
+    typeof tabularHyperparameters
+  >;
+export type NStepSarsaOptions<E extends EnvSpecifier = EnvSpecifier> = CommonOptions & { env: E } & HyperparameterInput<
+    typeof nStepSarsaHyperparameters
+  >;
 
 /** What one environment step hands to the update rule. */
 export interface TdStep {
@@ -72,15 +71,15 @@ export interface TdStep {
 }
 
 /** The shared machinery of the tabular learners; subclasses define the update rule. */
-export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extends SingleEnvAlgorithm<H> {
+export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp, E extends EnvSpecifier = any> extends SingleEnvAlgorithm<H, number, E> {
   readonly nS: number;
   readonly nA: number;
   /** Q(s, a) at `q[s * nA + a]`. */
   readonly q: Float32Array;
   private curAction = 0;
 
-  constructor(options: TabularOptions) {
-    super(options);
+  constructor(options: TabularOptions<E> | NStepSarsaOptions<E>) {
+    super(options as unknown as AlgorithmOptions);
     const who = this.algorithmName;
     const obs = this.observationSpace;
     const act = this.actionSpace;
@@ -206,7 +205,7 @@ export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp> extend
  * Q-learning: Q(s, a) ← Q(s, a) + α [r + γ (1 − terminated) max_a' Q(s', a') − Q(s, a)];
  * off-policy — it learns the greedy policy's values while behaving ε-greedily.
  */
-export class QLearning extends TabularTDAlgorithm<TabularHp> {
+export class QLearning<E extends EnvSpecifier = any> extends TabularTDAlgorithm<TabularHp, E> {
   static override readonly algorithmName = 'QLearning';
   static override readonly hyperparameterSchema = tabularHyperparameters;
 
@@ -222,7 +221,7 @@ export class QLearning extends TabularTDAlgorithm<TabularHp> {
  * SARSA: choose A' ε-greedily in S', then Q(S, A) ← Q(S, A) + α [R + γ Q(S', A') − Q(S, A)];
  * on-policy — it learns the values of the ε-greedy policy it follows.
  */
-export class Sarsa extends TabularTDAlgorithm<TabularHp> {
+export class Sarsa<E extends EnvSpecifier = any> extends TabularTDAlgorithm<TabularHp, E> {
   static override readonly algorithmName = 'Sarsa';
   static override readonly hyperparameterSchema = tabularHyperparameters;
 
@@ -243,7 +242,7 @@ export class Sarsa extends TabularTDAlgorithm<TabularHp> {
  * Expected SARSA: the target averages Q(S', ·) under the ε-greedy policy,
  * R + γ [ε · mean_a Q(S', a) + (1 − ε) · max_a Q(S', a)] — SARSA without the sampling noise of A'.
  */
-export class ExpectedSarsa extends TabularTDAlgorithm<TabularHp> {
+export class ExpectedSarsa<E extends EnvSpecifier = any> extends TabularTDAlgorithm<TabularHp, E> {
   static override readonly algorithmName = 'ExpectedSarsa';
   static override readonly hyperparameterSchema = tabularHyperparameters;
 
@@ -260,7 +259,7 @@ export class ExpectedSarsa extends TabularTDAlgorithm<TabularHp> {
  * G = Σ_{i=τ+1}^{min(τ+n, T)} γ^{i−τ−1} R_i + γ^n Q(S_{τ+n}, A_{τ+n}) (bootstrap only when τ + n < T).
  * At the end of an episode the last n − 1 pending updates use the truncated sums.
  */
-export class NStepSarsa extends TabularTDAlgorithm<NStepSarsaHp> {
+export class NStepSarsa<E extends EnvSpecifier = any> extends TabularTDAlgorithm<NStepSarsaHp, E> {
   static override readonly algorithmName = 'NStepSarsa';
   static override readonly hyperparameterSchema = nStepSarsaHyperparameters;
 
