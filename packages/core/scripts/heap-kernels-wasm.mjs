@@ -129,7 +129,6 @@ ${colLoop(SCALAR, kind)}
       (br $r))))`;
 }
 
-
 /** Activation of a vector of pre-activations `$z`, by `$act` (see gemm). */
 const ACT_V = `
   ;; e^x for 4 float32 lanes, x clamped to [-87, 88] (Cephes' expf: x = n·ln2 + r, |r| <= ln2/2)
@@ -221,7 +220,12 @@ ${rows.map((i) => `        (local.set $br${i} (v128.load32_splat (i32.add (local
 ${
   TC === 1
     ? '        (local.set $bs (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))'
-    : vecs.map((v) => `        (local.set $bv${v} (v128.load offset=${16 * v} (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))`).join('\n')
+    : vecs
+        .map(
+          (v) =>
+            `        (local.set $bv${v} (v128.load offset=${16 * v} (i32.add (local.get $bias) (i32.shl (local.get $j0) (i32.const 2)))))`,
+        )
+        .join('\n')
 }))))
     (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r0) (local.get $N)) (local.get $j0)) (i32.const 2))))
 ${rows.flatMap((i) => vecs.map((v) => finish(i, v))).join('\n')})`;
@@ -385,7 +389,12 @@ export async function heapKernelsWasm() {
 const GENERATOR = 'packages/core/scripts/heap-kernels-wasm.mjs';
 
 export function renderTs(bytes) {
-  return renderBase64Ts({ generator: GENERATOR, description: "WebAssembly SIMD kernels on the tfjs wasm backend's heap", constName: 'HEAP_KERNELS_WASM_BASE64', bytes });
+  return renderBase64Ts({
+    generator: GENERATOR,
+    description: "WebAssembly SIMD kernels on the tfjs wasm backend's heap",
+    constName: 'HEAP_KERNELS_WASM_BASE64',
+    bytes,
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

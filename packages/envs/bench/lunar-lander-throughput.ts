@@ -79,7 +79,9 @@ for (let r = 0; r < repeats; r++) {
 w1.close();
 w2.close();
 const load1 = loadavg();
-console.log(`LunarLander-v3, ${numEnvs} envs, ${repeats}×${seconds}s; load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `LunarLander-v3, ${numEnvs} envs, ${repeats}×${seconds}s; load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}`,
+);
 for (const [k, xs] of Object.entries(results)) {
   const wall = xs.map((x) => x.wall);
   const cpu = xs.map((x) => x.cpu);

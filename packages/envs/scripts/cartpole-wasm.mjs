@@ -191,7 +191,12 @@ export async function cartpoleWasm() {
 const GENERATOR = 'packages/envs/scripts/cartpole-wasm.mjs';
 
 export function renderTs(bytes) {
-  return renderBase64Ts({ generator: GENERATOR, description: "The WebAssembly SIMD kernel of CartPoleVecEnv's step", constName: 'CARTPOLE_KERNEL_WASM_BASE64', bytes });
+  return renderBase64Ts({
+    generator: GENERATOR,
+    description: "The WebAssembly SIMD kernel of CartPoleVecEnv's step",
+    constName: 'CARTPOLE_KERNEL_WASM_BASE64',
+    bytes,
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -30,6 +30,7 @@ export {
   CartPoleVecEnv,
   type CartPoleVecEnvOptions,
   ClassicVecEnv,
+  type ClassicVecEnvState,
   MountainCarContinuousVecEnv,
   MountainCarVecEnv,
   type MountainCarVecEnvOptions,

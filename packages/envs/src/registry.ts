@@ -3,10 +3,23 @@
  * `gymnasium.make` does; `makeVec` builds a SyncVecEnv of them with episode statistics.
  */
 
-import { type Env, type EnvSpec, RecordEpisodeStatistics, SyncVecEnv, TimeLimit, type VecEnv, setEnvResolver } from '@tfrl/core';
+import {
+  BaseEnv,
+  type Env,
+  type EnvSpec,
+  RecordEpisodeStatistics,
+  SyncVecEnv,
+  TimeLimit,
+  type VecEnv,
+  camelToSnake,
+  formatValue,
+  setEnvResolver,
+} from '@tfrl/core';
 import { BUILTIN_ENVS } from './builtin';
 import { BATCHED_CLASSIC } from './classic/batched';
+import { type KwargNames, canonicalKwargs, describeKwargs, kwargNames } from './kwargs';
 import type { EnvRegistration } from './types';
+import { assertVecSeed } from './vec/seed';
 
 export type { EnvRegistration } from './types';
 
@@ -22,7 +35,81 @@ export function register(reg: EnvRegistration, opts: { override?: boolean } = {}
   if (registry.has(reg.id) && !opts.override) {
     throw new Error(`register: ${reg.id} is already registered (pass {override: true} to replace it)`);
   }
-  registry.set(reg.id, { ...reg, kwargs: { ...(reg.kwargs ?? {}) } });
+  const stored: EnvRegistration = { ...reg, kwargs: { ...(reg.kwargs ?? {}) }, aliases: { ...(reg.aliases ?? {}) } };
+  try {
+    namesOf.set(stored, acceptedNames(stored));
+  } catch (e) {
+    throw new Error(`register: ${reg.id}: ${(e as Error).message}`);
+  }
+  registry.set(reg.id, stored);
+}
+
+/**
+ * Kwargs `make` accepts for every id, besides the registration's own: `strict` (raise on
+ * out-of-range actions where the reference env clips them) and Gymnasium's `render_mode`
+ * (only `'rgb_array'` or null: `render()` always returns an RGB frame).
+ */
+const MAKE_KWARGS = ['strict', 'renderMode'] as const;
+
+/** Accepted kwarg spellings per registration (computed once, at `register`). */
+const namesOf = new WeakMap<EnvRegistration, KwargNames>();
+
+function acceptedNames(reg: EnvRegistration): KwargNames {
+  const own = Object.keys(reg.kwargs ?? {});
+  // A registration that defines one of these itself (in either spelling) keeps its own.
+  const ownNames = kwargNames(own, reg.aliases);
+  const extra = MAKE_KWARGS.filter((k) => !ownNames.lookup.has(k) && !ownNames.lookup.has(camelToSnake(k)));
+  return kwargNames([...own, ...extra], reg.aliases);
+}
+
+interface ResolvedKwargs {
+  /** The caller's kwargs under registered names (defaults not filled in). */
+  given: Record<string, unknown>;
+  /** The env's own kwargs: the registered defaults overridden by the caller's, under registered names. */
+  env: Record<string, unknown>;
+  /** The make-level kwargs (`strict`, `renderMode`) the caller gave, for `spec.kwargs`. */
+  makeLevel: Record<string, unknown>;
+  strict: boolean;
+}
+
+/** Map the caller's kwargs onto `reg`'s names and check the make-level ones; `who` prefixes errors. */
+function resolveKwargs(who: string, reg: EnvRegistration, kwargs: Record<string, unknown>): ResolvedKwargs {
+  const names = namesOf.get(reg) ?? acceptedNames(reg);
+  const id = reg.id;
+  const given = canonicalKwargs(`${who}: ${id}`, kwargs, names, {
+    unknown: (key, _value, suggestion) =>
+      new Error(
+        `${who}: ${id} has no kwarg '${key}'; accepted kwargs: ${describeKwargs(names)}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+      ),
+    twice: (name, first, second) =>
+      new Error(`${who}: ${id}: kwarg '${name}' is given twice, as '${first}' and as '${second}'; pass only one of them`),
+  });
+  const defaults = reg.kwargs ?? {};
+  const env: Record<string, unknown> = { ...defaults };
+  const makeLevel: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (name in defaults) env[name] = value;
+    else makeLevel[name] = value;
+  }
+  const strict = makeLevel.strict ?? false;
+  if (typeof strict !== 'boolean') throw new TypeError(`${who}: ${id}: kwarg 'strict' must be a boolean, got ${formatValue(strict)}`);
+  const mode = makeLevel.renderMode;
+  if (mode !== undefined && mode !== null && mode !== 'rgb_array') {
+    throw new RangeError(
+      `${who}: ${id}: render_mode ${formatValue(mode)} is not supported; tfrl envs render 'rgb_array' only (render() returns an RGB frame), so pass 'rgb_array' or null`,
+    );
+  }
+  return { given, env, makeLevel, strict };
+}
+
+/**
+ * The caller's kwargs for `id` under the registered names (defaults not filled in), after the same
+ * checks as `make`: what a worker thread needs to rebuild the env with an older or newer spelling.
+ */
+export function canonicalMakeKwargs(id: string, kwargs: Record<string, unknown> = {}): Record<string, unknown> {
+  const reg = registry.get(id);
+  if (!reg) throw new Error(`make: unknown env id '${id}'; registered ids: ${listEnvs().join(', ')}`);
+  return resolveKwargs('make', reg, kwargs).given;
 }
 
 /** Registered ids, sorted. */
@@ -45,21 +132,29 @@ export interface MakeOptions {
 /**
  * Build the env registered as `id`, with `kwargs` merged over its defaults and wrapped in
  * `TimeLimit(maxEpisodeSteps)` from the registration. Unknown ids and unknown kwargs are errors.
+ *
+ * Kwarg names: each registered kwarg is accepted under its registered name and in the other case
+ * style, so Gymnasium's snake_case names work as well as tfrl's camelCase ones
+ * (`make('FrozenLake-v1', {map_name: '8x8', is_slippery: false})` = `{mapName: '8x8', isSlippery: false}`),
+ * plus the registration's `aliases`. Giving one kwarg under two spellings is an error. Every id
+ * also takes `strict: true` (an out-of-range Box action throws even where the reference env clips
+ * it: Pendulum, MountainCarContinuous, LunarLanderContinuous) and `render_mode` (`'rgb_array'` or
+ * null). `spec.kwargs` holds the merged kwargs under their registered names.
  */
 export function make(id: string, kwargs: Record<string, unknown> = {}, opts: MakeOptions = {}): Env<any, any> {
   const reg = registry.get(id);
   if (!reg) throw new Error(`make: unknown env id '${id}'; registered ids: ${listEnvs().join(', ')}`);
-  const defaults = reg.kwargs ?? {};
-  for (const k of Object.keys(kwargs)) {
-    if (!(k in defaults)) {
-      const allowed = Object.keys(defaults);
-      throw new Error(`make: ${id} has no kwarg '${k}'; ${allowed.length ? `accepted kwargs: ${allowed.join(', ')}` : 'it accepts none'}`);
-    }
-  }
-  const merged = { ...defaults, ...kwargs };
+  const { env: merged, makeLevel, strict } = resolveKwargs('make', reg, kwargs);
   let env: Env<any, any> = reg.entryPoint(merged);
+  if (strict) {
+    const inner = env.unwrapped;
+    if (!(inner instanceof BaseEnv)) {
+      throw new Error(`make: ${id}: strict: true needs an env built on BaseEnv, got ${formatValue(inner?.constructor?.name)}`);
+    }
+    inner.strict = true;
+  }
   const maxSteps = opts.maxEpisodeSteps ?? reg.maxEpisodeSteps;
-  const spec: EnvSpec = { id, maxEpisodeSteps: maxSteps, rewardThreshold: reg.rewardThreshold, kwargs: merged };
+  const spec: EnvSpec = { id, maxEpisodeSteps: maxSteps, rewardThreshold: reg.rewardThreshold, kwargs: { ...merged, ...makeLevel } };
   env.unwrapped.spec = spec;
   if (maxSteps !== undefined && maxSteps > 0) env = new TimeLimit(env, maxSteps);
   return env;
@@ -92,8 +187,9 @@ export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}):
   if (mode !== undefined && mode !== 'sync' && mode !== 'batched') {
     throw new RangeError(`makeVec: vectorization must be 'sync' or 'batched', got ${String(mode)}`);
   }
-  // Fail on a bad id / kwarg here rather than inside the factory.
+  // Fail on a bad id / kwarg / seed here rather than inside the factory or at the first reset.
   make(id, opts.kwargs).close();
+  if (opts.seed !== undefined) assertVecSeed(opts.seed, numEnvs, `makeVec: ${id}`, 'seed');
   const batched = BATCHED_CLASSIC[id];
   const hasWrappers = (opts.wrappers?.length ?? 0) > 0;
   if (mode === 'batched') {
@@ -108,7 +204,8 @@ export function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}):
   }
   if (batched && registry.get(id)?.entryPoint === BUILTIN_ENTRY.get(id) && (mode === 'batched' || (mode === undefined && !hasWrappers))) {
     const reg = registry.get(id) as EnvRegistration;
-    return batched(numEnvs, { ...reg.kwargs, ...opts.kwargs, seed: opts.seed, maxEpisodeSteps: reg.maxEpisodeSteps ?? 0 });
+    const { env: kw, strict } = resolveKwargs('makeVec', reg, opts.kwargs ?? {});
+    return batched(numEnvs, { ...kw, strict, seed: opts.seed, maxEpisodeSteps: reg.maxEpisodeSteps ?? 0 });
   }
   const factory = () => {
     let env: Env<any, any> = new RecordEpisodeStatistics(make(id, opts.kwargs));

@@ -7,6 +7,11 @@ export interface EnvRegistration {
   /** Applies `TimeLimit` when set. */
   maxEpisodeSteps?: number;
   rewardThreshold?: number;
-  /** Default kwargs; their keys are also the kwargs `make` accepts. */
+  /**
+   * Default kwargs; their keys are the kwargs `make` accepts, each also in the other case style
+   * (`goalVelocity` and `goal_velocity`).
+   */
   kwargs?: Record<string, unknown>;
+  /** Further accepted names, alias → a key of `kwargs` (e.g. a reference's name that is not just the other case style). */
+  aliases?: Record<string, string>;
 }

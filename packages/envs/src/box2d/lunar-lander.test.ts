@@ -418,6 +418,65 @@ describe('LunarLander-v3 API', () => {
     expect(() => env.reset({ options: { gravity: 1 } })).toThrow(/unknown reset option 'gravity'/);
   });
 
+  it('accepts the kwargs in both spellings (snake_case as Gymnasium, camelCase as the class); one kwarg twice is an error', () => {
+    const a = make('LunarLander-v3', { enableWind: true, windPower: 5, turbulencePower: 0.5 });
+    const b = make('LunarLander-v3', { enable_wind: true, wind_power: 5, turbulence_power: 0.5 });
+    expect(a.spec?.kwargs).toEqual(b.spec?.kwargs);
+    expect(a.spec?.kwargs).toMatchObject({ enable_wind: true, wind_power: 5, turbulence_power: 0.5 });
+    const u = a.unwrapped as LunarLanderEnv;
+    expect([u.enableWind, u.windPower, u.turbulencePower]).toEqual([true, 5, 0.5]);
+    expect(() => make('LunarLander-v3', { enable_wind: true, enableWind: false })).toThrow(
+      "make: LunarLander-v3: kwarg 'enable_wind' is given twice, as 'enable_wind' and as 'enableWind'; pass only one of them",
+    );
+    expect(() => make('LunarLander-v3', { wind: 3 })).toThrow(
+      /accepted kwargs: continuous, gravity, enable_wind \(or enableWind\), wind_power \(or windPower\)/,
+    );
+  });
+
+  it('continuous: clips out-of-range actions as Gymnasium (np.clip(action, -1, +1)); NaN and strict raise; discrete still raises', () => {
+    const run = (action: Float32Array, kwargs: Record<string, unknown> = {}) => {
+      const env = make('LunarLanderContinuous-v3', kwargs);
+      env.reset({ seed: 4 });
+      const out = [];
+      for (let t = 0; t < 20; t++) {
+        const r = env.step(action);
+        out.push([...r.obs, r.reward]);
+      }
+      return out;
+    };
+    expect(run(Float32Array.of(3, -5))).toEqual(run(Float32Array.of(1, -1)));
+    expect(run(Float32Array.of(-1e9, 0.7))).toEqual(run(Float32Array.of(-1, 0.7)));
+    const env = make('LunarLanderContinuous-v3');
+    env.reset({ seed: 0 });
+    expect(() => env.step(Float32Array.of(Number.NaN, 0))).toThrow(
+      'LunarLanderContinuous-v3: action Float32Array [NaN, 0] is not in Box(-1.0, 1.0, (2,), float32) (contains NaN at index 0)',
+    );
+    expect(() => env.step(Float32Array.of(2, Number.POSITIVE_INFINITY))).toThrow(
+      /LunarLanderContinuous-v3: .*element 1 = Infinity is not finite/,
+    );
+    expect(() => env.step(Float32Array.of(2))).toThrow(/LunarLanderContinuous-v3: .*has length 1 but the space needs 2/);
+    expect(() => run(Float32Array.of(3, 0), { strict: true })).toThrow(
+      'LunarLanderContinuous-v3: action Float32Array [3, 0] is not in Box(-1.0, 1.0, (2,), float32) (element 0 = 3 is above high 1.0)',
+    );
+    expect(make('LunarLanderContinuous-v3', { strict: true }).spec?.kwargs).toMatchObject({ continuous: true, strict: true });
+    const direct = new LunarLanderEnv({ continuous: true, strict: true });
+    direct.reset({ seed: 0 });
+    expect(() => direct.step(Float32Array.of(0, -1.5))).toThrow(/below low -1.0/);
+    const discrete = make('LunarLander-v3');
+    discrete.reset({ seed: 0 });
+    expect(() => discrete.step(7)).toThrow(/LunarLander-v3: action 7 is not in Discrete\(4\)/);
+  });
+
+  it('step and reset after close() are errors naming the env', () => {
+    const env = make('LunarLander-v3');
+    env.reset({ seed: 0 });
+    env.step(0);
+    env.close();
+    env.close();
+    expect(() => env.step(0)).toThrow('LunarLander-v3: step() called after close()');
+    expect(() => env.reset({ seed: 0 })).toThrow('LunarLander-v3: reset() called after close()');
+  });
+
   it('truncates at 1000 steps through make()', () => {
     const env = make('LunarLander-v3');
     // Hover: the heuristic, told it is 0.5 lower than it is, holds station 0.5 above its target.

@@ -17,11 +17,16 @@
  *   initialForce, windIdx, torqueIdx}})` sets them explicitly.
  * - Engine particles are decoration in Gymnasium (created only when rendering, never touching the
  *   lander), so they are not simulated.
+ *
+ * Continuous actions outside [−1, 1]² are clipped as Gymnasium's `step` does
+ * (`np.clip(action, -1, +1)`), unless `strict`; NaN, ±Infinity or a wrong length throw.
+ * Discrete actions outside Discrete(4) throw (Gymnasium asserts).
  */
 
 import { BaseEnv, Discrete, type ResetResult, type RgbFrame, type StepResult, Box as SpaceBox } from '@tfrl/core';
 import { Box as PlanckBox, type Body, type Contact, Edge, Polygon, RevoluteJoint, Vec2, World } from 'planck';
 import { createFrame, fillPolygon, type Rgb } from '../classic/raster';
+import { booleanOption } from '../kwargs';
 
 export const FPS = 50;
 export const SCALE = 30.0;
@@ -67,6 +72,11 @@ export interface LunarLanderOptions {
   windPower?: number;
   /** Peak turbulence torque; 0..2 recommended (default 1.5). */
   turbulencePower?: number;
+  /**
+   * Continuous only: raise on an action outside [−1, 1]² instead of clipping it (Gymnasium's
+   * `step`: `np.clip(action, -1, +1)`). Default false.
+   */
+  strict?: boolean;
 }
 
 /** `reset({options})` of LunarLander: everything the episode would otherwise draw from the RNG. */
@@ -150,6 +160,7 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
       );
     }
     this.actionSpace = this.continuous ? new SpaceBox({ low: -1, high: 1, shape: [2] }) : new Discrete(4);
+    this.strict = booleanOption('LunarLander', 'strict', opts.strict, false);
   }
 
   /** Whether the lander's body has come to rest (Box2D sleep). */
@@ -464,6 +475,12 @@ export class LunarLanderEnv extends BaseEnv<Float32Array, number | Float32Array>
     this.lander = null;
     this.moon = null;
     this.legs = [];
+    super.close();
+  }
+
+  /** Continuous: Gymnasium clips the action in `step`, so out-of-range finite actions are not errors. */
+  protected override get clipsActions(): boolean {
+    return this.continuous;
   }
 }
 

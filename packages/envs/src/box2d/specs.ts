@@ -12,7 +12,10 @@ const buildLunarLander = (kw: Record<string, unknown>) =>
     turbulencePower: kw.turbulence_power as number,
   });
 
-/** Box2D-family registrations (ids, kwargs, time limits and thresholds as Gymnasium's). */
+/**
+ * Box2D-family registrations (ids, kwargs, time limits and thresholds as Gymnasium's). The kwargs
+ * are registered under Gymnasium's names; `make` accepts the camelCase ones (`enableWind`) too.
+ */
 export const box2dSpecs: EnvRegistration[] = [
   {
     id: 'LunarLander-v3',

@@ -166,21 +166,86 @@ describe('ClassicVecEnv semantics', () => {
     expect(() => cp.step(new Float32Array([0, Number.NaN, 0, 0]))).toThrow(/action NaN at index 1 \(env 1\)/);
     expect(() => cp.step(new Int32Array([-1, 0, 0, 0]))).toThrow(/action -1 at index 0/);
     expect(Array.from(cp.state)).toEqual(before);
-    const mcc = new MountainCarContinuousVecEnv(3, { seed: 0 });
-    mcc.reset();
-    expect(() => mcc.step(new Float32Array([0, 1.5, 0]))).toThrow(
+    // Continuous envs clip finite out-of-range actions as Gymnasium (they used to throw); strict: true throws.
+    const mccStrict = new MountainCarContinuousVecEnv(3, { seed: 0, strict: true });
+    mccStrict.reset();
+    expect(() => mccStrict.step(new Float32Array([0, 1.5, 0]))).toThrow(
       'MountainCarContinuous-v0 (batched): action value 1.5 at index 1 (env 1) is not in Box(-1.0, 1.0, (1,), float32)',
     );
+    const mcc = new MountainCarContinuousVecEnv(3, { seed: 0 });
+    mcc.reset();
+    const mccBefore = Array.from(mcc.state);
     expect(() => mcc.step(new Float32Array([0, 0, Number.NaN]))).toThrow(/action value NaN at index 2 \(env 2\)/);
+    expect(() => mcc.step(new Float32Array([0, Number.NEGATIVE_INFINITY, 0]))).toThrow(
+      /action value -Infinity at index 1 \(env 1\) is not in Box.*\(NaN and infinite values are not clipped\)/,
+    );
     expect(() => mcc.step(new Float32Array(4))).toThrow(/expected 3 action values/);
-    const pend = new PendulumVecEnv(2, { seed: 0 });
-    pend.reset();
-    expect(() => pend.step(new Float32Array([2, -2.01]))).toThrow(/Pendulum-v1 \(batched\): action value -2\.0\d* at index 1 \(env 1\)/);
+    expect(Array.from(mcc.state)).toEqual(mccBefore);
+    expect(mcc.step(new Float32Array([0, 1.5, 0])).rewards[1]).toBe(Math.fround(-(1.5 * 1.5 * 0.1)));
+    const pendStrict = new PendulumVecEnv(2, { seed: 0, strict: true });
+    pendStrict.reset();
+    expect(() => pendStrict.step(new Float32Array([2, -2.01]))).toThrow(
+      /Pendulum-v1 \(batched\): action value -2\.0\d* at index 1 \(env 1\)/,
+    );
+    expect(() => new PendulumVecEnv(2, { strict: 'yes' as unknown as boolean })).toThrow(
+      'PendulumVecEnv: strict must be a boolean, got "yes"',
+    );
     const acro = new AcrobotVecEnv(2, { seed: 0 });
     acro.reset();
     expect(() => acro.step(new Int32Array([3, 0]))).toThrow(
       /Acrobot-v1 \(batched\): action 3 at index 0 \(env 0\) is not in Discrete\(3\)/,
     );
+  });
+
+  it('clips out-of-range actions of Pendulum and MountainCarContinuous exactly as the single envs (SyncVecEnv)', () => {
+    for (const id of ['Pendulum-v1', 'MountainCarContinuous-v0']) {
+      const n = 4;
+      const batched = makeVec(id, n, { seed: 5 });
+      const sync = makeVec(id, n, { seed: 5, vectorization: 'sync' });
+      expect(Array.from(batched.reset())).toEqual(Array.from(sync.reset()));
+      const rng = new Rng(9);
+      for (let t = 0; t < 300; t++) {
+        const a = Float32Array.from({ length: n }, (_, i) => (i === 0 ? (t % 2 ? 1e6 : -1e6) : rng.uniform(-5, 5)));
+        const rb = batched.step(a);
+        const rs = sync.step(a);
+        expect(Array.from(rb.obs)).toEqual(Array.from(rs.obs));
+        expect(Array.from(rb.rewards)).toEqual(Array.from(rs.rewards));
+        expect(Array.from(rb.terminated)).toEqual(Array.from(rs.terminated));
+      }
+    }
+  });
+
+  it('seeds: seed + i must be an integer in [0, 2^32 - 1] for every env; errors name the env and the value', () => {
+    const env = new PendulumVecEnv(3, { seed: 2 ** 32 - 3 });
+    const first = Array.from(env.reset());
+    expect(Array.from(env.reset(2 ** 32 - 3))).toEqual(first);
+    expect(() => env.reset(2 ** 32 - 2)).toThrow(
+      'Pendulum-v1 (batched): reset seed 4294967294 gives env 2 the seed 4294967296, above 4294967295 (2^32 - 1); with 3 envs the seed must be at most 4294967293',
+    );
+    expect(() => env.reset(-1)).toThrow('Pendulum-v1 (batched): reset seed must be an integer in [0, 4294967295] (2^32 - 1), got -1');
+    expect(() => env.reset(0.5)).toThrow(TypeError);
+    expect(() => env.reset(Number.NaN)).toThrow(/got NaN/);
+    expect(() => env.reset(Number.MAX_SAFE_INTEGER + 1)).toThrow(/got 9007199254740992/);
+    expect(() => new CartPoleVecEnv(2, { seed: 2 ** 32 - 1 })).toThrow(/CartPoleVecEnv: seed 4294967295 gives env 1 the seed 4294967296/);
+    expect(() => new CartPoleVecEnv(2, { seed: -5 })).toThrow(
+      'CartPoleVecEnv: seed must be an integer in [0, 4294967295] (2^32 - 1), got -5',
+    );
+    // a rejected seed leaves the envs as they were
+    expect(Array.from(env.reset(2 ** 32 - 3))).toEqual(first);
+  });
+
+  it('step and reset after close() throw naming the env; close may be repeated', () => {
+    for (const env of [
+      new CartPoleVecEnv(2, { seed: 0 }),
+      new CartPoleVecEnv(2, { seed: 0, wasm: false }),
+      new PendulumVecEnv(2, { seed: 0 }),
+    ]) {
+      env.reset();
+      env.close();
+      env.close();
+      expect(() => env.step(new Float32Array(2))).toThrow(`${env.id} (batched): step() called after close()`);
+      expect(() => env.reset(0)).toThrow(`${env.id} (batched): reset() called after close()`);
+    }
   });
 
   it('makeVec picks batched by default, sync on request or with wrappers, and refuses impossible requests', () => {
@@ -199,5 +264,38 @@ describe('ClassicVecEnv semantics', () => {
     expect(() => new PendulumVecEnv(2, { g: Number.NaN })).toThrow('Pendulum-v1 (batched): g must be a finite number, got NaN');
     expect(() => new AcrobotVecEnv(2, { bookOrNips: 'x' as 'book' })).toThrow(/bookOrNips/);
     expect(() => new CartPoleVecEnv(0)).toThrow(/numEnvs must be a positive integer/);
+  });
+});
+
+describe('batched classic envs: getState / setState continue a run exactly', () => {
+  it.each([
+    ['CartPole-v1', () => new CartPoleVecEnv(3, { seed: 5 })],
+    ['MountainCar-v0', () => new MountainCarVecEnv(3, { seed: 5 })],
+    ['MountainCarContinuous-v0', () => new MountainCarContinuousVecEnv(3, { seed: 5 })],
+    ['Pendulum-v1', () => new PendulumVecEnv(3, { seed: 5 })],
+    ['Acrobot-v1', () => new AcrobotVecEnv(3, { seed: 5 })],
+  ])('%s: a copy restored mid-episode steps identically (through JSON) for 600 steps', (_id, makeEnv) => {
+    const a = makeEnv();
+    const rng = new Rng(1);
+    const space = a.singleActionSpace;
+    const act = (): Float32Array | Int32Array => {
+      const n = a.numEnvs * a.actDim;
+      if ('n' in space) return Int32Array.from({ length: n }, () => rng.integers(space.n as number));
+      return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+    };
+    a.reset();
+    for (let t = 0; t < 137; t++) a.step(act());
+    const b = makeEnv();
+    b.setState(JSON.parse(JSON.stringify(a.getState())));
+    for (let t = 0; t < 600; t++) {
+      const u = act();
+      const ra = a.step(u);
+      const sa = { obs: Array.from(ra.obs), r: Array.from(ra.rewards), te: Array.from(ra.terminated), tr: Array.from(ra.truncated) };
+      const rb = b.step(u);
+      expect({ obs: Array.from(rb.obs), r: Array.from(rb.rewards), te: Array.from(rb.terminated), tr: Array.from(rb.truncated) }).toEqual(
+        sa,
+      );
+    }
+    expect(() => new CartPoleVecEnv(2).setState(a.getState())).toThrow(/state (is of|has 3 envs)/);
   });
 });

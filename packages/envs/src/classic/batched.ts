@@ -21,10 +21,15 @@
  * State is kept in a Float64Array (`state`, numEnvs × stateDim): float32 state would be slightly
  * faster to read but would no longer reproduce Gymnasium's (float64) dynamics or the single envs.
  * Actions are validated before anything is stepped; a bad one throws an Error naming the env id,
- * the index and the value, and leaves every env unchanged.
+ * the index and the value, and leaves every env unchanged. Pendulum and MountainCarContinuous
+ * treat a finite out-of-range action as their single envs (and Gymnasium) do — the torque / force
+ * is clipped — unless `strict`; NaN and ±Infinity always throw. Seeds follow `BaseEnv`: `seed + i`
+ * must be an integer in [0, 2^32 − 1] for every env i. `step` and `reset` after `close()` throw.
  */
 
-import { Box, Discrete, Rng, type Space, type VecEnv, type VecStepResult, entropySeed } from '@tfrl/core';
+import { Box, Discrete, Rng, type RngState, type Space, type VecEnv, type VecStepResult, entropySeed } from '@tfrl/core';
+import { booleanOption } from '../kwargs';
+import { assertVecSeed } from '../vec/seed';
 import { acrobotObs, acrobotStep } from './acrobot';
 import { CP_INV_TOTAL_MASS, CartPoleEnv, cartPoleCos, cartPoleSin } from './cartpole';
 import { CartPoleKernel } from './cartpole-kernel';
@@ -37,6 +42,11 @@ export interface BatchedVecEnvOptions {
   seed?: number;
   /** Replace the registered time limit (`0` or negative: none). */
   maxEpisodeSteps?: number;
+  /**
+   * Raise on out-of-range Box actions even where the single env clips them (Pendulum,
+   * MountainCarContinuous), as `make(id, {strict: true})`. Default false.
+   */
+  strict?: boolean;
 }
 
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
@@ -74,6 +84,8 @@ export abstract class ClassicVecEnv implements VecEnv {
   readonly elapsed: Int32Array;
   /** Undiscounted return of each env's current episode (float64). */
   readonly episodeReturn: Float64Array;
+  /** Out-of-range Box actions throw even where the reference clips them. */
+  readonly strict: boolean;
 
   /** `result.rewards`, `.terminated`, `.truncated`, for `finish`. */
   protected readonly rewards: Float32Array;
@@ -90,6 +102,7 @@ export abstract class ClassicVecEnv implements VecEnv {
   private pendingSeed: number | undefined;
   private seeded = false;
   private needsReset = true;
+  private closed = false;
   /** performance.now() of the current step, read once at its first episode end (-1: not yet). */
   private stepNow = -1;
 
@@ -101,8 +114,8 @@ export abstract class ClassicVecEnv implements VecEnv {
   ) {
     if (!Number.isInteger(numEnvs) || numEnvs <= 0)
       throw new RangeError(`${new.target.name}: numEnvs must be a positive integer, got ${numEnvs}`);
-    if (opts.seed !== undefined && !Number.isInteger(opts.seed))
-      throw new TypeError(`${new.target.name}: seed must be an integer, got ${String(opts.seed)}`);
+    if (opts.seed !== undefined) assertVecSeed(opts.seed, numEnvs, new.target.name, 'seed');
+    this.strict = booleanOption(new.target.name, 'strict', opts.strict, false);
     const n = numEnvs;
     this.numEnvs = n;
     this.obsDim = dims.obsDim;
@@ -132,6 +145,14 @@ export abstract class ClassicVecEnv implements VecEnv {
     this.pendingSeed = opts.seed;
   }
 
+  /**
+   * True when the single env's reference clips out-of-range Box actions itself; `dynamics` then
+   * receives finite out-of-range values and must clip them the same way (unless `strict`).
+   */
+  protected get clipsActions(): boolean {
+    return false;
+  }
+
   /** Draw env i's reset state into `state` from `rng` (its own generator). */
   protected abstract resetOne(i: number, rng: Rng): void;
   /** Write env i's observation (from `state`) to `obs` row i. */
@@ -149,10 +170,11 @@ export abstract class ClassicVecEnv implements VecEnv {
 
   /** Reset every env; with a seed (or the constructor's seed, first time), env i gets `seed + i`. */
   reset(seed?: number): Float32Array {
+    if (this.closed) throw new Error(`${this.id} (batched): reset() called after close()`);
+    if (seed !== undefined) assertVecSeed(seed, this.numEnvs, `${this.id} (batched)`);
     const s = seed ?? this.pendingSeed;
     this.pendingSeed = undefined;
     if (s !== undefined) {
-      if (!Number.isInteger(s)) throw new TypeError(`${this.id} (batched): reset seed must be an integer, got ${String(s)}`);
       for (let i = 0; i < this.numEnvs; i++) this.rngs[i] = new Rng(s + i);
       this.seeded = true;
     } else if (!this.seeded) {
@@ -193,19 +215,22 @@ export abstract class ClassicVecEnv implements VecEnv {
     } else {
       const box = space as Box;
       const d = this.actDim;
+      const clip = this.clipsActions && !this.strict;
       for (let i = 0; i < n * d; i++) {
         const a = Math.fround(actions[i] as number);
         const j = i % d;
-        if (!(a >= (box.low[j] as number) && a <= (box.high[j] as number))) {
-          throw new RangeError(
-            `${this.id} (batched): action value ${actions[i]} at index ${i} (env ${Math.floor(i / d)}) is not in ${space}`,
-          );
-        }
+        if (a >= (box.low[j] as number) && a <= (box.high[j] as number)) continue;
+        if (clip && Number.isFinite(a)) continue; // `dynamics` clips it as the reference does
+        throw new RangeError(
+          `${this.id} (batched): action value ${actions[i]} at index ${i} (env ${Math.floor(i / d)}) is not in ${space}` +
+            (clip ? ' (NaN and infinite values are not clipped)' : ''),
+        );
       }
     }
   }
 
   step(actions: Float32Array | Int32Array): VecStepResult {
+    if (this.closed) throw new Error(`${this.id} (batched): step() called after close()`);
     if (this.needsReset) throw new Error(`${this.id} (batched): step() called before reset(); call reset() first`);
     this.validate(actions);
     const d = this.obsDim;
@@ -259,7 +284,72 @@ export abstract class ClassicVecEnv implements VecEnv {
     this.startTime[i] = now;
   }
 
-  close(): void {}
+  /**
+   * Everything that decides the next steps, as JSON: the physical state, episode lengths and
+   * returns, each env's generator and whether a reset is due. With `setState`, a saved run
+   * continues mid-episode exactly (Float64 values survive JSON unchanged).
+   */
+  getState(): ClassicVecEnvState {
+    return {
+      id: this.id,
+      numEnvs: this.numEnvs,
+      state: Array.from(this.state),
+      elapsed: Array.from(this.elapsed),
+      episodeReturn: Array.from(this.episodeReturn),
+      rngs: this.rngs.map((r) => r.getState()),
+      seeded: this.seeded,
+      pendingSeed: this.pendingSeed ?? null,
+      needsReset: this.needsReset,
+    };
+  }
+
+  /** Restore `getState()` of an env with the same id and number of copies (anything else throws). */
+  setState(s: unknown): void {
+    const st = s as Partial<ClassicVecEnvState> | null;
+    const where = `${this.id} (batched).setState`;
+    if (!st || typeof st !== 'object') throw new TypeError(`${where}: expected a state object, got ${String(s)}`);
+    if (st.id !== this.id) throw new Error(`${where}: the state is of ${String(st.id)}`);
+    if (st.numEnvs !== this.numEnvs) throw new Error(`${where}: the state has ${String(st.numEnvs)} envs, this has ${this.numEnvs}`);
+    const n = this.numEnvs;
+    const arr = (name: string, v: unknown, len: number): number[] => {
+      if (!Array.isArray(v) || v.length !== len || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+        throw new Error(`${where}: ${name} must be ${len} finite numbers`);
+      return v as number[];
+    };
+    const state = arr('state', st.state, n * this.stateDim);
+    const elapsed = arr('elapsed', st.elapsed, n);
+    const ret = arr('episodeReturn', st.episodeReturn, n);
+    if (!Array.isArray(st.rngs) || st.rngs.length !== n) throw new Error(`${where}: rngs must hold ${n} generator states`);
+    const rngs = st.rngs.map((r) => Rng.fromState(r));
+    this.state.set(state);
+    this.elapsed.set(elapsed);
+    this.episodeReturn.set(ret);
+    this.rngs = rngs;
+    this.seeded = st.seeded === true;
+    this.pendingSeed = typeof st.pendingSeed === 'number' ? st.pendingSeed : undefined;
+    this.needsReset = st.needsReset !== false;
+    const obs = this.obsBufs[this.cur] as Float32Array;
+    for (let i = 0; i < n; i++) this.writeObs(i, obs);
+    this.startTime.fill(performance.now());
+  }
+
+  /** Afterwards `step` and `reset` throw; calling it again is allowed. */
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** `ClassicVecEnv.getState()`: JSON that restores a batched classic-control env exactly. */
+export interface ClassicVecEnvState {
+  id: string;
+  numEnvs: number;
+  state: number[];
+  elapsed: number[];
+  episodeReturn: number[];
+  rngs: RngState[];
+  seeded: boolean;
+  pendingSeed: number | null;
+  needsReset: boolean;
 }
 
 // ------------------------------------------------------------------------------------ CartPole
@@ -464,6 +554,11 @@ export class MountainCarContinuousVecEnv extends ClassicVecEnv {
     this.goalVelocity = checkNumber(this.id, 'goalVelocity', opts.goalVelocity ?? 0);
   }
 
+  /** `mccStep` clips the force to [−1, 1] and charges the unclipped action, as Gymnasium. */
+  protected override get clipsActions(): boolean {
+    return true;
+  }
+
   protected resetOne(i: number, rng: Rng): void {
     this.state[i * 2] = Math.fround(rng.uniform(-0.6, -0.4));
     this.state[i * 2 + 1] = 0;
@@ -508,6 +603,11 @@ export class PendulumVecEnv extends ClassicVecEnv {
     this.g3 = (3 * this.g) / (2 * 1.0);
   }
 
+  /** The torque is clipped to ±2 in `dynamics`, as Gymnasium's `np.clip(u, -max_torque, max_torque)`. */
+  protected override get clipsActions(): boolean {
+    return true;
+  }
+
   protected resetOne(i: number, rng: Rng): void {
     this.state[i * 2] = rng.uniform(-Math.PI, Math.PI);
     this.state[i * 2 + 1] = rng.uniform(-1, 1);
@@ -525,7 +625,13 @@ export class PendulumVecEnv extends ClassicVecEnv {
     const g3 = this.g3;
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) {
-      const r = pendulumStep(s, i * 2, Math.fround(actions[i] as number), g3);
+      const u = Math.fround(actions[i] as number);
+      const r = pendulumStep(
+        s,
+        i * 2,
+        u < -PENDULUM_MAX_TORQUE ? -PENDULUM_MAX_TORQUE : u > PENDULUM_MAX_TORQUE ? PENDULUM_MAX_TORQUE : u,
+        g3,
+      );
       const th = s[i * 2] as number;
       obs[i * 3] = Math.cos(th);
       obs[i * 3 + 1] = Math.sin(th);

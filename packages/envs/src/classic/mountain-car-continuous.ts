@@ -7,14 +7,25 @@
  * deliberate difference: Gymnasium's reset state is float64 until the first step; here the reset
  * position is rounded to float32 at once (so the first step after a reset may differ from
  * Gymnasium's by one float32 rounding, ~3e-8; every later step follows the same float32 path).
+ *
+ * Out-of-range actions are handled as Gymnasium's `step`: the force is clipped to [−1, 1] with
+ * `min(max(action[0], -1), 1)`, while the reward's `−0.1·action[0]²` uses the unclipped action
+ * (so an action of 3 costs 0.9). `strict: true` raises instead; NaN, ±Infinity or a wrong length
+ * always throw.
  */
 
 import { BaseEnv, Box, type ResetResult, type RgbFrame, type StepResult } from '@tfrl/core';
+import { booleanOption } from '../kwargs';
 import { MC_MAX_POSITION, MC_MAX_SPEED, MC_MIN_POSITION, renderMountainCar, resetBounds } from './mountain-car';
 
 export interface MountainCarContinuousOptions {
   /** Termination also needs velocity ≥ this (Gymnasium's `goal_velocity`, default 0). */
   goalVelocity?: number;
+  /**
+   * Raise on an action outside [−1, 1] instead of clipping the force (Gymnasium's `step`:
+   * `force = min(max(action[0], min_action), max_action)`). Default false.
+   */
+  strict?: boolean;
 }
 
 export const MCC_GOAL_POSITION = 0.45;
@@ -83,6 +94,12 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
       throw new TypeError(`MountainCarContinuous-v0: goalVelocity must be a number, got ${String(gv)}`);
     }
     this.goalVelocity = gv;
+    this.strict = booleanOption('MountainCarContinuous-v0', 'strict', opts.strict, false);
+  }
+
+  /** Gymnasium clips the force in `step` (and charges the unclipped action), so out-of-range finite actions are not errors. */
+  protected override get clipsActions(): boolean {
+    return true;
   }
 
   /** `[position, velocity]` (float32 values, as Gymnasium stores them; a copy); assign to set it. */

@@ -105,15 +105,47 @@ describe('MountainCarContinuousEnv', () => {
     expect(r.reward).toBeCloseTo(99.9, 12);
   });
 
-  it('keeps a float32 state, resets in [−0.6, −0.4), rejects out-of-range and NaN actions', () => {
+  it('keeps a float32 state, resets in [−0.6, −0.4), clips out-of-range actions (strict: rejects them), rejects NaN', () => {
     const env = make('MountainCarContinuous-v0');
     const { obs } = env.reset({ seed: 3 });
     expect(obs[0]).toBe(Math.fround(new Rng(3).uniform(-0.6, -0.4)));
     env.step(Float32Array.of(0.3));
     const s = (env.unwrapped as MountainCarContinuousEnv).state;
     expect(Array.from(s)).toEqual(Array.from(Float32Array.from(s)));
-    expect(() => env.step(Float32Array.of(1.5))).toThrow(/MountainCarContinuous-v0: action .* is not in Box/);
+    // Out of range: the force is clipped as Gymnasium (it used to throw); strict: true throws.
+    expect(env.step(Float32Array.of(1.5)).reward).toBe(-(1.5 * 1.5 * 0.1));
     expect(() => env.step(Float32Array.of(Number.NaN))).toThrow(/NaN/);
+    const strict = make('MountainCarContinuous-v0', { strict: true });
+    strict.reset({ seed: 3 });
+    expect(() => strict.step(Float32Array.of(1.5))).toThrow(/MountainCarContinuous-v0: action .* is not in Box/);
+  });
+
+  it('handles out-of-range actions as Gymnasium: force = min(max(a, -1), 1), reward −0.1·a² of the unclipped a', () => {
+    // Gymnasium 1.0.0 (NumPy 2.4): state [−0.5, 0.01] (float32), float32 actions below →
+    // [position, velocity, reward] after each step.
+    const gym = [
+      [-0.48867684602737427, 0.011323156766593456, -0.225],
+      [-0.4791151285171509, 0.009561721235513687, -0.9],
+      [-0.46838605403900146, 0.01072908379137516, -100000000000.0],
+      [-0.4573191702365875, 0.011066879145801067, -0.025],
+      [-0.4452461302280426, 0.012073051184415817, -0.10000002384185934],
+    ];
+    const env = make('MountainCarContinuous-v0');
+    const u = env.unwrapped as MountainCarContinuousEnv;
+    env.reset({ seed: 0 });
+    u.state = [-0.5, 0.01];
+    [1.5, -3.0, 1e6, 0.5, 1.0000001].forEach((a, t) => {
+      const r = env.step(Float32Array.of(a));
+      expect([...u.state, r.reward]).toEqual(gym[t]);
+    });
+    expect(() => env.step(Float32Array.of(Number.POSITIVE_INFINITY))).toThrow(
+      /MountainCarContinuous-v0: action .*Infinity.* \(element 0 = Infinity is not finite\)/,
+    );
+    expect(() => env.step([1e39] as unknown as Float32Array)).toThrow(/overflows float32/);
+    expect(() => env.step(Float32Array.of(0, 0))).toThrow(/MountainCarContinuous-v0: action .*has length 2/);
+    const strict = new MountainCarContinuousEnv({ strict: true });
+    strict.reset({ seed: 0 });
+    expect(() => strict.step(Float32Array.of(-1.01))).toThrow(/below low -1.0/);
   });
 
   it('renders a 600×400 frame with the flag at 0.45', () => {

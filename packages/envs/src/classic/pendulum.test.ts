@@ -58,7 +58,48 @@ describe('PendulumEnv', () => {
     }
     expect(n).toBe(200);
     env.reset();
-    expect(() => env.step(Float32Array.of(2.5))).toThrow(/Pendulum-v1: action .* is not in Box\(-2.0, 2.0/);
+    // Out of range: clipped to ±2 as Gymnasium (it used to throw); strict: true throws.
+    const s0 = (env.unwrapped as PendulumEnv).state;
+    const big = env.step(Float32Array.of(2.5));
+    (env.unwrapped as PendulumEnv).state = s0;
+    const two = env.step(Float32Array.of(2));
+    expect(Array.from(big.obs)).toEqual(Array.from(two.obs));
+    expect(big.reward).toBe(two.reward);
+    const strict = make('Pendulum-v1', { strict: true });
+    strict.reset({ seed: 0 });
+    expect(() => strict.step(Float32Array.of(2.5))).toThrow(/Pendulum-v1: action .* is not in Box\(-2.0, 2.0/);
+  });
+
+  it('clips out-of-range torques as Gymnasium (np.clip(u, -max_torque, max_torque)); NaN, ±Infinity, bad shapes and strict raise', () => {
+    // Gymnasium 1.0.0 (NumPy 2.4): state [1, 2], float32 actions 2.5, -7, 1 →
+    // [state θ, θ̇, reward, obs...] after each step.
+    const gym = [
+      [1.146555161930296, 2.9311032386059224, -1.4040000001899897, 0.4116293489933014, 0.9113513827323914, 2.931103229522705],
+      [1.3122859996400247, 3.31461675419457, -2.17772535907561, 0.2556406557559967, 0.9667719006538391, 3.3146166801452637],
+      [1.5217707825362556, 4.189695657924618, -2.821762967617452, 0.0490059070289135, 0.9987984895706177, 4.189695835113525],
+    ];
+    const env = make('Pendulum-v1');
+    const u = env.unwrapped as PendulumEnv;
+    env.reset({ seed: 0 });
+    u.state = [1, 2];
+    [2.5, -7, 1].forEach((a, t) => {
+      const r = env.step(Float32Array.of(a));
+      expect([...u.state, r.reward, ...r.obs]).toEqual(gym[t]);
+    });
+    expect(u.lastTorque).toBe(1);
+    env.step(Float32Array.of(-1e30));
+    expect(u.lastTorque).toBe(-2);
+    expect(() => env.step(Float32Array.of(Number.NaN))).toThrow(
+      'Pendulum-v1: action Float32Array [NaN] is not in Box(-2.0, 2.0, (1,), float32) (contains NaN at index 0)',
+    );
+    expect(() => env.step(Float32Array.of(Number.NEGATIVE_INFINITY))).toThrow(/Pendulum-v1: action .*-Infinity.*is not finite/);
+    expect(() => env.step(Float32Array.of(3, 0))).toThrow(/Pendulum-v1: action .*has length 2 but the space needs 1/);
+    expect(() => env.step(3 as unknown as Float32Array)).toThrow(/Pendulum-v1: action 3 is not in Box/);
+    const strict = new PendulumEnv({ strict: true });
+    strict.reset({ seed: 0 });
+    expect(() => strict.step(Float32Array.of(-2.5))).toThrow(/PendulumEnv: action .* is not in Box.*below low -2.0/);
+    expect(strict.step(Float32Array.of(-2)).obs).toHaveLength(3);
+    expect(() => new PendulumEnv({ strict: 1 as unknown as boolean })).toThrow('Pendulum-v1: strict must be a boolean, got 1');
   });
 
   it('renders the rod from the centre of a 500×500 frame', () => {

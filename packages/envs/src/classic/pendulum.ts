@@ -4,14 +4,23 @@
  * reward −(norm(θ)² + 0.1·θ̇² + 0.001·u²); never terminates (the TimeLimit of 200 truncates).
  * The torque u is a NumPy float32 in Gymnasium, so `u²`, `0.001·u²` and `3·u` are rounded to
  * float32 here too (NumPy 2 / NEP 50 semantics).
+ *
+ * Out-of-range torques are clipped to ±2 as Gymnasium's `step` does (`np.clip(u, -max_torque,
+ * max_torque)`), unless `strict`; NaN, ±Infinity or a wrong length throw.
  */
 
 import { BaseEnv, Box, type ResetResult, type RgbFrame, type StepResult } from '@tfrl/core';
+import { booleanOption } from '../kwargs';
 import { createFrame, fillCircle, fillPolygon } from './raster';
 
 export interface PendulumOptions {
   /** Gravity (Gymnasium's `g`, default 10.0). */
   g?: number;
+  /**
+   * Raise on a torque outside [−2, 2] instead of clipping it (Gymnasium's `step` clips:
+   * `np.clip(u, -max_torque, max_torque)`). Default false.
+   */
+  strict?: boolean;
 }
 
 export const PENDULUM_MAX_SPEED = 8;
@@ -59,6 +68,12 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array> {
     if (typeof g !== 'number' || !Number.isFinite(g)) throw new TypeError(`Pendulum-v1: g must be a finite number, got ${String(g)}`);
     this.g = g;
     this.g3 = (3 * g) / (2 * 1.0);
+    this.strict = booleanOption('Pendulum-v1', 'strict', opts.strict, false);
+  }
+
+  /** Gymnasium clips the torque in `step`, so out-of-range finite torques are not errors. */
+  protected override get clipsActions(): boolean {
+    return true;
   }
 
   /** `[theta, theta_dot]` in float64 (a copy); assign to set it, as `env.unwrapped.state = …`. */

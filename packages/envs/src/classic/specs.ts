@@ -5,7 +5,10 @@ import { MountainCarEnv } from './mountain-car';
 import { MountainCarContinuousEnv } from './mountain-car-continuous';
 import { PendulumEnv } from './pendulum';
 
-/** Classic-control registrations (ids, time limits, reward thresholds as Gymnasium's). */
+/**
+ * Classic-control registrations (ids, time limits, reward thresholds as Gymnasium's). `make` also
+ * accepts Gymnasium's kwarg names (`sutton_barto_reward`, `goal_velocity`) and `strict`.
+ */
 export const classicControlSpecs: EnvRegistration[] = [
   {
     id: 'CartPole-v1',

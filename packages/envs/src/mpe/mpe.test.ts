@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ParticleAction, ParticleState } from './particle-env';
 import { listParallelEnvs, makeParallel } from './registry';
 import { SimpleAdversaryEnv, SimpleSpreadEnv, SimpleTagEnv } from './scenarios';
@@ -258,15 +258,18 @@ describe('bad input', () => {
     );
     expect(() => env.step({ ...still(env), agent_0: 1.5 })).toThrow(/agent "agent_0".*not an integer/);
     expect(() => env.step({ ...still(env), agent_0: Number.NaN })).toThrow(/agent "agent_0".*NaN/);
-    const c = fresh(true);
-    expect(() => c.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 1.2, 0, 0, 0]) })).toThrow(
+    // Out-of-range continuous actions are clipped by default, as MPE2 (they used to throw); strict: true throws.
+    const strict = fresh(true, { strict: true });
+    expect(() => strict.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 1.2, 0, 0, 0]) })).toThrow(
       /agent "agent_1": action .* is not in Box.*above high/,
     );
+    const c = fresh(true, { clip_actions: false });
     expect(() => c.step({ adversary_0: cont(), agent_0: Float32Array.from([0, Number.NaN, 0, 0, 0]), agent_1: cont() })).toThrow(
       /agent "agent_0".*NaN/,
     );
     expect(() => c.step({ adversary_0: cont(), agent_0: [0, 1], agent_1: cont() })).toThrow(/agent "agent_0".*length 2/);
     expect(() => c.step({ adversary_0: 1, agent_0: cont(), agent_1: cont() })).toThrow(/agent "adversary_0"/);
+    expect(() => c.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 1.2, 0, 0, 0]) })).toThrow(/above high/);
   });
 
   it('clip_actions clips like PettingZoo but still rejects NaN', () => {
@@ -276,6 +279,86 @@ describe('bad input', () => {
     const one = plain.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 1, 0, 0, 0]) });
     expect(Array.from(big.obs.agent_1 as Float32Array)).toEqual(Array.from(one.obs.agent_1 as Float32Array));
     expect(() => clipped.step({ adversary_0: cont(), agent_0: [0, Number.NaN, 0, 0, 0], agent_1: cont() })).toThrow(/agent "agent_0".*NaN/);
+  });
+
+  it('by default clips out-of-range continuous actions as MPE2, with one console.warn per env instance', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const clipped = fresh(true);
+      const plain = fresh(true);
+      expect(clipped.clipActions).toBe(true);
+      const big = clipped.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 3, -1, 0, 0]) });
+      const one = plain.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 1, 0, 0, 0]) });
+      expect(Array.from(big.obs.agent_1 as Float32Array)).toEqual(Array.from(one.obs.agent_1 as Float32Array));
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]?.[0]).toBe(
+        'simple_adversary_v3: agent "agent_1": action Float32Array [0, 3, -1, 0, 0] is outside Box(0.0, 1.0, (5,), float32); ' +
+          'clipping it into the space, as MPE2 does (warned once per env; pass strict: true to raise instead)',
+      );
+      clipped.step({ adversary_0: [2, 0, 0, 0, 0], agent_0: cont(), agent_1: cont() });
+      expect(warn).toHaveBeenCalledTimes(1); // once per env instance
+      fresh(true).step({ adversary_0: [-0.5, 0, 0, 0, 0], agent_0: cont(), agent_1: cont() });
+      expect(warn).toHaveBeenCalledTimes(2); // a new instance warns again
+      expect(warn.mock.calls[1]?.[0]).toMatch(/^simple_adversary_v3: agent "adversary_0": action \[-0.5, 0, 0, 0, 0\] is outside/);
+      // in-range actions and discrete envs never warn
+      plain.step({ adversary_0: cont(), agent_0: cont(), agent_1: cont() });
+      fresh().step({ adversary_0: 0, agent_0: 1, agent_1: 2 });
+      expect(warn).toHaveBeenCalledTimes(2);
+      // NaN, infinities and wrong shapes still raise, naming the env, the agent and the value
+      const c = fresh(true);
+      expect(() => c.step({ adversary_0: cont(), agent_0: [0, Number.NaN, 0, 0, 0], agent_1: cont() })).toThrow(
+        'simple_adversary_v3: agent "agent_0": action [0, NaN, 0, 0, 0] is not in Box(0.0, 1.0, (5,), float32) (element 1 is NaN)',
+      );
+      expect(() => c.step({ adversary_0: cont(), agent_0: [0, Number.POSITIVE_INFINITY, 0, 0, 0], agent_1: cont() })).toThrow(
+        /agent "agent_0".*\(element 1 is Infinity\)/,
+      );
+      expect(() => c.step({ adversary_0: cont(), agent_0: [0, 1], agent_1: cont() })).toThrow(/agent "agent_0".*expected 5 numbers/);
+      expect(warn).toHaveBeenCalledTimes(2);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('strict raises on out-of-range continuous actions; strict with clip_actions: true is contradictory', () => {
+    for (const kw of [{ strict: true }, { clip_actions: false }, { clipActions: false }]) {
+      const env = fresh(true, kw);
+      expect(env.clipActions).toBe(false);
+      expect(() => env.step({ adversary_0: cont(), agent_0: cont(), agent_1: Float32Array.from([0, 1.2, 0, 0, 0]) })).toThrow(
+        'simple_adversary_v3: agent "agent_1": action Float32Array [0, 1.2000000476837158, 0, 0, 0] is not in Box(0.0, 1.0, (5,), float32) (element 1 = 1.2000000476837158 is above high 1.0)',
+      );
+    }
+    expect(() => makeParallel('simple_spread_v3', { strict: true, clip_actions: true })).toThrow(
+      'makeParallel(simple_spread_v3): "strict": true and "clip_actions": true contradict each other (strict raises on out-of-range actions)',
+    );
+    expect(() => makeParallel('simple_spread_v3', { strict: true, clipActions: true })).toThrow(/"strict": true and "clipActions": true/);
+    expect(() => new SimpleSpreadEnv({ strict: true, clipActions: true })).toThrow(/strict: true and clipActions: true contradict/);
+    expect(() => makeParallel('simple_spread_v3', { strict: 1 })).toThrow(/kwarg "strict" must be a boolean, got 1/);
+    expect(new SimpleSpreadEnv({ continuousActions: true }).clipActions).toBe(true);
+    expect(new SimpleSpreadEnv({ strict: true }).clipActions).toBe(false);
+  });
+
+  it('makeParallel: one kwarg under both spellings is an error naming both; unknown kwargs list both spellings', () => {
+    expect(() => makeParallel('simple_spread_v3', { local_ratio: 0.2, localRatio: 0.3 })).toThrow(
+      'makeParallel(simple_spread_v3): kwarg "local_ratio" is given twice, as "local_ratio" and as "localRatio"; pass only one of them',
+    );
+    expect(() => makeParallel('simple_tag_v3', { numGood: 2, num_good: 2 })).toThrow(/kwarg "num_good" is given twice/);
+    expect(() => makeParallel('simple_spread_v3', { n_agents: 3 })).toThrow(
+      'makeParallel(simple_spread_v3): unknown kwarg "n_agents" = 3 (accepted: N, local_ratio (or localRatio), max_cycles (or maxCycles), ' +
+        'continuous_actions (or continuousActions), legacy, clip_actions (or clipActions), strict, render_size (or renderSize))',
+    );
+    expect(() => makeParallel('simple_spread_v3', { n: 3 })).toThrow(/unknown kwarg "n"/);
+    expect(() => makeParallel('simple_spread_v3', { maxCycles: '3' })).toThrow(/kwarg "maxCycles" must be a number, got "3"/);
+    expect(makeParallel('simple_spread_v3', { maxCycles: 7, continuous_actions: true }).maxCycles).toBe(7);
+  });
+
+  it('reset seeds are integers in [0, 2^32 - 1], as BaseEnv', () => {
+    const env = makeParallel('simple_spread_v3');
+    const a = env.reset({ seed: 2 ** 32 - 1 }).obs.agent_0;
+    expect(Array.from(env.reset({ seed: 2 ** 32 - 1 }).obs.agent_0 as Float32Array)).toEqual(Array.from(a as Float32Array));
+    expect(() => env.reset({ seed: -1 })).toThrow('simple_spread_v3: reset seed must be an integer in [0, 4294967295] (2^32 - 1), got -1');
+    expect(() => env.reset({ seed: 2 ** 32 })).toThrow(/simple_spread_v3: reset seed .* got 4294967296/);
+    expect(() => env.reset({ seed: 1.5 })).toThrow(/got 1.5/);
+    expect(() => env.reset({ seed: Number.NaN })).toThrow(/got NaN/);
   });
 
   it('step before reset and after the end of the episode', () => {

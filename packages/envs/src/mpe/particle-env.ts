@@ -12,6 +12,7 @@ import {
   Rng,
   type RgbFrame,
   assertContains,
+  assertSeed,
   entropySeed,
   formatValue,
 } from '@tfrl/core';
@@ -28,10 +29,14 @@ export interface ParticleEnvOptions {
   /** Reproduce the original openai/multiagent-particle-envs (see README.md). Default false. */
   legacy?: boolean;
   /**
-   * Continuous actions only: clip out-of-range values into [0, 1] (what PettingZoo's
-   * `ClipOutOfBoundsWrapper` does) instead of throwing. NaN or a wrong length still throws.
+   * Continuous actions only: clip out-of-range values into [0, 1], as MPE2 does (its envs are
+   * wrapped in PettingZoo's `ClipOutOfBoundsWrapper`, which warns and clips). Default true, with
+   * one `console.warn` per env instance, at the first clipped action. `false` raises instead (the
+   * same as `strict: true`). NaN, ±Infinity or a wrong length always throw.
    */
   clipActions?: boolean;
+  /** Raise on out-of-range continuous actions instead of clipping them. Default false. */
+  strict?: boolean;
   /** Side of the square RGB frame `render()` returns, in pixels. Default 700 (as MPE2). */
   renderSize?: number;
 }
@@ -52,6 +57,7 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
   readonly continuousActions: boolean;
   readonly maxCycles: number;
   readonly legacy: boolean;
+  /** Out-of-range continuous actions are clipped (true unless `strict` or `clipActions: false`). */
   readonly clipActions: boolean;
   readonly renderSize: number;
   readonly world: ParticleWorld;
@@ -66,12 +72,21 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
   private readonly actSpaces = new Map<string, Box | Discrete>();
   private readonly index = new Map<string, number>();
   private originalCamRange = 1;
+  private warnedClip = false;
 
   constructor(opts: ParticleEnvOptions = {}) {
     this.continuousActions = opts.continuousActions ?? false;
     this.maxCycles = opts.maxCycles ?? 25;
     this.legacy = opts.legacy ?? false;
-    this.clipActions = opts.clipActions ?? false;
+    const strict = opts.strict ?? false;
+    if (typeof strict !== 'boolean') throw new TypeError(`particle env: strict must be a boolean, got ${formatValue(opts.strict)}`);
+    if (opts.clipActions !== undefined && typeof opts.clipActions !== 'boolean') {
+      throw new TypeError(`particle env: clipActions must be a boolean, got ${formatValue(opts.clipActions)}`);
+    }
+    if (strict && opts.clipActions === true) {
+      throw new Error('particle env: strict: true and clipActions: true contradict each other (strict raises on out-of-range actions)');
+    }
+    this.clipActions = !strict && (opts.clipActions ?? true);
     this.renderSize = opts.renderSize ?? 700;
     if (!Number.isInteger(this.maxCycles) || this.maxCycles <= 0) {
       throw new RangeError(`particle env: maxCycles must be a positive integer, got ${formatValue(opts.maxCycles)}`);
@@ -133,7 +148,7 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
    */
   reset(opts: ResetOptions = {}): { obs: Record<string, Obs>; infos: Record<string, Record<string, unknown>> } {
     if (opts.seed !== undefined) {
-      if (!Number.isInteger(opts.seed)) throw new TypeError(`${this.id}: reset seed must be an integer, got ${formatValue(opts.seed)}`);
+      assertSeed(opts.seed, this.id);
       this.rng = new Rng(opts.seed);
       this.rngSeeded = true;
     } else if (!this.rngSeeded) {
@@ -203,10 +218,8 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
       else if (action === 4) uy = 1;
     } else {
       const f = Math.fround;
-      const a = [0, 1, 2, 3, 4].map((k) => {
-        const v = f(action[k] as number);
-        return this.clipActions ? Math.min(1, Math.max(0, v)) : v;
-      }) as [number, number, number, number, number];
+      // Validated: in [0, 1] or, when clipping, finite and clipped here (np.clip to the space).
+      const a = [0, 1, 2, 3, 4].map((k) => Math.min(1, Math.max(0, f(action[k] as number)))) as [number, number, number, number, number];
       if (this.legacy) {
         // openai MPE: u = [a1 - a2, a3 - a4] (opposite to its own discrete mapping)
         ux = a[1] - a[2];
@@ -225,18 +238,28 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
   private validate(agent: string, action: unknown): void {
     const space = this.actSpaces.get(agent) as Box | Discrete;
     const who = `${this.id}: agent ${JSON.stringify(agent)}`;
-    if (this.continuousActions && this.clipActions) {
-      const a = action as ArrayLike<number> | null;
-      const ok = a !== null && typeof a === 'object' && typeof a.length === 'number' && a.length === 5;
-      if (!ok) throw new Error(`${who}: action ${formatValue(action)} is not in ${space} (expected 5 numbers)`);
-      for (let k = 0; k < 5; k++) {
-        if (typeof a[k] !== 'number' || Number.isNaN(a[k])) {
-          throw new Error(`${who}: action ${formatValue(action)} is not in ${space} (element ${k} is ${formatValue(a[k])})`);
-        }
-      }
+    if (!this.continuousActions || !this.clipActions) {
+      assertContains(space, action, who);
       return;
     }
-    assertContains(space, action, who);
+    if (space.explain(action) === null) return;
+    // Clipping, as MPE2's ClipOutOfBoundsWrapper: NaN and a wrong shape still raise there too.
+    const a = action as ArrayLike<unknown> | null;
+    const ok = a !== null && typeof a === 'object' && typeof a.length === 'number' && a.length === 5;
+    if (!ok) throw new Error(`${who}: action ${formatValue(action)} is not in ${space} (expected 5 numbers)`);
+    for (let k = 0; k < 5; k++) {
+      const v = a[k];
+      if (typeof v !== 'number' || Number.isNaN(v) || !Number.isFinite(Math.fround(v))) {
+        throw new Error(`${who}: action ${formatValue(action)} is not in ${space} (element ${k} is ${formatValue(v)})`);
+      }
+    }
+    if (!this.warnedClip) {
+      this.warnedClip = true;
+      console.warn(
+        `${who}: action ${formatValue(action)} is outside ${space}; clipping it into the space, as MPE2 does ` +
+          '(warned once per env; pass strict: true to raise instead)',
+      );
+    }
   }
 
   step(actions: Record<string, ParticleAction>): StepOut {

@@ -25,7 +25,8 @@ const taxi = (kw: Record<string, unknown>) =>
  * Toy-text registrations as Gymnasium 1.4 registers them (`CliffWalking-v1`,
  * `CliffWalkingSlippery-v1`, `FrozenLake-v1`, `FrozenLake8x8-v1`, `Taxi-v4`), plus the earlier ids
  * `CliffWalking-v0` and `Taxi-v3` with their deterministic dynamics (identical to v1 / v4 without
- * the stochastic options, which those versions did not have in this form).
+ * the stochastic options, which those versions did not have in this form). `make` accepts each
+ * kwarg under Gymnasium's snake_case name as well (`map_name`, `is_slippery`, `is_rainy`, …).
  */
 export const toyTextSpecs: EnvRegistration[] = [
   {

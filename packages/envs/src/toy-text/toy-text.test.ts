@@ -178,7 +178,9 @@ describe('FrozenLake maps', () => {
     expect(() => new FrozenLakeEnv({ desc: ['SFF', 'FH'] })).toThrow(/row 1 has 2 tiles but row 0 has 3/);
     expect(() => new FrozenLakeEnv({ desc: ['SFX', 'FHG'] })).toThrow(/unknown tile 'X'/);
     expect(() => new FrozenLakeEnv({ desc: ['FFF', 'FHG'] })).toThrow(/no start tile S/);
-    expect(() => make('FrozenLake-v1', { map_name: '8x8' })).toThrow(/has no kwarg 'map_name'/);
+    // Gymnasium's snake_case kwarg names are accepted (this used to throw).
+    expect((make('FrozenLake-v1', { map_name: '8x8' }).unwrapped as FrozenLakeEnv).nS).toBe(64);
+    expect(() => make('FrozenLake-v1', { map_name: '8x8', mapName: '4x4' })).toThrow(/kwarg 'mapName' is given twice/);
   });
   it('generateRandomMap is seeded, has S and G in the corners and always a path', () => {
     const a = generateRandomMap(8, 0.6, new Rng(7));

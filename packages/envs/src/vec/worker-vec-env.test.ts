@@ -141,6 +141,28 @@ describe('WorkerVecEnv', () => {
     w.close();
     w.close();
     expect(() => w.reset()).toThrow(/after close/);
+    expect(() => w.reset()).toThrow('WorkerVecEnv: CartPole-v1: reset() called after close()');
+    expect(() => w.step(new Int32Array([0, 1]))).toThrow('WorkerVecEnv: CartPole-v1: step() called after close()');
+  });
+
+  it('seeds: seed + i must be an integer in [0, 2^32 - 1] for every env, checked before the workers start', () => {
+    expect(() => new WorkerVecEnv('CartPole-v1', 2, { seed: 2 ** 32 - 1 })).toThrow(
+      'WorkerVecEnv: CartPole-v1: seed 4294967295 gives env 1 the seed 4294967296, above 4294967295 (2^32 - 1); with 2 envs the seed must be at most 4294967294',
+    );
+    expect(() => new WorkerVecEnv('CartPole-v1', 2, { seed: -1 })).toThrow(
+      'WorkerVecEnv: CartPole-v1: seed must be an integer in [0, 4294967295] (2^32 - 1), got -1',
+    );
+    const w = track(new WorkerVecEnv('CartPole-v1', 2, { numWorkers: 1 }));
+    const a = Array.from(w.reset(2 ** 32 - 2));
+    expect(Array.from(track(syncVec('CartPole-v1', 2)).reset(2 ** 32 - 2))).toEqual(a);
+    expect(() => w.reset(2 ** 32 - 1)).toThrow(/WorkerVecEnv: CartPole-v1: reset seed 4294967295 gives env 1 the seed 4294967296/);
+    expect(() => w.reset(0.5)).toThrow('WorkerVecEnv: CartPole-v1: reset seed must be an integer in [0, 4294967295] (2^32 - 1), got 0.5');
+    expect(() => w.reset(Number.NaN)).toThrow(/got NaN/);
+  });
+
+  it("takes kwargs in Gymnasium's snake_case as make does (the workers get the registered names)", () => {
+    expectSameAsSync('MountainCar-v0', 3, 2, 50, { goal_velocity: 0.01 });
+    expect(() => new WorkerVecEnv('MountainCar-v0', 2, { kwargs: { goal_velocity: 0, goalVelocity: 0 } })).toThrow(/is given twice/);
   });
 
   it('setupModule registers custom ids in the workers', () => {

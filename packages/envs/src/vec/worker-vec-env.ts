@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { Space, VecEnv, VecStepResult } from '@tfrl/core';
-import { make } from '../registry';
+import { canonicalMakeKwargs, make } from '../registry';
 import {
   CMD_CLOSE,
   CMD_INIT,
@@ -31,13 +31,17 @@ import {
   type WorkerErrorReport,
   type WorkerInit,
 } from './protocol';
+import { assertVecSeed } from './seed';
 
 export interface WorkerVecEnvOptions {
   /** Worker threads (default 2, at most `numEnvs`); env i runs in worker `floor(i * numWorkers / numEnvs)`. */
   numWorkers?: number;
-  /** Seed of the first `reset()` called without one: env i gets `seed + i` (as SyncVecEnv / makeVec). */
+  /**
+   * Seed of the first `reset()` called without one: env i gets `seed + i` (as SyncVecEnv / makeVec),
+   * so `seed + numEnvs − 1` must be at most 2^32 − 1.
+   */
   seed?: number;
-  /** Kwargs for `make(envId, kwargs)` in every worker (structured-cloneable). */
+  /** Kwargs for `make(envId, kwargs)` in every worker (structured-cloneable; either spelling, as `make`). */
   kwargs?: Record<string, unknown>;
   /** Override the registered time limit (as `make`'s option). */
   maxEpisodeSteps?: number;
@@ -128,13 +132,12 @@ export class WorkerVecEnv implements VecEnv {
     if (!Number.isInteger(numWorkers) || numWorkers <= 0) {
       throw new RangeError(`WorkerVecEnv: numWorkers must be a positive integer, got ${numWorkers}`);
     }
-    if (opts.seed !== undefined && !Number.isInteger(opts.seed))
-      throw new TypeError(`WorkerVecEnv: seed must be an integer, got ${opts.seed}`);
+    if (opts.seed !== undefined) assertVecSeed(opts.seed, numEnvs, `WorkerVecEnv: ${envId}`, 'seed');
     this.envId = envId;
     this.numEnvs = numEnvs;
     this.numWorkers = Math.min(numWorkers, numEnvs);
     this.timeoutMs = opts.timeoutMs ?? 120_000;
-    const kwargs = opts.kwargs ?? {};
+    let kwargs = opts.kwargs ?? {};
     const makeOpts = opts.maxEpisodeSteps === undefined ? {} : { maxEpisodeSteps: opts.maxEpisodeSteps };
 
     // One env here for the spaces; it also fails fast on a bad id or kwarg.
@@ -152,6 +155,8 @@ export class WorkerVecEnv implements VecEnv {
     const obsSpace = probe.observationSpace;
     const actSpace = probe.actionSpace;
     probe.close();
+    // The workers get the registered spellings (the probe above has checked them).
+    kwargs = canonicalMakeKwargs(envId, kwargs);
     if (opts.workerScript !== undefined && !existsSync(opts.workerScript)) {
       throw new Error(`WorkerVecEnv: workerScript ${opts.workerScript} does not exist`);
     }
@@ -266,14 +271,14 @@ export class WorkerVecEnv implements VecEnv {
     return this.cur;
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new Error(`WorkerVecEnv: ${this.envId}: used after close()`);
+  private assertOpen(call: string): void {
+    if (this.closed) throw new Error(`WorkerVecEnv: ${this.envId}: ${call} called after close()`);
   }
 
   /** Reset every env; with a seed (or the constructor's seed, first time), env i gets `seed + i`. */
   reset(seed?: number): Float32Array {
-    this.assertOpen();
-    if (seed !== undefined && !Number.isInteger(seed)) throw new TypeError(`WorkerVecEnv: reset seed must be an integer, got ${seed}`);
+    this.assertOpen('reset()');
+    if (seed !== undefined) assertVecSeed(seed, this.numEnvs, `WorkerVecEnv: ${this.envId}`);
     const s = seed ?? this.pendingSeed;
     this.pendingSeed = undefined;
     for (const h of this.workers) {
@@ -287,7 +292,7 @@ export class WorkerVecEnv implements VecEnv {
   }
 
   step(actions: Float32Array | Int32Array): VecStepResult {
-    this.assertOpen();
+    this.assertOpen('step()');
     if (this.needsReset) throw new Error('WorkerVecEnv: step() called before reset(); call reset() first');
     const n = this.numEnvs;
     if (actions.length !== n * this.actDim) {
