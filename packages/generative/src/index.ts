@@ -5,3 +5,4 @@ export * from './datasets/mnist';
 export * from './datasets/image-folder';
 export * from './vae';
 export * from './gan';
+export * from './model-dir';

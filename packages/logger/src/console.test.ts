@@ -122,6 +122,39 @@ describe('ConsoleLogger bar', () => {
   });
 });
 
+describe('ConsoleLogger progressTags', () => {
+  it('shows the chosen scalars instead of the return on the status line and the bar', () => {
+    const out = new Capture(false);
+    let t = 0;
+    const tags = { d_loss: 'gan/d_loss', g_loss: 'gan/g_loss' };
+    const c = new ConsoleLogger({
+      stream: out,
+      env: {},
+      totalSteps: 100,
+      intervalSeconds: 1,
+      now: () => t,
+      progressTags: tags,
+      table: false,
+    });
+    c.scalar('gan/d_loss', 1.25, 0);
+    c.scalar('episode/return', 5, 0);
+    t = 2000;
+    c.scalar('gan/d_loss', 1.5, 50);
+    expect(out.text).toBe('step 50/100 (50.0%) | 25.0 steps/s | ETA 2s | d_loss 1.5 | g_loss -\n');
+    c.close();
+    const tty = new Capture(true);
+    t = 0;
+    const b = new ConsoleLogger({ stream: tty, env: {}, totalSteps: 100, now: () => t, progressTags: { loss: 'train/loss' } });
+    b.scalar('train/loss', 3, 0);
+    t = 1000;
+    b.scalar('train/loss', 0.5, 50);
+    b.close();
+    const text = stripAnsi(tty.text);
+    expect(text).toMatch(/50\/100 steps \| 50\.0 steps\/s \| ETA 1s \| loss 0\.5/);
+    expect(text).not.toContain('return');
+  });
+});
+
 describe('formatting helpers', () => {
   it('formats values and durations', () => {
     expect(formatValue(3)).toBe('3');

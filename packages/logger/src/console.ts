@@ -29,6 +29,12 @@ export interface ConsoleLoggerOptions {
   intervalSeconds?: number;
   /** Tags whose latest value is shown as the episode return (default: tags ending in `return` or `ep_rew_mean`). */
   returnTag?: string | RegExp;
+  /**
+   * Show these scalars on the progress line instead of the episode return, as `label value`
+   * (latest value of each tag, `-` before the first), e.g. `{ loss: 'train/loss' }` for a run
+   * that has no episodes.
+   */
+  progressTags?: Record<string, string>;
   /** Print a table of the latest scalars on each `dump` (default true). */
   table?: boolean;
   /**
@@ -55,6 +61,8 @@ export class ConsoleLogger implements Logger {
   private readonly tableIntervalMs: number;
   private lastTableAt: number | undefined;
   private readonly isReturnTag: (tag: string) => boolean;
+  private readonly progressTags: ReadonlyArray<[label: string, tag: string]> | undefined;
+  private readonly progressValues = new Map<string, number>();
   private readonly printTable: boolean;
   private readonly now: () => number;
   private bar: ProgressBar | undefined;
@@ -82,12 +90,14 @@ export class ConsoleLogger implements Logger {
     this.mode = requested === 'auto' ? (interactive && !isSet(env.CI) ? 'bar' : 'lines') : requested;
     const rt = options.returnTag ?? /(return|ep_rew_mean)$/i;
     this.isReturnTag = typeof rt === 'string' ? (t) => t === rt : (t) => rt.test(t);
+    this.progressTags = options.progressTags ? Object.entries(options.progressTags) : undefined;
   }
 
   scalar(tag: string, value: number, step: number): void {
     if (this.closed) throw new Error('ConsoleLogger: write after close');
     this.latest.set(tag, value);
     if (this.isReturnTag(tag)) this.episodeReturn = value;
+    if (this.progressTags?.some(([, t]) => t === tag)) this.progressValues.set(tag, value);
     this.advance(step);
   }
 
@@ -149,7 +159,7 @@ export class ConsoleLogger implements Logger {
       `${p.sps} steps/s`,
     ];
     if (this.totalSteps !== undefined) parts.push(`ETA ${p.etaText}`);
-    parts.push(`return ${p.ret}`);
+    parts.push(p.shown);
     return parts.join(' | ');
   }
 
@@ -178,8 +188,8 @@ export class ConsoleLogger implements Logger {
     this.bar = new ProgressBar({
       stream: this.stream,
       format: known
-        ? '{bar} {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {etaText} | return {ret}'
-        : '{value} steps | {sps} steps/s | return {ret}',
+        ? '{bar} {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {etaText} | {shown}'
+        : '{value} steps | {sps} steps/s | {shown}',
       hideCursor: false,
       gracefulExit: false,
       clearOnComplete: true,
@@ -188,7 +198,7 @@ export class ConsoleLogger implements Logger {
     this.bar.start(this.totalSteps ?? 0, this.step ?? 0, this.payload());
   }
 
-  private payload(): { sps: string; etaText: string; ret: string } {
+  private payload(): { sps: string; etaText: string; ret: string; shown: string } {
     const elapsed = (this.now() - this.startTime) / 1000;
     const done = (this.step ?? 0) - this.startStep;
     const sps = elapsed > 0 ? done / elapsed : 0;
@@ -196,11 +206,16 @@ export class ConsoleLogger implements Logger {
     if (this.totalSteps !== undefined && sps > 0) {
       etaText = formatDuration(Math.max(0, this.totalSteps - (this.step ?? 0)) / sps);
     }
-    return {
-      sps: sps >= 100 ? sps.toFixed(0) : sps.toFixed(1),
-      etaText,
-      ret: this.episodeReturn === undefined ? '-' : formatValue(this.episodeReturn),
-    };
+    const ret = this.episodeReturn === undefined ? '-' : formatValue(this.episodeReturn);
+    const shown = this.progressTags
+      ? this.progressTags
+          .map(([label, tag]) => {
+            const v = this.progressValues.get(tag);
+            return `${label} ${v === undefined ? '-' : formatValue(v)}`;
+          })
+          .join(' | ')
+      : `return ${ret}`;
+    return { sps: sps >= 100 ? sps.toFixed(0) : sps.toFixed(1), etaText, ret, shown };
   }
 }
 

@@ -10,6 +10,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from '@tfrl/core';
+import { resolveModelDir } from '../model-dir';
 import { createFlow, type FlowConfig, type NormalizingFlow } from './flow';
 
 export const FLOW_CHECKPOINT_ALGORITHM = 'NormalizingFlow';
@@ -59,8 +60,12 @@ export interface LoadedFlow {
   optimizerState: Record<string, tf.Tensor> | undefined;
 }
 
-/** Rebuilds a flow from a checkpoint written by {@link saveFlow} (verifying its checksums). */
-export async function loadFlow(dir: string): Promise<LoadedFlow> {
+/**
+ * Rebuilds a flow from a checkpoint written by {@link saveFlow} (verifying its checksums); `dir`
+ * may also be a run directory (its `model/`).
+ */
+export async function loadFlow(runOrModelDir: string): Promise<LoadedFlow> {
+  const dir = resolveModelDir(runOrModelDir);
   const { manifest, tensors } = await loadCheckpoint(dir);
   if (manifest.algorithm !== FLOW_CHECKPOINT_ALGORITHM) {
     throw new Error(`loadFlow ${dir}: checkpoint holds algorithm ${JSON.stringify(manifest.algorithm)}, not ${FLOW_CHECKPOINT_ALGORITHM}`);

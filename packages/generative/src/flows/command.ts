@@ -6,6 +6,8 @@ import type { Activation, Logger } from '@tfrl/core';
 import { Rng } from '@tfrl/core';
 import { checkerboard, makeCircles, makeMoons, type ToyDataset } from '../datasets/toys';
 import { AffineFlow, Glow, type NormalizingFlow, RealNVP } from './flow';
+import { writeFlowDataImage, writeFlowImages } from './images';
+import { pointsRange } from './scatter';
 import { FlowTrainer, type TrainFlowResult } from './trainer';
 
 export interface TrainFlowArgs {
@@ -27,6 +29,13 @@ export interface TrainFlowArgs {
   /** Write checkpoints here (every `checkpointEvery` steps and at the end). */
   outDir?: string;
   checkpointEvery?: number;
+  /**
+   * Write `data.png` and sample / density PNGs (`samples_step_<n>.png`, `density_step_<n>.png`,
+   * also logged as images) here: before training, every `imageEvery` steps and at the end.
+   */
+  imageDir?: string;
+  /** Default: `checkpointEvery` (1000). */
+  imageEvery?: number;
   logger?: Logger;
   logEvery?: number;
 }
@@ -57,6 +66,8 @@ const KNOWN = new Set([
   'seed',
   'outDir',
   'checkpointEvery',
+  'imageDir',
+  'imageEvery',
   'logger',
   'logEvery',
 ]);
@@ -91,17 +102,31 @@ export async function trainFlowCommand(args: TrainFlowArgs = {}): Promise<TrainF
   else if (model === 'affine') flow = new AffineFlow({ dim: 2 });
   else throw new RangeError(`trainFlowCommand: model must be glow, realnvp or affine, got ${JSON.stringify(model)}`);
   const trainer = new FlowTrainer(flow, { lr: args.lr ?? 2e-3, seed });
+  const steps = args.steps ?? 8000;
+  const checkpointEvery = args.checkpointEvery ?? 1000;
+  const imageEvery = args.imageEvery ?? checkpointEvery;
+  const { imageDir } = args;
+  const range = pointsRange(train.x, 0.1);
+  const images = (step: number) => {
+    if (imageDir) writeFlowImages(flow, imageDir, `step_${String(step).padStart(6, '0')}`, args.logger, step, { range });
+  };
   try {
+    if (imageDir) {
+      writeFlowDataImage(train.x, imageDir, args.logger, trainer.step, { range });
+      images(trainer.step);
+    }
     const result = await trainer.train(train.x, {
-      steps: args.steps ?? 8000,
+      steps,
       batchSize: args.batchSize ?? 256,
       lrSchedule: args.lrSchedule ?? 'cosine',
       logger: args.logger,
       logEvery: args.logEvery ?? 100,
       evalData: test.x,
       checkpointDir: args.outDir,
-      checkpointEvery: args.checkpointEvery ?? 1000,
+      checkpointEvery,
+      onStep: imageDir ? (step) => (step % imageEvery === 0 && step < steps ? images(step) : undefined) : undefined,
     });
+    images(trainer.step);
     return { flow, train, test, result, heldOutNll: flow.evaluateNll(test.x) };
   } catch (e) {
     flow.dispose();

@@ -7,4 +7,5 @@ export * from './flow';
 export * from './checkpoint';
 export * from './trainer';
 export * from './scatter';
+export * from './images';
 export * from './command';

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MemoryLogger, Rng } from '@tfrl/core';
 import { expectNoTensorLeak, useBackend } from '@tfrl/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng } from '../datasets/image-folder';
 import { makeMoons } from '../datasets/toys';
 import { loadFlow, saveFlow } from './checkpoint';
 import { AffineFlow, Glow, RealNVP } from './flow';
@@ -216,5 +217,40 @@ describe('FlowTrainer', () => {
     loaded.flow.dispose();
     r.flow.dispose();
     await expect(trainFlowCommand({ datset: 'moons' } as never)).rejects.toThrow(/unknown option "datset"/);
+  });
+
+  it('trainFlowCommand writes data, sample and density PNGs and logs them as images on the step axis', async () => {
+    const dir = tempDir();
+    const logger = new MemoryLogger();
+    const r = await trainFlowCommand({
+      dataset: 'moons',
+      model: 'affine',
+      steps: 25,
+      batchSize: 32,
+      nTrain: 300,
+      nTest: 100,
+      outDir: join(dir, 'model'),
+      imageDir: dir,
+      imageEvery: 10,
+      logger,
+      logEvery: 5,
+    });
+    r.flow.dispose();
+    for (const f of [
+      'data',
+      'samples_step_000000',
+      'density_step_000000',
+      'samples_step_000010',
+      'samples_step_000020',
+      'density_step_000025',
+    ]) {
+      const img = decodePng(new Uint8Array(readFileSync(join(dir, `${f}.png`))), f);
+      expect([img.width, img.height]).toEqual([160, 160]);
+    }
+    expect(existsSync(join(dir, 'model', 'manifest.json'))).toBe(true);
+    const steps = (tag: string) => logger.records.filter((rec) => rec.kind === 'image' && rec.tag === tag).map((rec) => rec.step);
+    expect(steps('flow/samples')).toEqual([0, 10, 20, 25]);
+    expect(steps('flow/density')).toEqual([0, 10, 20, 25]);
+    expect(steps('flow/data')).toEqual([0]);
   });
 });

@@ -251,6 +251,8 @@ export class FlowTrainer {
       }
       xb.dispose();
       if (logger && evalData && this.step % evalEvery === 0) logger.scalar('eval/nll', this.flow.evaluateNll(evalData), this.step);
+      // One reporting period (a CSV row, a console table) per logging interval.
+      if (logger && this.step % logEvery === 0) logger.dump?.(this.step);
       if (options.onStep) await options.onStep(this.step, lossValue);
       if (i % 200 === 199) await new Promise((r) => setImmediate(r));
     }
@@ -259,6 +261,7 @@ export class FlowTrainer {
     if (evalData) {
       evalNll = this.flow.evaluateNll(evalData);
       logger?.scalar('eval/nll', evalNll, this.step);
+      logger?.dump?.(this.step);
     }
     if (checkpointDir) {
       // Only a state whose loss is finite is written.

@@ -194,7 +194,9 @@ describe('Gan', () => {
     for (const t of ['gan/d_loss_real', 'gan/d_loss_fake', 'gan/g_loss', 'gan/samples']) expect(tags.has(t)).toBe(true);
     const png = decodePng(new Uint8Array(readFileSync(join(outDir, 'samples_epoch_002.png'))));
     expect(png.width).toBe(8 * 28 + 9 * 2);
-    const loaded = await Gan.load(join(outDir, 'checkpoint'));
+    expect(logger.records.filter((r) => r.tag === 'epoch/d_loss').map((r) => r.step)).toEqual([4, 8]); // one step axis
+    expect(logger.records.filter((r) => r.tag === 'gan/samples').map((r) => r.step)).toEqual([0, 4, 8]);
+    const loaded = await Gan.load(join(outDir, 'model'));
     const a = gan.sample(3, 5);
     const b = loaded.sample(3, 5);
     b.forEach((v, i) => expect(v).toBeCloseTo(a[i] as number, 5));

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Adam, Rng, assertFiniteCheckpoint, assertFiniteValues, loadCheckpoint, saveCheckpoint } from '@tfrl/core';
 import { type GanNetwork, DcganDiscriminator, DcganGenerator, type ImageShape, MlpDiscriminator, MlpGenerator } from './networks';
+import { resolveModelDir } from '../model-dir';
 
 export type GanArchitecture = 'mlp' | 'dcgan';
 
@@ -196,7 +197,9 @@ export class Gan {
     });
   }
 
-  static async load(dir: string): Promise<Gan> {
+  /** Loads a checkpoint written by `save`; `dir` may also be a run directory (its `model/`, or the older `checkpoint/`). */
+  static async load(runOrModelDir: string): Promise<Gan> {
+    const dir = resolveModelDir(runOrModelDir);
     const { manifest, tensors } = await loadCheckpoint(dir);
     if (manifest.algorithm !== ALGORITHM) throw new Error(`Gan.load: ${dir} holds a ${manifest.algorithm} checkpoint, not ${ALGORITHM}`);
     const gan = new Gan(manifest.hyperparameters as unknown as GanOptions);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type Logger, NullLogger, Rng } from '@tfrl/core';
 import { type ImageFolderOptions, floatImagesToGrid, imageFolderBatches, writePngImage } from '../datasets/image-folder';
 import type { ImageDataset } from '../datasets/mnist';
+import { MODEL_DIR } from '../model-dir';
 import { type GenCommandOptions, loadMnistForCommand } from '../vae/trainer';
 import { Gan, type GanArchitecture, type GanOptions, type GanStepStats } from './gan';
 
@@ -16,6 +17,7 @@ export interface TrainGanOptions extends Omit<GanOptions, 'image'> {
   logger?: Logger;
   /** PNG sample grid every this many epochs (and before training); 0 = never (default 1). */
   sampleEvery?: number;
+  /** Where the PNG grids and the final model (`<outDir>/model/`) go (nothing written without it). */
   outDir?: string;
   logEvery?: number;
   /** Continue training this GAN. */
@@ -57,7 +59,10 @@ export function writeGanSamples(gan: Gan, outDir: string, tag: string, logger: L
   return p;
 }
 
-/** Train a GAN / DCGAN; logs the discriminator's real and fake losses separately. */
+/**
+ * Train a GAN / DCGAN; logs the discriminator's real and fake losses separately. Every scalar and
+ * image, epoch summaries included, is logged at the GAN's update step count (one step axis).
+ */
 export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult> {
   const bs = options.batchSize ?? 64;
   if (!Number.isInteger(bs) || bs <= 0) throw new RangeError(`trainGan: batchSize must be a positive integer, got ${bs}`);
@@ -75,7 +80,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
   const shuffleRng = new Rng((options.seed ?? 0) + 1);
   const sampleEvery = options.sampleEvery ?? 1;
   const logEvery = options.logEvery ?? 50;
-  if (options.outDir && sampleEvery > 0) writeGanSamples(gan, options.outDir, 'epoch_000', logger, 0);
+  if (options.outDir && sampleEvery > 0) writeGanSamples(gan, options.outDir, 'epoch_000', logger, gan.steps);
   const history: Omit<GanEpochInfo, 'gan'>[] = [];
   const batch = new Float32Array(bs * d);
 
@@ -119,30 +124,34 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
     const seconds = (performance.now() - t0) / 1000;
     if (steps === 0) throw new Error(`trainGan: no full batch of ${bs} images in the data`);
     const mean = Object.fromEntries(TAGS.map(([k]) => [k, sum[k] / steps])) as unknown as GanStepStats;
-    for (const [k, tag] of TAGS) logger.scalar(`epoch/${tag.slice(4)}`, mean[k], epoch);
-    logger.scalar('time/examples_per_s', (steps * bs) / seconds, epoch);
-    logger.dump?.(epoch);
+    const step = gan.steps;
+    logger.scalar('epoch/epoch', epoch, step);
+    for (const [k, tag] of TAGS) logger.scalar(`epoch/${tag.slice(4)}`, mean[k], step);
+    logger.scalar('time/examples_per_s', (steps * bs) / seconds, step);
+    logger.dump?.(step);
     const info = { epoch, steps, seconds, examplesPerSecond: (steps * bs) / seconds, mean };
     history.push(info);
     if (options.outDir && sampleEvery > 0 && (epoch % sampleEvery === 0 || epoch === options.epochs)) {
-      writeGanSamples(gan, options.outDir, `epoch_${String(epoch).padStart(3, '0')}`, logger, epoch);
+      writeGanSamples(gan, options.outDir, `epoch_${String(epoch).padStart(3, '0')}`, logger, step);
     }
     await options.onEpoch?.({ ...info, gan });
   }
-  if (options.outDir) await gan.save(join(options.outDir, 'checkpoint'), { epochs: options.epochs });
+  // A non-finite loss has thrown before this point, and save refuses non-finite weights.
+  if (options.outDir) await gan.save(join(options.outDir, MODEL_DIR), { epochs: options.epochs });
   await logger.flush();
   return { gan, history };
 }
 
-/** `tfrl gen train gan --dataset mnist [--architecture dcgan|mlp]`: trains, writes sample PNGs + checkpoint under logdir. */
+/** `tfrl gen train gan --dataset mnist [--architecture dcgan|mlp]`: trains, writes sample PNGs under logdir and the model into `<logdir>/model/`. */
 export async function trainGanCommand(argv: GenCommandOptions & { architecture?: GanArchitecture }): Promise<TrainGanResult> {
-  const { train } = loadMnistForCommand({ ...argv, heldOut: argv.heldOut ?? 1000 });
+  const batchSize = argv.batchSize ?? 64;
+  const { train } = argv.data ?? loadMnistForCommand({ ...argv, batchSize });
   return trainGan({
     data: train,
     architecture: argv.architecture ?? 'dcgan',
     latentDim: argv.latent ?? 100,
     epochs: argv.epochs ?? 5,
-    batchSize: argv.batchSize ?? 64,
+    batchSize,
     lrG: argv.lr ?? 2e-4,
     lrD: argv.lr ?? 2e-4,
     seed: argv.seed ?? 0,

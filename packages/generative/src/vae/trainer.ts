@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type Logger, NullLogger, Rng } from '@tfrl/core';
 import { floatImagesToGrid, type RasterImage, writePngImage } from '../datasets/image-folder';
 import { type ImageDataset, loadMnist, mnistPaths, splitTrainHeldOut } from '../datasets/mnist';
+import { MODEL_DIR } from '../model-dir';
 import { type ElboResult, Vae, type VaeDecoderKind } from './vae';
 
 export interface TrainVaeOptions {
@@ -22,7 +24,7 @@ export interface TrainVaeOptions {
   logger?: Logger;
   /** Write PNG grids every `sampleEvery` epochs (and before training); 0 = never (default 1). */
   sampleEvery?: number;
-  /** Where PNGs and the final checkpoint go (nothing written without it). */
+  /** Where the PNGs and the final model (`<outDir>/model/`) go (nothing written without it). */
   outDir?: string;
   /** Log train/* scalars every this many steps (default 50). */
   logEvery?: number;
@@ -82,7 +84,9 @@ export function writeVaeImages(vae: Vae, data: ImageDataset, outDir: string, tag
 
 /**
  * Train a VAE on images (flattened), logging `train/loss`, `train/recon`, `train/kl` and
- * `eval/neg_elbo`, `eval/recon`, `eval/kl` (held-out) as scalars, and writing PNG grids.
+ * `eval/neg_elbo`, `eval/recon`, `eval/kl` (held-out) as scalars, and writing PNG grids. Every
+ * scalar and image, epoch summaries included, is logged at the VAE's gradient step count, so a
+ * run has one step axis.
  */
 export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult> {
   const data = options.data;
@@ -105,11 +109,12 @@ export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult
       seed,
     });
   if (vae.inputDim !== d) throw new RangeError(`trainVae: the VAE takes ${vae.inputDim} inputs but the images have ${d} pixels`);
+  if (options.epochs > 0 && data.count < bs) throw new RangeError(`trainVae: no full batch of ${bs} in ${data.count} images`);
   const shuffleRng = new Rng(seed + 1);
   const sampleEvery = options.sampleEvery ?? 1;
   const logEvery = options.logEvery ?? 50;
   const imgData = options.heldOut ?? data;
-  if (options.outDir && sampleEvery > 0) writeVaeImages(vae, imgData, options.outDir, 'epoch_000', logger, 0);
+  if (options.outDir && sampleEvery > 0) writeVaeImages(vae, imgData, options.outDir, 'epoch_000', logger, vae.steps);
   const history: VaeEpochInfo[] = [];
   const batch = new Float32Array(bs * d);
   let trainSeconds = 0;
@@ -142,24 +147,27 @@ export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult
     trainExamples += nBatches * bs;
     const train = { loss: (sr + sk) / nBatches, recon: sr / nBatches, kl: sk / nBatches };
     const info: VaeEpochInfo = { epoch, train, seconds, examplesPerSecond: (nBatches * bs) / seconds };
-    logger.scalar('epoch/train_loss', train.loss, epoch);
-    logger.scalar('epoch/train_recon', train.recon, epoch);
-    logger.scalar('epoch/train_kl', train.kl, epoch);
-    logger.scalar('time/examples_per_s', info.examplesPerSecond, epoch);
+    const step = vae.steps;
+    logger.scalar('epoch/epoch', epoch, step);
+    logger.scalar('epoch/train_loss', train.loss, step);
+    logger.scalar('epoch/train_recon', train.recon, step);
+    logger.scalar('epoch/train_kl', train.kl, step);
+    logger.scalar('time/examples_per_s', info.examplesPerSecond, step);
     if (options.heldOut) {
       info.heldOut = vae.elbo(options.heldOut.images, { seed: 999 });
-      logger.scalar('eval/neg_elbo', info.heldOut.negElbo, epoch);
-      logger.scalar('eval/recon', info.heldOut.recon, epoch);
-      logger.scalar('eval/kl', info.heldOut.kl, epoch);
+      logger.scalar('eval/neg_elbo', info.heldOut.negElbo, step);
+      logger.scalar('eval/recon', info.heldOut.recon, step);
+      logger.scalar('eval/kl', info.heldOut.kl, step);
     }
-    logger.dump?.(epoch);
+    logger.dump?.(step);
     history.push(info);
     options.onEpoch?.(info);
     if (options.outDir && sampleEvery > 0 && (epoch % sampleEvery === 0 || epoch === options.epochs)) {
-      writeVaeImages(vae, imgData, options.outDir, `epoch_${String(epoch).padStart(3, '0')}`, logger, epoch);
+      writeVaeImages(vae, imgData, options.outDir, `epoch_${String(epoch).padStart(3, '0')}`, logger, step);
     }
   }
-  if (options.outDir) await vae.save(join(options.outDir, 'checkpoint'), { epochs: options.epochs });
+  // A non-finite loss has thrown before this point, and save refuses non-finite weights.
+  if (options.outDir) await vae.save(join(options.outDir, MODEL_DIR), { epochs: options.epochs });
   await logger.flush();
   return { vae, history, examplesPerSecond: trainSeconds > 0 ? trainExamples / trainSeconds : 0 };
 }
@@ -167,44 +175,95 @@ export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult
 /** Parsed options of `tfrl gen train vae` / `tfrl gen train gan`. */
 export interface GenCommandOptions {
   dataset: 'mnist';
-  /** Directory with the MNIST IDX files (default /work/shared/data/mnist-style `t10k-*` or `train-*`). */
+  /** Directory with the MNIST IDX files (`train-*` or `t10k-*`, gzip'd or not). */
   dataDir: string;
   latent?: number;
   epochs?: number;
   seed?: number;
+  /** The run directory: PNGs go here and the final model into `<logdir>/model/`. */
   logdir?: string;
   batchSize?: number;
   lr?: number;
-  /** Held-out examples (default 1000). */
+  /** Held-out examples (default {@link defaultHeldOutCount}: 10% of the images, at most 1000). */
   heldOut?: number;
   /** Use only the first `limit` images of the file (quick runs). */
   limit?: number;
+  /** Images already loaded and split (e.g. by the CLI before it creates the run directory); `dataDir` is then not read. */
+  data?: { train: ImageDataset; heldOut: ImageDataset };
   /** A Logger (e.g. @tfrl/logger's createRunLogger); default none. */
   logger?: Logger;
+}
+
+/** The MNIST file names `loadMnistImages` looks for, for error messages. */
+export const MNIST_FILES =
+  'train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz], or t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]';
+
+/** Held-out images split off `count` images by default: 10% of them, at most 1000. */
+export function defaultHeldOutCount(count: number): number {
+  return Math.min(1000, Math.floor(count / 10));
+}
+
+/** The fewest images that the default split turns into at least one held-out image and one full training batch. */
+export function minImagesForSplit(batchSize: number): number {
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`minImagesForSplit: batchSize must be a positive integer, got ${batchSize}`);
+  let n = batchSize + 1;
+  while (defaultHeldOutCount(n) < 1 || n - defaultHeldOutCount(n) < batchSize) n++;
+  return n;
+}
+
+/** Load the MNIST images in `dataDir` (the train split if present, else t10k), the first `limit` of them. */
+export function loadMnistImages(dataDir: string, limit?: number): ImageDataset {
+  if (!existsSync(dataDir)) throw new Error(`loadMnist: MNIST directory not found: ${dataDir}`);
+  let paths: { imagesPath: string; labelsPath: string };
+  try {
+    paths = mnistPaths(dataDir, 'train');
+  } catch {
+    try {
+      paths = mnistPaths(dataDir, 't10k');
+    } catch {
+      throw new Error(`loadMnist: ${dataDir} holds no MNIST IDX files (expected ${MNIST_FILES})`);
+    }
+  }
+  return loadMnist({ ...paths, limit });
+}
+
+/**
+ * Split `data` into training and held-out images: `heldOut` of them (default
+ * {@link defaultHeldOutCount}), leaving at least one batch of `batchSize` (default 1) to train on.
+ */
+export function splitForTraining(
+  data: ImageDataset,
+  options: { heldOut?: number; batchSize?: number; seed?: number } = {},
+): { train: ImageDataset; heldOut: ImageDataset } {
+  const bs = options.batchSize ?? 1;
+  const nHeldOut = options.heldOut ?? defaultHeldOutCount(data.count);
+  if (options.heldOut === undefined ? data.count < minImagesForSplit(bs) : data.count - nHeldOut < bs) {
+    const need = options.heldOut === undefined ? minImagesForSplit(bs) : nHeldOut + bs;
+    throw new RangeError(
+      `gen train: ${data.count} images are too few to hold out ${nHeldOut} and train on batches of ${bs}; ` +
+        `need at least ${need} (a larger limit or a smaller batch size)`,
+    );
+  }
+  return splitTrainHeldOut(data, nHeldOut, new Rng(options.seed ?? 0));
 }
 
 /** Load MNIST from `dataDir` (train split if present, else t10k) and split off a held-out set. */
 export function loadMnistForCommand(opts: GenCommandOptions): { train: ImageDataset; heldOut: ImageDataset } {
   if (opts.dataset !== 'mnist') throw new Error(`gen train: unknown dataset ${JSON.stringify(opts.dataset)}; only 'mnist' is supported`);
-  let paths: { imagesPath: string; labelsPath: string };
-  try {
-    paths = mnistPaths(opts.dataDir, 'train');
-  } catch {
-    paths = mnistPaths(opts.dataDir, 't10k');
-  }
-  const data = loadMnist({ ...paths, limit: opts.limit });
-  return splitTrainHeldOut(data, opts.heldOut ?? 1000, new Rng(opts.seed ?? 0));
+  return splitForTraining(loadMnistImages(opts.dataDir, opts.limit), { heldOut: opts.heldOut, batchSize: opts.batchSize, seed: opts.seed });
 }
 
-/** `tfrl gen train vae --dataset mnist --latent 2`: trains, writes PNGs + checkpoint under logdir. */
+/** `tfrl gen train vae --dataset mnist --latent 2`: trains, writes PNGs under logdir and the model into `<logdir>/model/`. */
 export async function trainVaeCommand(argv: GenCommandOptions): Promise<TrainVaeResult> {
-  const { train, heldOut } = loadMnistForCommand(argv);
+  const batchSize = argv.batchSize ?? 128;
+  const { train, heldOut } = argv.data ?? loadMnistForCommand({ ...argv, batchSize });
   const result = await trainVae({
     data: train,
     heldOut,
     latentDim: argv.latent ?? 2,
     epochs: argv.epochs ?? 10,
-    batchSize: argv.batchSize ?? 128,
+    batchSize,
     lr: argv.lr ?? 1e-3,
     seed: argv.seed ?? 0,
     logger: argv.logger,

@@ -177,8 +177,15 @@ describe('Vae training', () => {
     }
     const tags = new Set(logger.records.map((r) => r.tag));
     for (const t of ['train/recon', 'train/kl', 'train/loss', 'eval/neg_elbo', 'eval/kl', 'vae/samples']) expect(tags.has(t)).toBe(true);
+    // One step axis: the epoch summaries and images sit at the gradient step where the epoch ended.
+    const stepsPerEpoch = vae.steps / 4;
+    const epochSteps = logger.records.filter((r) => r.tag === 'epoch/train_loss').map((r) => r.step);
+    expect(epochSteps).toEqual([1, 2, 3, 4].map((e) => e * stepsPerEpoch));
+    expect(logger.records.filter((r) => r.tag === 'eval/neg_elbo').map((r) => r.step)).toEqual(epochSteps);
+    expect(logger.records.filter((r) => r.tag === 'vae/samples').map((r) => r.step)).toEqual([0, epochSteps[1], epochSteps[3]]);
+    expect(existsSync(join(outDir, 'model', 'manifest.json'))).toBe(true);
     const before = vae.elbo(heldOut.images, { seed: 4 });
-    const loaded = await Vae.load(join(outDir, 'checkpoint'));
+    const loaded = await Vae.load(outDir); // a run directory loads its model/
     const after = loaded.elbo(heldOut.images, { seed: 4 });
     expect(after.negElbo).toBeCloseTo(before.negElbo, 4);
     expect(loaded.steps).toBe(vae.steps);

@@ -16,6 +16,7 @@ import {
   saveCheckpoint,
   uniqueName,
 } from '@tfrl/core';
+import { resolveModelDir } from '../model-dir';
 
 export type VaeDecoderKind = 'bernoulli' | 'gaussian';
 
@@ -330,7 +331,9 @@ export class Vae {
     });
   }
 
-  static async load(dir: string): Promise<Vae> {
+  /** Loads a checkpoint written by `save`; `dir` may also be a run directory (its `model/`, or the older `checkpoint/`). */
+  static async load(runOrModelDir: string): Promise<Vae> {
+    const dir = resolveModelDir(runOrModelDir);
     const { manifest, tensors } = await loadCheckpoint(dir);
     if (manifest.algorithm !== ALGORITHM) throw new Error(`Vae.load: ${dir} holds a ${manifest.algorithm} checkpoint, not ${ALGORITHM}`);
     const vae = new Vae(manifest.hyperparameters as unknown as VaeOptions);
