@@ -12,7 +12,7 @@ import {
   ProgressCallback,
   StopTrainingOnMaxEpisodes,
 } from './callbacks';
-import { loadCheckpoint } from './checkpoint';
+import { canonicalJson, loadCheckpoint } from './checkpoint';
 import { BaseEnv, type ResetResult, type RgbFrame, type StepResult } from './env';
 import { evaluatePolicy } from './evaluation';
 import { type HyperparameterInput, type ResolvedHyperparameters, defineHyperparameters } from './hyperparams';
@@ -265,6 +265,66 @@ describe('Algorithm', () => {
       /saved action space .* does not match the env's Discrete\(3\)/,
     );
     await expect(BanditLearner.load(path.join(root, 'none'), { env: new Bandit() })).rejects.toThrow(/directory not found/);
+  });
+
+  it('a manifest whose checksum passes but lacks a field is refused, naming the field and the file', async () => {
+    const a = track(new BanditLearner({ env: new Bandit(), seed: 2 }));
+    const dir = path.join(root, 'fields');
+    await a.save(dir);
+    const file = path.join(dir, 'manifest.json');
+    const original = JSON.parse(await fsp.readFile(file, 'utf8'));
+    const { createHash } = await import('node:crypto');
+    // A field set to undefined is left out of the JSON written.
+    const cases: Array<[(m: Record<string, any>) => void, RegExp]> = [
+      [
+        (m) => {
+          m.hyperparameters = undefined;
+        },
+        /manifest\.json has no "hyperparameters" object/,
+      ],
+      [
+        (m) => {
+          m.observationSpace = undefined;
+        },
+        /manifest\.json has no "observationSpace"/,
+      ],
+      [
+        (m) => {
+          m.actionSpace = undefined;
+        },
+        /manifest\.json has no "actionSpace"/,
+      ],
+      [
+        (m) => {
+          m.rngState = undefined;
+        },
+        /manifest\.json has no valid "rngState"/,
+      ],
+      [
+        (m) => {
+          m.counters.numTimesteps = undefined;
+        },
+        /manifest\.json has no valid "counters\.numTimesteps"/,
+      ],
+      [
+        (m) => {
+          m.counters = undefined;
+        },
+        /manifest\.json has no valid "counters\.numTimesteps"/,
+      ],
+    ];
+    for (const [edit, message] of cases) {
+      const { manifestSha256: _old, ...body } = structuredClone(original);
+      edit(body);
+      const manifestSha256 = createHash('sha256').update(canonicalJson(body)).digest('hex');
+      await fsp.writeFile(file, JSON.stringify({ ...body, manifestSha256 }));
+      const err = await BanditLearner.load(dir, { env: new Bandit() }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(message);
+      expect(err?.message).toContain(dir);
+    }
   });
 
   it('restores saved hyperparameters; overrides win; functions must be re-supplied', async () => {

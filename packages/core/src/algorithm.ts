@@ -652,6 +652,15 @@ export abstract class Algorithm<H extends Record<string, any> = Record<string, u
     return env;
   }
 
+  /**
+   * The seed of the first VecEnv reset: the learner's seed, kept low enough that env i's seed
+   * `seed + i` stays a valid 32-bit seed.
+   */
+  protected get envResetSeed(): number {
+    const room = 0x100000000 - this.numEnvs;
+    return this.seed < room ? this.seed : this.seed % room;
+  }
+
   get isVecEnv(): boolean {
     return isVecEnv(this.env);
   }

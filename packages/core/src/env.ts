@@ -4,7 +4,7 @@
  */
 
 import { Rng } from './rng';
-import { type Space, assertContains } from './spaces';
+import { Box, type Space, assertContains, formatValue } from './spaces';
 
 /** An RGB image, row-major, `width * height * 3` bytes, row 0 at the top. */
 export interface RgbFrame {
@@ -14,6 +14,7 @@ export interface RgbFrame {
 }
 
 export interface ResetOptions {
+  /** An integer in [0, 2^32 − 1] (`MAX_SEED`); other values throw. */
   seed?: number;
   options?: Record<string, unknown>;
 }
@@ -52,6 +53,48 @@ export interface Env<O = Float32Array, A = number | Float32Array> {
   readonly unwrapped: Env<any, any>;
 }
 
+/**
+ * The largest seed `reset({seed})` (and a VecEnv's `reset(seed)`) accepts. Gymnasium takes any
+ * non-negative Python int; tfrl's generators are seeded from 32 bits, so the documented seeds are
+ * the integers in [0, 2^32 − 1] and anything else is rejected rather than silently folded.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * Throw unless `seed` is an integer in [0, MAX_SEED]: a TypeError for non-numbers, non-integers,
+ * NaN and ±Infinity, a RangeError for negative values and values above 2^32 − 1 (which includes
+ * everything beyond Number.MAX_SAFE_INTEGER). The message names `who` (the env) and the value.
+ */
+export function assertSeed(seed: unknown, who: string, what = 'reset seed'): asserts seed is number {
+  const expected = `${who}: ${what} must be an integer in [0, ${MAX_SEED}] (2^32 - 1), got ${formatValue(seed)}`;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new TypeError(expected);
+  if (seed < 0 || seed > MAX_SEED) throw new RangeError(expected);
+}
+
+/**
+ * Why the Box action `x` cannot be clipped into `space` (a wrong type or length, NaN, ±Infinity or
+ * a float32 overflow, a non-integer for integer boxes), or `null` when clipping applies. `why` is
+ * the space's own explanation, reused for type and length problems.
+ */
+function clipBlocker(space: Box<any>, x: unknown, why: string): string | null {
+  const arrayLike = Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+  if (!arrayLike) return why;
+  const a = x as ArrayLike<unknown>;
+  if (a.length !== space.size) return why;
+  const isFloat = space.dtype === 'float32' || space.dtype === 'float64';
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number') return why;
+    if (Number.isNaN(v)) return `contains NaN at index ${i}`;
+    const r = space.dtype === 'float32' ? Math.fround(v) : v;
+    if (!Number.isFinite(r)) {
+      return Number.isFinite(v) ? `element ${i} = ${v} overflows float32` : `element ${i} = ${v} is not finite`;
+    }
+    if (!isFloat && !Number.isInteger(v)) return why;
+  }
+  return null;
+}
+
 /** A 32-bit seed from the platform's cryptographic entropy (for envs reset without a seed). */
 export function entropySeed(): number {
   const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
@@ -68,9 +111,17 @@ export function entropySeed(): number {
  *   keeps the current generator; if the env was never seeded, the first reset seeds it once from
  *   fresh platform entropy (like NumPy's `default_rng()`), so unseeded runs differ from each other.
  *   Use `this.rng` (never `Math.random`) for all env randomness.
+ *   Seeds are integers in [0, 2^32 − 1] (`MAX_SEED`); anything else throws (`assertSeed`).
  * - **Action check**: every action is validated with `assertContains(actionSpace, action, id)`.
+ *   Envs whose reference clips out-of-range Box actions inside `step` (Pendulum,
+ *   MountainCarContinuous, continuous LunarLander) override `clipsActions`: a finite action of the
+ *   right length outside the Box then reaches `_step`, which clips it as the reference does, unless
+ *   `strict` is set. NaN, ±Infinity, a wrong length or type always throw, naming the env and value.
  * - **Episode order**: `step` before the first `reset`, or after a step returned
  *   `terminated` or `truncated`, throws an Error naming the env id.
+ * - **Close**: `step` and `reset` after `close()` throw an Error naming the env id (`close()`
+ *   itself may be called again). This holds even when a subclass overrides `close()` without
+ *   calling `super.close()`.
  */
 export abstract class BaseEnv<O = Float32Array, A = number | Float32Array> implements Env<O, A> {
   abstract readonly observationSpace: Space<O>;
@@ -82,6 +133,33 @@ export abstract class BaseEnv<O = Float32Array, A = number | Float32Array> imple
   private rngSeeded = false;
   private needsReset = true;
   private lastEnd: 'terminated' | 'truncated' | null = null;
+  #closed = false;
+
+  /**
+   * Raise on an out-of-range action even where the reference env clips it (see `clipsActions`);
+   * `make(id, {strict: true})` sets it. Envs that reject such actions anyway are unaffected.
+   */
+  strict = false;
+
+  constructor() {
+    // Mark the env closed even when a subclass overrides close() without calling super.close().
+    const close = this.close;
+    if (close !== BaseEnv.prototype.close) {
+      this.close = () => {
+        close.call(this);
+        this.#closed = true;
+      };
+    }
+  }
+
+  /**
+   * True when the reference env clips out-of-range Box actions itself (`np.clip`, `min(max(…))`):
+   * `step` then lets a finite out-of-range action through to `_step`, which must clip it as the
+   * reference does. False (the default): such an action is an error.
+   */
+  protected get clipsActions(): boolean {
+    return false;
+  }
 
   /** Name used in error messages: the registered id, or the class name. */
   get id(): string {
@@ -103,8 +181,9 @@ export abstract class BaseEnv<O = Float32Array, A = number | Float32Array> imple
   }
 
   reset(opts: ResetOptions = {}): ResetResult<O> {
+    if (this.#closed) throw new Error(`${this.id}: reset() called after close()`);
     if (opts.seed !== undefined) {
-      if (!Number.isInteger(opts.seed)) throw new TypeError(`${this.id}: reset seed must be an integer, got ${String(opts.seed)}`);
+      assertSeed(opts.seed, this.id);
       this.rng = new Rng(opts.seed);
       this.rngSeeded = true;
     } else if (!this.rngSeeded) {
@@ -118,11 +197,12 @@ export abstract class BaseEnv<O = Float32Array, A = number | Float32Array> imple
   }
 
   step(action: A): StepResult<O> {
+    if (this.#closed) throw new Error(`${this.id}: step() called after close()`);
     if (this.needsReset) {
       if (this.lastEnd === null) throw new Error(`${this.id}: step() called before reset(); call reset() first`);
       throw new Error(`${this.id}: step() called after the episode ended (${this.lastEnd}); call reset() first`);
     }
-    assertContains(this.actionSpace, action, this.id);
+    this.checkAction(action);
     const result = this._step(action);
     if (result.terminated || result.truncated) {
       this.needsReset = true;
@@ -131,13 +211,29 @@ export abstract class BaseEnv<O = Float32Array, A = number | Float32Array> imple
     return result;
   }
 
+  private checkAction(action: A): void {
+    const space = this.actionSpace;
+    if (!this.clipsActions || this.strict || !(space instanceof Box)) {
+      assertContains(space, action, this.id);
+      return;
+    }
+    const why = space.explain(action);
+    if (why === null) return;
+    const blocker = clipBlocker(space, action, why);
+    if (blocker === null) return; // finite and of the right shape: `_step` clips it as the reference does
+    throw new Error(`${this.id}: action ${formatValue(action)} is not in ${space} (${blocker})`);
+  }
+
   /** Start an episode; `this.rng` is already seeded. */
   protected abstract _reset(options?: Record<string, unknown>): ResetResult<O>;
-  /** Advance one step with a validated action. */
+  /** Advance one step with a validated action (for `clipsActions` envs: finite, possibly outside the Box). */
   protected abstract _step(action: A): StepResult<O>;
   abstract render(): RgbFrame;
 
-  close(): void {}
+  /** Release resources; afterwards `step` and `reset` throw. Overrides should call `super.close()`. */
+  close(): void {
+    this.#closed = true;
+  }
 }
 
 /** A multi-agent env with simultaneous moves (PettingZoo's parallel API). */
@@ -179,6 +275,7 @@ export interface VecEnv {
   readonly singleActionSpace: Space<any>;
   /** Numbers per observation in `obs` (the space's `compactDim`: a Discrete counts as 1). */
   readonly obsDim: number;
+  /** With a seed, env i is reset with `seed + i`, so `seed + numEnvs − 1` must not exceed `MAX_SEED`. */
   reset(seed?: number): Float32Array;
   /** `actions`: `numEnvs` values (Discrete) or `numEnvs * actDim`. */
   step(actions: Float32Array | Int32Array): VecStepResult;

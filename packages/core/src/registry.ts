@@ -15,6 +15,11 @@ export interface AlgorithmRegistration {
   /** Tuned hyperparameters per env id (RL-Zoo style). */
   defaults?: Record<string, Record<string, unknown>>;
   description: string;
+  /**
+   * The learner steps one Env at a time (tabular TD control, dynamic programming, linear Q): the
+   * CLI gives it one env (`n_envs` must be 1) as a one-env SyncVecEnv, which it unwraps.
+   */
+  singleEnv?: boolean;
 }
 
 // Shared through globalThis so the ESM and CJS builds of core, if both get loaded, see one registry.

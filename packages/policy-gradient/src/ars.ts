@@ -232,7 +232,7 @@ export class ARS<E extends EnvSpecifier = any> extends Algorithm<ArsHp, E> {
     const n = env.numEnvs;
     const d = this.obsDim;
     const P = this.numParams;
-    if (!this.lastObs) this.lastObs = Float32Array.from(env.reset(this.seed));
+    if (!this.lastObs) this.lastObs = Float32Array.from(env.reset(this.envResetSeed));
     const actions = this.discrete ? new Int32Array(n) : new Float32Array(n * this.outDim);
     let iteration = 0;
     while (this.numTimesteps < totalTimesteps) {

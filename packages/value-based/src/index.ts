@@ -67,6 +67,7 @@ export {
 } from './tabular/td';
 export { type LinePlotOptions, type LinePlotSeries, type RgbImage, movingAverage, niceStep, renderLinePlot } from './tabular/plot';
 export { registerTabularAlgorithms } from './tabular/register';
+export { PolicyIteration, ValueIteration, planningHyperparameters, type PlanningOptions } from './tabular/planning';
 export {
   type FeatureMap,
   type FeatureMapFactory,

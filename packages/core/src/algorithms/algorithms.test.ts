@@ -172,7 +172,8 @@ describe('OffPolicyAlgorithm', () => {
     }
     const greedy = agent.predict(Float32Array.of(0, 1, 2, 3), { deterministic: true });
     expect(Array.from(greedy)).toEqual([1, 1, 1, 1]);
-    expect(agent.predict(2, { deterministic: true })).toEqual(Int32Array.of(1));
+    // Made on a single Env: one observation gives the one action that env's step takes.
+    expect(agent.predict(2, { deterministic: true })).toBe(1);
     expect(agent.lastTrainStats?.['train/loss']).toBeGreaterThanOrEqual(0);
     agent.dispose();
   });
@@ -218,7 +219,7 @@ describe('OffPolicyAlgorithm', () => {
     for (const g of keys.desired_goal as Float32Array) expect([2, 3, 4]).toContain(g);
     expect(agent.obsEncoder.inputDim).toBe(10);
     const a = agent.predict({ observation: 1, desired_goal: 3 }, { deterministic: true });
-    expect(a).toHaveLength(1);
+    expect([0, 1]).toContain(a);
     agent.dispose();
   });
 

@@ -468,7 +468,7 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp, E = any> extends
     const n = env.numEnvs;
     const d = this.obsEncoder.compactDim;
     if (!this.lastObs) {
-      this.lastObs = Float32Array.from(env.reset(this.seed));
+      this.lastObs = Float32Array.from(env.reset(this.envResetSeed));
       this.epReturns.fill(0);
       this.epLengths.fill(0);
       this.actionNoise?.reset();

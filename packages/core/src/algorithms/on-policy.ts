@@ -236,7 +236,7 @@ export abstract class OnPolicyAlgorithm<H extends OnPolicyHp, E = any> extends A
 
   protected async trainLoop(totalTimesteps: number, callback: BaseCallback): Promise<void> {
     if (!this.lastObs) {
-      this.lastObs = Float32Array.from(this.env.reset(this.seed));
+      this.lastObs = Float32Array.from(this.env.reset(this.envResetSeed));
       this.lastEpisodeStarts.fill(1);
     }
     let iteration = 0;
@@ -247,7 +247,9 @@ export abstract class OnPolicyAlgorithm<H extends OnPolicyHp, E = any> extends A
       this.updateProgressRemaining();
       const scalars = this.train();
       if (!scalars) continue;
-      this.assertFinite(scalars);
+      // Explained variance is NaN whenever the returns have no variance (as in SB3); it is a diagnostic, not a quantity that diverges.
+      const { 'train/explained_variance': _explained, ...checked } = scalars;
+      this.assertFinite(checked);
       if (this.shouldLog(iteration)) this.logTrainingStats({ ...scalars, ...this.stdScalar(), 'train/n_updates': this.numUpdates });
     }
   }

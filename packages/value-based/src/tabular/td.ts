@@ -71,7 +71,11 @@ export interface TdStep {
 }
 
 /** The shared machinery of the tabular learners; subclasses define the update rule. */
-export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp, E extends EnvSpecifier = any> extends SingleEnvAlgorithm<H, number, E> {
+export abstract class TabularTDAlgorithm<H extends TabularHp = TabularHp, E extends EnvSpecifier = any> extends SingleEnvAlgorithm<
+  H,
+  number,
+  E
+> {
   readonly nS: number;
   readonly nA: number;
   /** Q(s, a) at `q[s * nA + a]`. */
