@@ -2,9 +2,12 @@
 import { main } from '../dist/index.js';
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code ?? 0; },
+  (code) => {
+    process.exitCode = code ?? 0;
+  },
   (err) => {
-    console.error(`tfrl: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(message.startsWith('tfrl') ? message : `tfrl: ${message}`);
     process.exitCode = 1;
   },
 );

@@ -3,12 +3,14 @@ import { registerTabularAlgorithms, registerValueBasedAlgorithms } from '@tfrl/v
 import { evalCommand } from './commands/eval';
 import { genCommand } from './commands/gen';
 import { listCommand } from './commands/list';
+import { plotCommand } from './commands/plot';
 import { trainCommand } from './commands/train';
 
 export { trainCommand } from './commands/train';
 export { evalCommand } from './commands/eval';
 export { genCommand } from './commands/gen';
 export { listCommand, installedBackends } from './commands/list';
+export { plotCommand } from './commands/plot';
 export { defaultConfig, configsDir } from './config';
 
 export const HELP = `tfrl — deep reinforcement learning and generative models on TensorFlow.js
@@ -17,6 +19,8 @@ Usage:
   tfrl train <algo> <env> [--config file.yml] [--set key=value ...] [--seed N] [--steps N]
                           [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--logdir dir]
   tfrl eval <run-dir> [--episodes N] [--gif out.gif]
+  tfrl plot <run-dir>... [--out curves.png] [--tag rollout/ep_rew_mean] [--x step]
+                         [--band minmax|std|none] [--title text] [--force]
   tfrl list [algorithms|envs|backends]
   tfrl gen train <vae|gan|dcgan|flow> [--dataset mnist|moons|circles] [--latent N] [--epochs N]
   tfrl <command> --help
@@ -26,6 +30,7 @@ Examples:
   tfrl train dqn CartPole-v1 --steps 50000 --seed 1
   tfrl train ppo CartPole-v1 --set learning_rate=3e-4 --backend cpu
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
+  tfrl plot runs/CartPole-v1 --out cartpole.png   learning curves: mean over seeds with a min-max band
   tfrl list algorithms
   tfrl gen train vae --dataset mnist --latent 2
 `;
@@ -61,7 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'gen':
       await genCommand(rest);
       return 0;
+    case 'plot':
+      await plotCommand(rest);
+      return 0;
     default:
-      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, gen, help\n\n${HELP}`);
+      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, gen, plot, help\n\n${HELP}`);
   }
 }

@@ -65,6 +65,46 @@ describe('tfrl train: wrong input is refused before anything is written', () => 
   }, 60_000);
 });
 
+describe('tfrl train: a diverging run stops with an error and keeps its last good checkpoint', () => {
+  it.each([
+    ['ppo', 'CartPole-v1', ['--set', 'n_steps=64', '--set', 'n_envs=2', '--set', 'batch_size=64']],
+    ['dqn', 'CartPole-v1', ['--set', 'learning_starts=64', '--set', 'train_freq=4', '--set', 'gradient_steps=1', '--set', 'net_arch=[16]']],
+  ])(
+    '%s at learning_rate=1e38',
+    async (algo, env, extra) => {
+      const logdir = path.join(tmp, `diverge-${algo}`);
+      const err = await trainCommand([
+        algo,
+        env,
+        '--steps',
+        '4096',
+        '--save-freq',
+        '128',
+        '--set',
+        'learning_rate=1e38',
+        '--backend',
+        'wasm',
+        '--logdir',
+        logdir,
+        '--quiet',
+        ...extra,
+      ]).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(new RegExp(`${algo.toUpperCase()}: .* became (NaN|Infinity|-Infinity) at step \\d+`));
+      const [runDir] = fs.readdirSync(path.join(logdir, env)).map((d) => path.join(logdir, env, d));
+      expect(fs.existsSync(path.join(runDir as string, 'model'))).toBe(false);
+      // Every checkpoint the run kept holds finite weights and still loads and evaluates.
+      for (const c of runCheckpoints(runDir as string)) {
+        const ev = await evalCommand([c.dir, '--episodes', '1', '--backend', 'wasm']);
+        expect(Number.isFinite(ev?.meanReward)).toBe(true);
+      }
+    },
+    120_000,
+  );
+});
+
 describe('tfrl train --save-freq / --resume', () => {
   it('checkpoints a DQN run with its replay buffer, resumes it from the newest checkpoint, and every checkpoint evaluates', async () => {
     const logdir = path.join(tmp, 'resume');
@@ -119,4 +159,56 @@ describe('tfrl train --save-freq / --resume', () => {
     expect(fs.readFileSync(gif, 'utf8')).toBe('keep');
     await expect(evalCommand([runDir, '--episodes', '2.5'])).rejects.toThrow(/--episodes must be an integer, got "2\.5"/);
   }, 180_000);
+});
+
+describe('a run killed and resumed at a checkpoint ends with the same weights as the run left alone', () => {
+  // Each case: the whole run once; then a copy of its directory cut back to its newest checkpoint
+  // (as a kill right after that save leaves it) and resumed. The final weights must be identical.
+  it.each([
+    [
+      'ppo',
+      'CartPole-v1',
+      ['--steps', '2048', '--save-freq', '700', '--set', 'n_steps=128', '--set', 'n_envs=4', '--set', 'batch_size=64'],
+    ],
+    [
+      'dqn',
+      'CartPole-v1',
+      [
+        '--steps',
+        '1500',
+        '--save-freq',
+        '500',
+        '--set',
+        'learning_starts=200',
+        '--set',
+        'net_arch=[32]',
+        '--set',
+        'train_freq=4',
+        '--set',
+        'gradient_steps=1',
+      ],
+    ],
+    ['sac', 'Pendulum-v1', ['--steps', '400', '--save-freq', '150', '--set', 'learning_starts=100', '--set', 'net_arch=[32,32]']],
+  ])(
+    '%s on %s',
+    async (algo, env, extra) => {
+      const logdir = path.join(tmp, `exact-${algo}`);
+      const res = await trainCommand([algo, env, '--seed', '7', '--backend', 'wasm', '--logdir', logdir, '--quiet', ...extra]);
+      const runDir = res?.runDir as string;
+      const ckpts = runCheckpoints(runDir);
+      expect(ckpts.length).toBeGreaterThan(0);
+      const killed = `${runDir}-killed`;
+      fs.cpSync(runDir, killed, { recursive: true });
+      fs.rmSync(path.join(killed, 'model'), { recursive: true });
+      fs.rmSync(path.join(killed, 'best_model'), { recursive: true, force: true });
+      const resumed = await trainCommand(['--resume', killed, '--backend', 'wasm', '--quiet']);
+      expect(resumed?.runDir).toBe(killed);
+      const a = fs.readFileSync(path.join(runDir, 'model', 'weights.bin'));
+      const b = fs.readFileSync(path.join(killed, 'model', 'weights.bin'));
+      expect(b.length).toBe(a.length);
+      expect(Buffer.compare(a, b)).toBe(0);
+      expect(ckpts[0]?.steps).toBeLessThan(Number(extra[1]));
+    },
+    240_000,
+  );
 });

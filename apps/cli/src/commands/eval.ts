@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Algorithm, type RgbFrame, arrayToAction, evaluatePolicy, initBackend, loadAgent, observationToArray } from '@tfrl/core';
-import { make } from '@tfrl/envs';
-import { writeGif } from '@tfrl/logger';
+import { makeEvalEnv } from '../envs';
+import { FfmpegNotFoundError, defaultFfmpegPath, hasFfmpeg, videoFormatOf, writeGif, writeVideo } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs } from '../args';
 import { integerOption, seedOption, stringOption } from '../validate';
 import { readRunConfig } from './train';
@@ -10,7 +10,9 @@ import { readRunConfig } from './train';
 export const evalOptions: Record<string, OptionSpec> = {
   episodes: { type: 'string', description: 'number of episodes (default 10)' },
   gif: { type: 'string', description: 'write the first episode as an animated GIF to this file' },
-  force: { type: 'boolean', description: 'let --gif replace an existing file' },
+  video: { type: 'string', description: 'write the first episode as a video: .mp4 (needs ffmpeg) or .gif' },
+  fps: { type: 'string', description: 'frames per second of --gif and --video (default 30)' },
+  force: { type: 'boolean', description: 'let --gif / --video replace an existing file' },
   seed: { type: 'string', description: 'seed of the evaluation episodes (default 10000)' },
   stochastic: { type: 'boolean', description: 'sample actions instead of taking the mode' },
   backend: { type: 'string', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
@@ -29,6 +31,7 @@ ${formatOptions(evalOptions)}
 Examples:
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500/best_model --episodes 100 --gif cartpole.gif
+  tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --video cartpole.mp4
 `;
 
 /** The checkpoint to load for `target`: itself, its model/ (a run or a periodic checkpoint), or an error. */
@@ -61,15 +64,27 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
   const seed = values.seed === undefined ? 10_000 : seedOption(values.seed);
   const gif = values.gif === undefined ? undefined : path.resolve(stringOption(values.gif, '--gif'));
   if (gif && fs.existsSync(gif) && !values.force) throw new Error(`tfrl eval: ${values.gif} exists; give --force to replace it`);
+  const video = values.video === undefined ? undefined : path.resolve(stringOption(values.video, '--video'));
+  const videoFormat = video === undefined ? undefined : videoFormatOf(video);
+  if (video && !videoFormat) throw new Error(`tfrl eval: --video must name a .mp4 (or .gif) file, got ${JSON.stringify(values.video)}`);
+  if (video && video === gif) throw new Error(`tfrl eval: --gif and --video name the same file ${values.video}`);
+  if (video && fs.existsSync(video) && !values.force) throw new Error(`tfrl eval: ${values.video} exists; give --force to replace it`);
+  const fps = values.fps === undefined ? 30 : integerOption(values.fps, '--fps', { min: 1, max: 240 });
+  // Before the model is loaded and the episodes run: MP4s are encoded by the system's ffmpeg.
+  if (videoFormat === 'mp4' && !hasFfmpeg())
+    throw new FfmpegNotFoundError(defaultFfmpegPath(), 'tfrl eval --video', 'write a GIF with --gif out.gif');
   const modelDir = modelDirOf(target);
   if (gif && path.resolve(gif).startsWith(`${path.resolve(modelDir)}${path.sep}`)) {
     throw new Error(`tfrl eval: --gif ${values.gif} is inside the checkpoint ${modelDir}; write it elsewhere`);
+  }
+  if (video?.startsWith(`${path.resolve(modelDir)}${path.sep}`)) {
+    throw new Error(`tfrl eval: --video ${values.video} is inside the checkpoint ${modelDir}; write it elsewhere`);
   }
   const run = readRunConfig(runDirOf(target));
   const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
 
   const backend = await initBackend(backendName as 'auto', { quiet: true });
-  const env = make(run.env, run.envKwargs ?? {});
+  const env = makeEvalEnv(run.env, run.envKwargs ?? {});
   const agent = await loadAgent<Algorithm<any>>(modelDir, { env });
   const deterministic = !values.stochastic;
   const result = evaluatePolicy(agent, env, { nEpisodes, deterministic, seed });
@@ -77,7 +92,7 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
     `${run.algo} on ${run.env} (backend ${backend.name}): mean reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${nEpisodes} episodes`,
   );
 
-  if (gif) {
+  if (gif || video) {
     const frames: RgbFrame[] = [];
     let { obs } = env.reset({ seed });
     frames.push(env.render());
@@ -88,8 +103,14 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
       frames.push(env.render());
       if (step.terminated || step.truncated || frames.length > 2000) break;
     }
-    writeGif(gif, frames, { fps: 30 });
-    console.log(`Wrote ${frames.length} frames to ${values.gif}`);
+    if (gif) {
+      writeGif(gif, frames, { fps });
+      console.log(`Wrote ${frames.length} frames to ${values.gif}`);
+    }
+    if (video) {
+      writeVideo(video, frames, { format: videoFormat, fps });
+      console.log(`Wrote ${frames.length} frames to ${values.video}`);
+    }
   }
   env.close();
   agent.dispose();

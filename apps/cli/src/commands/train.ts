@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  type AlgorithmRegistration,
   type Algorithm,
   BaseCallback,
   type CallbackContext,
@@ -13,11 +14,11 @@ import {
   initBackend,
   loadAgent,
 } from '@tfrl/core';
-import { make, makeVec } from '@tfrl/envs';
+import { makeVec } from '@tfrl/envs';
 import { createRunLogger } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs, parseSetPairs } from '../args';
 import { type Config, defaultConfig, parseScalar, userConfig } from '../config';
-import { resolveEnvId } from '../envs';
+import { makeEvalEnv, resolveEnvId } from '../envs';
 import { MAX_STEPS, camelKey, checkSizes, integerOption, mergeConfigs, seedOption, stringOption } from '../validate';
 
 export const trainOptions: Record<string, OptionSpec> = {
@@ -135,6 +136,17 @@ async function saveRunCheckpoint(agent: Algorithm<any>, runDir: string, steps: n
   fs.writeFileSync(path.join(dir, 'complete'), `${steps}\n`);
 }
 
+/** The training envs: batched where the env has a batched form, one SyncVecEnv env for learners that step a single Env. */
+function makeTrainEnv(
+  algo: AlgorithmRegistration | undefined,
+  envId: string,
+  nEnvs: number,
+  seed: number,
+  kwargs: Record<string, unknown> | undefined,
+): VecEnv {
+  return makeVec(envId, nEnvs, { seed, kwargs, ...(algo?.singleEnv ? { vectorization: 'sync' as const } : {}) });
+}
+
 /** Complete checkpoints of a run, newest first. */
 export function runCheckpoints(runDir: string): Array<{ steps: number; dir: string }> {
   const root = path.join(runDir, 'checkpoints');
@@ -239,7 +251,8 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   const hyperparameters = Object.fromEntries(Object.entries(config).filter(([k]) => !RUN_KEYS.includes(k) && !RUN_KEYS.includes(snake(k))));
 
   const backend = await initBackend(backendName as 'auto', { quiet: true });
-  const env: VecEnv = makeVec(envId, nEnvs, { seed, kwargs: envKwargs as Record<string, unknown> });
+  if (algo.singleEnv && nEnvs !== 1) throw new Error(`tfrl: ${algo.name} learns from one env, so n_envs must be 1, got ${nEnvs}`);
+  const env: VecEnv = makeTrainEnv(algo, envId, nEnvs, seed, envKwargs as Record<string, unknown>);
   let agent: Algorithm<any>;
   try {
     agent = new algo.ctor({ env, seed, ...hyperparameters }) as Algorithm<any>;
@@ -311,7 +324,7 @@ async function resumeRun(
   const backend = await initBackend((values.backend === undefined ? run.backend : stringOption(values.backend, '--backend')) as 'auto', {
     quiet: true,
   });
-  const env = makeVec(run.env, run.nEnvs, { seed: run.seed, kwargs: run.envKwargs });
+  const env = makeTrainEnv(getAlgorithm(run.algo), run.env, run.nEnvs, run.seed, run.envKwargs);
   let agent: Algorithm<any>;
   try {
     agent = await loadAgent(path.join(ckpt.dir, 'model'), { env });
@@ -358,12 +371,12 @@ async function runTraining(
   if (run.evalFreq > 0) {
     callbacks.push(
       new EvalCallback({
-        evalEnv: make(run.env, run.envKwargs),
+        evalEnv: makeEvalEnv(run.env, run.envKwargs),
         evalFreq: run.evalFreq,
         nEvalEpisodes: 5,
         deterministic: true,
         bestModelSavePath: runDir,
-        seed: run.seed + 20_000,
+        seed: (run.seed + 20_000) % 0x100000000,
         logger,
       }),
     );
@@ -378,8 +391,12 @@ async function runTraining(
     env.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  const evalEnv = make(run.env, run.envKwargs);
-  const result = evaluatePolicy(agent, evalEnv, { nEpisodes: run.evalEpisodes, deterministic: true, seed: run.seed + 10_000 });
+  const evalEnv = makeEvalEnv(run.env, run.envKwargs);
+  const result = evaluatePolicy(agent, evalEnv, {
+    nEpisodes: run.evalEpisodes,
+    deterministic: true,
+    seed: (run.seed + 10_000) % 0x100000000,
+  });
   evalEnv.close();
   logger.scalar('eval/mean_reward', result.meanReward, agent.numTimesteps);
   logger.scalar('eval/std_reward', result.stdReward, agent.numTimesteps);

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listAlgorithms } from '@tfrl/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { evalCommand } from './commands/eval';
+import { trainCommand } from './commands/train';
+import { registerAll } from './index';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfrl-cli-all-'));
+let log: ReturnType<typeof vi.spyOn>;
+beforeAll(() => {
+  registerAll();
+  log = vi.spyOn(console, 'log').mockImplementation(() => {});
+});
+afterAll(() => {
+  log.mockRestore();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const onPolicy = ['--set', 'n_steps=32', '--set', 'n_envs=1'];
+const offPolicy = ['--set', 'learning_starts=50', '--set', 'buffer_size=1000', '--set', 'batch_size=32', '--set', 'net_arch=[32]'];
+const discrete = 'CartPole-v1';
+const box = 'Pendulum-v1';
+const discreteObs = 'FrozenLake-v1';
+const dictObs = 'BitFlipping-v0';
+
+/** Every algorithm `tfrl list` shows, on one env of each kind it claims (Box/Discrete actions, Discrete or Dict observations). */
+const CLAIMS: Record<string, Array<[string, string[]]>> = {
+  ppo: [discrete, box, discreteObs, dictObs].map((e) => [e, [...onPolicy, '--set', 'batch_size=32', '--set', 'n_epochs=1']]),
+  a2c: [discrete, box, discreteObs, dictObs].map((e) => [e, ['--set', 'n_envs=1']]),
+  trpo: [discrete, box, discreteObs].map((e) => [e, [...onPolicy, '--set', 'batch_size=32', '--set', 'n_critic_updates=1']]),
+  reinforce: [discrete, box, discreteObs].map((e) => [e, ['--set', 'n_envs=1']]),
+  ars: [discrete, box].map((e) => [e, ['--set', 'n_envs=1', '--set', 'n_delta=2']]),
+  dqn: [discrete, discreteObs, dictObs].map((e) => [e, [...offPolicy, '--set', 'n_envs=1']]),
+  rainbow: [discrete, discreteObs].map((e) => [e, [...offPolicy, '--set', 'n_envs=1', '--set', 'v_min=0', '--set', 'v_max=10']]),
+  sac: [box].map((e) => [e, offPolicy]),
+  td3: [box].map((e) => [e, offPolicy]),
+  ddpg: [box].map((e) => [e, offPolicy]),
+  qlearning: [discreteObs, 'CliffWalking-v0', 'Taxi-v3'].map((e) => [e, []]),
+  sarsa: [discreteObs, 'CliffWalking-v0'].map((e) => [e, []]),
+  'expected-sarsa': [discreteObs, 'CliffWalking-v0'].map((e) => [e, []]),
+  'nstep-sarsa': [discreteObs, 'CliffWalking-v0'].map((e) => [e, []]),
+  'value-iteration': [discreteObs, 'Taxi-v3', 'GridWorld-v0'].map((e) => [e, []]),
+  'policy-iteration': [discreteObs, 'CliffWalking-v0'].map((e) => [e, []]),
+  'linear-q': [discrete].map((e) => [e, ['--set', 'learning_starts=32']]),
+};
+
+describe('every listed algorithm trains from the CLI on each kind of env it claims', () => {
+  it('the table covers every registered algorithm', () => {
+    expect(Object.keys(CLAIMS).sort()).toEqual(
+      listAlgorithms()
+        .map((a) => a.name)
+        .sort(),
+    );
+  });
+
+  const cases = Object.entries(CLAIMS).flatMap(([algo, envs]) => envs.map(([env, extra]) => [algo, env, extra] as const));
+  it.each(cases)(
+    '%s on %s',
+    async (algo, env, extra) => {
+      const res = await trainCommand([
+        algo,
+        env,
+        '--steps',
+        '256',
+        '--backend',
+        'wasm',
+        '--logdir',
+        tmp,
+        '--quiet',
+        '--eval-episodes',
+        '2',
+        ...extra,
+      ]);
+      expect(Number.isFinite(res?.meanReward)).toBe(true);
+      const ev = await evalCommand([res?.runDir as string, '--episodes', '1', '--backend', 'wasm']);
+      expect(Number.isFinite(ev?.meanReward)).toBe(true);
+    },
+    60_000,
+  );
+});
