@@ -10,7 +10,7 @@ export interface PredictOptions {
 
 /** Anything with a `predict` (an `Algorithm`, a loaded agent, a hand-written policy). */
 export interface Predictor {
-  predict(obs: Float32Array, options?: PredictOptions): ArrayLike<number>;
+  predict(obs: Float32Array, options?: PredictOptions): ArrayLike<number> | number;
 }
 
 /** A bare policy function: one observation (compact layout) in, one action out. */

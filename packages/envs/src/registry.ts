@@ -124,6 +124,39 @@ export function envSpec(id: string): EnvSpec | undefined {
   return { id: r.id, maxEpisodeSteps: r.maxEpisodeSteps, rewardThreshold: r.rewardThreshold, kwargs: { ...r.kwargs } };
 }
 
+/** A goal-conditioned observation (BitFlipping-v0, GoalGridWorld-v0), as Gymnasium-Robotics and SB3's HER use. */
+export interface GoalObservation {
+  observation: Float32Array;
+  achieved_goal: Float32Array;
+  desired_goal: Float32Array;
+}
+
+/**
+ * The observation and action types of each built-in id, so that `make('CartPole-v1')` is an
+ * `Env<Float32Array, number>` and `env.step(agent.predict(obs))` type-checks. Box observations and
+ * actions are Float32Array, Discrete ones numbers. Ids registered by the user give `Env<any, any>`.
+ */
+export interface BuiltinEnvTypes {
+  'Acrobot-v1': Env<Float32Array, number>;
+  'BitFlipping-v0': Env<GoalObservation, number | Float32Array>;
+  'CartPole-v1': Env<Float32Array, number>;
+  'CliffWalking-v0': Env<number, number>;
+  'CliffWalking-v1': Env<number, number>;
+  'CliffWalkingSlippery-v1': Env<number, number>;
+  'FrozenLake-v1': Env<number, number>;
+  'FrozenLake8x8-v1': Env<number, number>;
+  'GoalGridWorld-v0': Env<GoalObservation, number>;
+  'GridWorld-v0': Env<number, number>;
+  /** Discrete actions, or Box actions with `continuous: true`. */
+  'LunarLander-v3': Env<Float32Array, number | Float32Array>;
+  'LunarLanderContinuous-v3': Env<Float32Array, Float32Array>;
+  'MountainCar-v0': Env<Float32Array, number>;
+  'MountainCarContinuous-v0': Env<Float32Array, Float32Array>;
+  'Pendulum-v1': Env<Float32Array, Float32Array>;
+  'Taxi-v3': Env<number, number>;
+  'Taxi-v4': Env<number, number>;
+}
+
 export interface MakeOptions {
   /** Replace the registered time limit (`0` or a negative value: no TimeLimit). */
   maxEpisodeSteps?: number;
@@ -141,6 +174,8 @@ export interface MakeOptions {
  * it: Pendulum, MountainCarContinuous, LunarLanderContinuous) and `render_mode` (`'rgb_array'` or
  * null). `spec.kwargs` holds the merged kwargs under their registered names.
  */
+export function make<K extends keyof BuiltinEnvTypes>(id: K, kwargs?: Record<string, unknown>, opts?: MakeOptions): BuiltinEnvTypes[K];
+export function make(id: string, kwargs?: Record<string, unknown>, opts?: MakeOptions): Env<any, any>;
 export function make(id: string, kwargs: Record<string, unknown> = {}, opts: MakeOptions = {}): Env<any, any> {
   const reg = registry.get(id);
   if (!reg) throw new Error(`make: unknown env id '${id}'; registered ids: ${listEnvs().join(', ')}`);

@@ -74,7 +74,7 @@ describe('REINFORCE', () => {
     await a.save(dir);
     const b = await REINFORCE.load(dir, { env: make('CartPole-v1') });
     const probe = new Float32Array([0.01, -0.02, 0.03, 0.04, 0.1, 0.2, -0.1, 0.0]);
-    expect(Array.from(b.predict(probe, { deterministic: true }))).toEqual(Array.from(a.predict(probe, { deterministic: true })));
+    expect(b.predict(probe, { deterministic: true })).toEqual(a.predict(probe, { deterministic: true }));
     expect(b.numTimesteps).toBe(a.numTimesteps);
     expect(b.optimizer.getState()).toEqual(a.optimizer.getState());
     expect(b.rng.getState()).toEqual(a.rng.getState());

@@ -220,7 +220,7 @@ describe('tabular learners: the Algorithm API', () => {
       expect(loaded.numTimesteps).toBe(1500);
       expect(loaded.hyperparameters.learningRate).toBe(0.5);
       const obs = Float32Array.from({ length: 48 }, (_, i) => i);
-      expect(Array.from(loaded.predict(obs, { deterministic: true }))).toEqual(Array.from(agent.predict(obs, { deterministic: true })));
+      expect(loaded.predict(obs, { deterministic: true })).toEqual(agent.predict(obs, { deterministic: true }));
       await loaded.learn({ totalTimesteps: 200, resetNumTimesteps: false });
       expect(loaded.numTimesteps).toBe(1700);
     }
