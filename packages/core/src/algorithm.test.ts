@@ -11,6 +11,7 @@ import {
   EvalCallback,
   ProgressCallback,
   StopTrainingOnMaxEpisodes,
+  WeightHistogramCallback,
 } from './callbacks';
 import { canonicalJson, loadCheckpoint } from './checkpoint';
 import { BaseEnv, type ResetResult, type RgbFrame, type StepResult } from './env';
@@ -439,6 +440,21 @@ describe('callbacks', () => {
     expect(cb.nCalls).toBe(6);
     expect(cb.algorithm).toBe(a);
     expect(events).toEqual(['start@0', 'rs', 'step@1:1', 'step@2:1', 'step@3:1', 'step@4:1', 're', 'rs', 'step@5:1', 'step@6:1', 'end@6']);
+  });
+
+  it('getParameters copies the float weights; WeightHistogramCallback logs them at rollout starts, every freq steps', async () => {
+    const log = new MemoryLogger();
+    const a = track(new BanditLearner({ env: new Bandit(), seed: 3, logger: log }));
+    a.q.assign(tf.tensor1d([0.5, -0.25]));
+    const params = a.getParameters();
+    expect(Object.keys(params)).toEqual(['q']); // the int32 counts are not weights
+    expect(Array.from(params.q as Float32Array)).toEqual([0.5, -0.25]);
+    const cb = new WeightHistogramCallback({ freq: 8 });
+    await a.learn({ totalTimesteps: 24, callbacks: cb });
+    const steps = log.records.filter((r) => r.kind === 'histogram' && r.tag === 'weights/q').map((r) => r.step);
+    // Once at the start, then at the first rollout start after steps 8 and 16 (rollouts of nSteps = 4).
+    expect(steps).toEqual([0, 8, 16]);
+    expect(() => new WeightHistogramCallback({ freq: 0 })).toThrow(/freq must be a positive integer, got 0/);
   });
 
   it('CheckpointCallback writes <saveDir>/<prefix>_<steps>_steps; a corrupted one is refused, the previous loads', async () => {

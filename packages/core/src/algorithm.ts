@@ -412,6 +412,25 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
     this.logger.dump?.(step);
   }
 
+  /**
+   * The networks' weights by name (`policy/pi/0/kernel`, …), copied to the host: what SB3's
+   * `get_parameters()` gives, without optimizer state. One read per variable, so call it rarely.
+   */
+  getParameters(): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const [net, state] of Object.entries(this.networks())) {
+      if (isCheckpointTensor(state)) {
+        if (state.data instanceof Float32Array) out[net] = state.data.slice();
+      } else if (isModule(state)) {
+        for (const [n, v] of Object.entries(state.namedVariables()))
+          if (v.dtype === 'float32') out[`${net}/${n}`] = v.dataSync() as Float32Array;
+      } else if ((state as tf.Variable).dtype === 'float32') {
+        out[net] = (state as tf.Variable).dataSync() as Float32Array;
+      }
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ checkpoints
 
   /** Every tensor of the training state in the checkpoint layout (one read per variable). */

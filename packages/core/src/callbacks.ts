@@ -169,6 +169,50 @@ export class CheckpointCallback extends BaseCallback {
   }
 }
 
+export interface WeightHistogramCallbackOptions {
+  /** Log every `freq` timesteps (and once at the start of training). */
+  freq: number;
+  /** Where to log; defaults to the algorithm's logger. */
+  logger?: Logger;
+}
+
+/**
+ * Logs a histogram of each network weight (`weights/<network>/<variable>`) every `freq` timesteps,
+ * at the start of a rollout (between updates), and once when training starts: TensorBoard's
+ * Histograms and Distributions tabs then show how the weights move. Reads every weight, so keep
+ * `freq` low-rate (the CLI's default is 10% of the run).
+ */
+export class WeightHistogramCallback extends BaseCallback {
+  readonly freq: number;
+  private gate: FrequencyGate;
+  private due = true;
+
+  constructor(readonly options: WeightHistogramCallbackOptions) {
+    super();
+    checkFreq('WeightHistogramCallback', 'freq', options.freq);
+    this.freq = options.freq;
+    this.gate = new FrequencyGate(this.freq);
+  }
+
+  override onTrainingStart(ctx: CallbackContext): void {
+    this.gate.reset(ctx.numTimesteps);
+    this.due = true;
+  }
+
+  override onStep(ctx: CallbackContext): boolean {
+    if (this.gate.due(ctx.numTimesteps)) this.due = true;
+    return true;
+  }
+
+  override onRolloutStart(ctx: CallbackContext): void {
+    if (!this.due) return;
+    this.due = false;
+    const logger = this.options.logger ?? ctx.algorithm.logger;
+    for (const [name, values] of Object.entries(ctx.algorithm.getParameters()))
+      logger.histogram(`weights/${name}`, values, ctx.numTimesteps);
+  }
+}
+
 export interface EvalCallbackOptions {
   evalEnv: Env<any, any>;
   /** Evaluate every `evalFreq` timesteps (default 10000). */

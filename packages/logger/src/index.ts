@@ -95,3 +95,4 @@ export {
   VideoRecorder,
   RecordVideo,
 } from './video';
+export { CLEANRL_TAGS, TAG_STYLES, type TagStyle, TagStyleLogger, hyperparameterTable, tagsFor } from './tags';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConsoleLogger, type ConsoleLoggerOptions } from './console';
 import { CsvLogger } from './csv';
 import { writeFileChecked } from './io';
+import { TAG_STYLES, type TagStyle, TagStyleLogger, hyperparameterTable } from './tags';
 import { JsonlLogger } from './jsonl';
 import type { Image } from './png';
 import { TensorBoardWriter, type TensorBoardWriterOptions } from './tensorboard';
@@ -107,6 +108,13 @@ export interface RunLoggerOptions {
    * replaced by `config`.
    */
   resumeDir?: string;
+  /**
+   * Tags of the file sinks (TensorBoard, CSV, JSONL): `'sb3'` (default, as the learners write
+   * them), `'cleanrl'` (CleanRL's names where one exists) or `'both'`. The console keeps SB3's.
+   */
+  tagStyle?: TagStyle;
+  /** Also write `config` as a Markdown table under the text tag `hyperparameters` (TensorBoard's Text tab). */
+  logConfigText?: boolean;
 }
 
 export interface RunLogger {
@@ -137,18 +145,23 @@ export function createRunLogger(options: RunLoggerOptions): RunLogger {
   const append = options.resumeDir !== undefined;
 
   const names = options.sinks ?? ['tensorboard', 'csv', 'jsonl', 'console'];
+  const style = options.tagStyle ?? 'sb3';
+  if (!TAG_STYLES.includes(style)) {
+    throw new Error(`createRunLogger: tagStyle must be one of ${TAG_STYLES.join(', ')}, got ${JSON.stringify(style)}`);
+  }
+  const styled = (sink: Logger): Logger => (style === 'sb3' ? sink : new TagStyleLogger(sink, style));
   const sinks: Logger[] = [];
   try {
     for (const name of new Set(names)) {
       switch (name) {
         case 'tensorboard':
-          sinks.push(new TensorBoardWriter(runDir, options.tensorboard));
+          sinks.push(styled(new TensorBoardWriter(runDir, options.tensorboard)));
           break;
         case 'csv':
-          sinks.push(new CsvLogger(join(runDir, 'progress.csv'), { append }));
+          sinks.push(styled(new CsvLogger(join(runDir, 'progress.csv'), { append })));
           break;
         case 'jsonl':
-          sinks.push(new JsonlLogger(join(runDir, 'progress.jsonl'), { imageDir: join(runDir, 'images') }));
+          sinks.push(styled(new JsonlLogger(join(runDir, 'progress.jsonl'), { imageDir: join(runDir, 'images') })));
           break;
         case 'console':
           sinks.push(new ConsoleLogger(options.console));
@@ -161,7 +174,13 @@ export function createRunLogger(options: RunLoggerOptions): RunLogger {
     for (const s of sinks) s.close();
     throw e;
   }
-  return { logger: new MultiLogger(sinks), runDir };
+  const logger = new MultiLogger(sinks);
+  // The settings, once, for TensorBoard's Text tab (and the JSONL record); not on the console.
+  if (options.logConfigText && options.config !== undefined) {
+    const table = hyperparameterTable(options.config);
+    for (const s of sinks) if (!(s instanceof ConsoleLogger)) s.text('hyperparameters', table, 0);
+  }
+  return { logger, runDir };
 }
 
 /** Keeps letters, digits, `.`, `_` and `-`; everything else becomes `_` (so `ALE/Pong-v5` → `ALE_Pong-v5`). */

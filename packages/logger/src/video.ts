@@ -410,7 +410,8 @@ export interface RecordedVideo {
  * as Gymnasium does.
  */
 export class VideoRecorder {
-  readonly folder: string;
+  /** Where the next video is written; may be changed between videos (e.g. once a run directory exists). */
+  folder: string;
   readonly format: VideoFormat;
   readonly namePrefix: string;
   readonly videoLength: number;

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   type AlgorithmRegistration,
+  type Env,
   type Algorithm,
   BaseCallback,
   type CallbackContext,
   EvalCallback,
+  WeightHistogramCallback,
   OffPolicyAlgorithm,
   OnPolicyAlgorithm,
   type VecEnv,
@@ -15,7 +18,7 @@ import {
   loadAgent,
 } from '@tfrl/core';
 import { makeVec } from '@tfrl/envs';
-import { createRunLogger } from '@tfrl/logger';
+import { RecordVideo, TAG_STYLES, type TagStyle, createRunLogger, requireFfmpeg } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs, parseSetPairs } from '../args';
 import { type Config, defaultConfig, parseScalar, userConfig } from '../config';
 import { makeEvalEnv, resolveEnvId } from '../envs';
@@ -35,6 +38,13 @@ export const trainOptions: Record<string, OptionSpec> = {
     description: 'checkpoint every N env steps into <run>/checkpoints (default: every 10% of the run; 0: off)',
   },
   resume: { type: 'string', description: 'continue the run in this directory from its newest checkpoint' },
+  tags: { type: 'string', description: 'tag names in the log files: sb3 (default), cleanrl (charts/episodic_return, losses/…) or both' },
+  'histogram-freq': {
+    type: 'string',
+    description: 'log weight histograms every N env steps (default: every 10% of the run; 0: off)',
+  },
+  'video-freq': { type: 'string', description: 'record every N-th training episode of env 0 into <run>/videos (default 0: off)' },
+  'video-format': { type: 'string', description: 'gif (default) or mp4 (needs ffmpeg) for --video-freq' },
   quiet: { type: 'boolean', description: 'no progress output' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
@@ -81,6 +91,10 @@ interface RunConfig {
   evalFreq: number;
   evalEpisodes: number;
   saveFreq: number;
+  tagStyle: TagStyle;
+  histogramFreq: number;
+  videoFreq: number;
+  videoFormat: 'gif' | 'mp4';
   hyperparameters: Record<string, unknown>;
   command: string;
 }
@@ -136,15 +150,62 @@ async function saveRunCheckpoint(agent: Algorithm<any>, runDir: string, steps: n
   fs.writeFileSync(path.join(dir, 'complete'), `${steps}\n`);
 }
 
-/** The training envs: batched where the env has a batched form, one SyncVecEnv env for learners that step a single Env. */
+/**
+ * The training envs: batched where the env has a batched form, one SyncVecEnv env for learners that
+ * step a single Env; with a video wrapper, a SyncVecEnv whose env 0 is recorded.
+ */
 function makeTrainEnv(
-  algo: AlgorithmRegistration | undefined,
+  algo: AlgorithmRegistration,
   envId: string,
   nEnvs: number,
   seed: number,
   kwargs: Record<string, unknown> | undefined,
+  video?: VideoWrapper,
 ): VecEnv {
-  return makeVec(envId, nEnvs, { seed, kwargs, ...(algo?.singleEnv ? { vectorization: 'sync' as const } : {}) });
+  const sync = algo.singleEnv || video !== undefined;
+  return makeVec(envId, nEnvs, {
+    seed,
+    kwargs,
+    ...(sync ? { vectorization: 'sync' as const } : {}),
+    ...(video ? { wrappers: [video.wrap] } : {}),
+  });
+}
+
+interface VideoWrapper {
+  /** Wraps the first env it is given in RecordVideo (as CleanRL records env 0), the others not. */
+  wrap: (env: Env<any, any>) => Env<any, any>;
+  setFolder(dir: string): void;
+}
+
+/** Gymnasium's RecordVideo around env 0 of the training envs, every `freq`-th episode; undefined when off. */
+function videoWrapper(freq: number, format: 'gif' | 'mp4'): VideoWrapper | undefined {
+  if (freq <= 0) return undefined;
+  let recorder: RecordVideo<Env<any, any>> | null = null;
+  let folder = path.join(os.tmpdir(), 'tfrl-videos-unset');
+  return {
+    wrap: (env) => {
+      if (recorder) return env;
+      recorder = new RecordVideo(env, { folder, every: freq, format });
+      return recorder as unknown as Env<any, any>;
+    },
+    setFolder: (dir) => {
+      folder = dir;
+      if (recorder) recorder.recorder.folder = dir;
+    },
+  };
+}
+
+/** --tags, --video-freq and --video-format, checked. */
+function loggingOptions(values: Record<string, unknown>): { tagStyle: TagStyle; videoFreq: number; videoFormat: 'gif' | 'mp4' } {
+  const tagStyle = (values.tags === undefined ? 'sb3' : stringOption(values.tags, '--tags')) as TagStyle;
+  if (!TAG_STYLES.includes(tagStyle)) throw new Error(`tfrl: --tags must be one of ${TAG_STYLES.join(', ')}, got "${tagStyle}"`);
+  const videoFreq = integerOption(values['video-freq'] ?? 0, '--video-freq', { min: 0, max: MAX_STEPS });
+  const videoFormat = (values['video-format'] === undefined ? 'gif' : stringOption(values['video-format'], '--video-format')) as
+    | 'gif'
+    | 'mp4';
+  if (videoFormat !== 'gif' && videoFormat !== 'mp4') throw new Error(`tfrl: --video-format must be gif or mp4, got "${videoFormat}"`);
+  if (videoFreq > 0 && videoFormat === 'mp4') requireFfmpeg(undefined, 'tfrl train --video-format mp4', '--video-format gif');
+  return { tagStyle, videoFreq, videoFormat };
 }
 
 /** Complete checkpoints of a run, newest first. */
@@ -196,6 +257,10 @@ export function readRunConfig(runDir: string): RunConfig {
     evalFreq: 0,
     evalEpisodes: 10,
     saveFreq: 0,
+    tagStyle: 'sb3',
+    histogramFreq: 0,
+    videoFreq: 0,
+    videoFormat: 'gif',
     backend: 'auto',
     command: '',
     ...(c as Partial<RunConfig>),
@@ -245,6 +310,11 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     '--save-freq',
     { min: 0, max: MAX_STEPS },
   );
+  const histogramFreq = integerOption(values['histogram-freq'] ?? Math.max(1000, Math.ceil(totalTimesteps / 10)), '--histogram-freq', {
+    min: 0,
+    max: MAX_STEPS,
+  });
+  const { tagStyle, videoFreq, videoFormat } = loggingOptions(values);
   const logdir = values.logdir === undefined ? 'runs' : stringOption(values.logdir, '--logdir');
   const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
   checkSizes(config, nEnvs);
@@ -252,7 +322,8 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
 
   const backend = await initBackend(backendName as 'auto', { quiet: true });
   if (algo.singleEnv && nEnvs !== 1) throw new Error(`tfrl: ${algo.name} learns from one env, so n_envs must be 1, got ${nEnvs}`);
-  const env: VecEnv = makeTrainEnv(algo, envId, nEnvs, seed, envKwargs as Record<string, unknown>);
+  const video = videoWrapper(videoFreq, videoFormat);
+  const env: VecEnv = makeTrainEnv(algo, envId, nEnvs, seed, envKwargs as Record<string, unknown>, video);
   let agent: Algorithm<any>;
   try {
     agent = new algo.ctor({ env, seed, ...hyperparameters }) as Algorithm<any>;
@@ -276,6 +347,10 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     evalFreq,
     evalEpisodes,
     saveFreq,
+    tagStyle,
+    histogramFreq,
+    videoFreq,
+    videoFormat,
     hyperparameters: agent.hyperparameters as Record<string, unknown>,
     command: ['tfrl', 'train', ...argv].join(' '),
   };
@@ -287,7 +362,10 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     config: run,
     sinks: quiet ? ['tensorboard', 'csv', 'jsonl'] : ['tensorboard', 'csv', 'jsonl', 'console'],
     console: { totalSteps: totalTimesteps, tableIntervalSeconds: 10 },
+    tagStyle,
+    logConfigText: true,
   });
+  video?.setFolder(path.join(runDir, 'videos'));
   return runTraining(agent, env, run, runDir, logger, quiet);
 }
 
@@ -312,7 +390,19 @@ async function resumeRun(
   argv: string[],
 ): Promise<TrainResult> {
   if (positionals.length > 0) throw new Error(`tfrl train --resume: takes no <algo> <env> (they come from ${runDir}/config.json)`);
-  for (const opt of ['config', 'set', 'seed', 'eval-freq', 'eval-episodes', 'save-freq', 'logdir']) {
+  for (const opt of [
+    'config',
+    'set',
+    'seed',
+    'eval-freq',
+    'eval-episodes',
+    'save-freq',
+    'logdir',
+    'tags',
+    'histogram-freq',
+    'video-freq',
+    'video-format',
+  ]) {
     if (values[opt] !== undefined)
       throw new Error(`tfrl train --resume: --${opt} cannot change a run; it comes from ${runDir}/config.json`);
   }
@@ -324,7 +414,8 @@ async function resumeRun(
   const backend = await initBackend((values.backend === undefined ? run.backend : stringOption(values.backend, '--backend')) as 'auto', {
     quiet: true,
   });
-  const env = makeTrainEnv(getAlgorithm(run.algo), run.env, run.nEnvs, run.seed, run.envKwargs);
+  const video = videoWrapper(run.videoFreq, run.videoFormat);
+  const env = makeTrainEnv(getAlgorithm(run.algo), run.env, run.nEnvs, run.seed, run.envKwargs, video);
   let agent: Algorithm<any>;
   try {
     agent = await loadAgent(path.join(ckpt.dir, 'model'), { env });
@@ -354,7 +445,10 @@ async function resumeRun(
     config: run,
     sinks: quiet ? ['tensorboard', 'csv', 'jsonl'] : ['tensorboard', 'csv', 'jsonl', 'console'],
     console: { totalSteps: run.totalTimesteps, tableIntervalSeconds: 10 },
+    tagStyle: run.tagStyle,
+    logConfigText: true,
   });
+  video?.setFolder(path.join(runDir, 'videos'));
   return runTraining(agent, env, run, runDir, logger, quiet);
 }
 
@@ -368,6 +462,7 @@ async function runTraining(
 ): Promise<TrainResult> {
   const callbacks: BaseCallback[] = [];
   if (run.saveFreq > 0) callbacks.push(new RunCheckpointCallback(runDir, run.saveFreq));
+  if (run.histogramFreq > 0) callbacks.push(new WeightHistogramCallback({ freq: run.histogramFreq, logger }));
   if (run.evalFreq > 0) {
     callbacks.push(
       new EvalCallback({
