@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { Adam, Mlp, Rng, computeGradients, registerWasmKernels } from '../packages/core/dist/index.js';
+import { Adam, Mlp, Rng, computeGradients, initBackend } from '../packages/core/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PAIRS = Number(process.argv[2] ?? 30);
@@ -59,9 +59,7 @@ async function torchBurst(act, width) {
 }
 
 // tfrl side: the same step as bench/nn-step.mjs's "tfrl fast".
-await tf.setBackend('wasm');
-await tf.ready();
-registerWasmKernels();
+await initBackend('wasm', { quiet: true }); // registers tfrl's wasm kernels
 const steps = new Map();
 function tfrlStep(act, width) {
   const key = `${act}/${width}`;

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { Adam, Mlp, Rng, computeGradients, registerWasmKernels } from '../packages/core/dist/index.js';
+import { Adam, Mlp, Rng, computeGradients, initBackend } from '../packages/core/dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STEPS_DEFAULT = Number(process.env.BENCH_STEPS ?? 300);
@@ -118,7 +118,7 @@ function benchFast(width, act) {
   return { ...res, leaked };
 }
 
-registerWasmKernels();
+await initBackend('wasm', { quiet: true }); // registers tfrl's wasm kernels
 const results = [];
 const load0 = os.loadavg();
 for (const backend of BACKENDS) {
