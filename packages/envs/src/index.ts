@@ -60,3 +60,13 @@ export {
 } from './grid/grid-map';
 export { GoalGridWorldEnv, type GoalGridWorldOptions, type GoalObs, GridWorldEnv, type GridWorldOptions } from './grid/gridworld';
 export { BitFlippingEnv, type BitFlippingObs, type BitFlippingOptions } from './goal/bit-flipping';
+export {
+  type CheckEnvOptions,
+  type EnvCheckName,
+  type EnvCheckReport,
+  type EnvCheckWarning,
+  EnvCheckError,
+  checkEnv,
+  checkParallelEnv,
+  explainSpaceValue,
+} from './checker';
