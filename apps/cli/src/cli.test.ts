@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultConfig } from './config';
-import { HELP, main, registerAll } from './index';
+import { HELP, checkEnvCommand, main, registerAll } from './index';
 import { evalCommand } from './commands/eval';
 import { trainCommand } from './commands/train';
 
@@ -133,4 +133,20 @@ describe('tfrl gen', () => {
       /nope/,
     );
   }, 180_000);
+});
+
+describe('tfrl check-env', () => {
+  it('checks a registered env, a particle world, and names an unknown id', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const r = checkEnvCommand(['FrozenLake-v1', '--set', 'map_name=8x8', '--steps', '20']);
+      expect(r?.envId).toBe('FrozenLake-v1');
+      expect(r?.passed).toContain('step-determinism');
+      expect(checkEnvCommand(['simple_spread_v3', '--steps', '10'])?.passed.length).toBeGreaterThan(3);
+      expect(() => checkEnvCommand(['cartpole'])).toThrow(/unknown environment "cartpole" \(did you mean "CartPole-v1"\?\)/);
+      expect(() => checkEnvCommand(['CartPole-v1', '--steps', '0'])).toThrow(/--steps must be an integer from 1/);
+    } finally {
+      log.mockRestore();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { registerPolicyGradientAlgorithms } from '@tfrl/policy-gradient';
 import { registerTabularAlgorithms, registerValueBasedAlgorithms } from '@tfrl/value-based';
+import { checkEnvCommand } from './commands/check-env';
 import { evalCommand } from './commands/eval';
 import { genCommand } from './commands/gen';
 import { listCommand } from './commands/list';
@@ -11,6 +12,7 @@ export { evalCommand } from './commands/eval';
 export { genCommand } from './commands/gen';
 export { listCommand, installedBackends } from './commands/list';
 export { plotCommand } from './commands/plot';
+export { checkEnvCommand } from './commands/check-env';
 export { defaultConfig, configsDir } from './config';
 
 export const HELP = `tfrl — deep reinforcement learning and generative models on TensorFlow.js
@@ -22,6 +24,7 @@ Usage:
   tfrl plot <run-dir>... [--out curves.png] [--tag rollout/ep_rew_mean] [--x step]
                          [--band minmax|std|none] [--title text] [--force]
   tfrl list [algorithms|envs|backends]
+  tfrl check-env <env> [--set key=value ...]
   tfrl gen train <vae|gan|dcgan|flow> [--dataset mnist|moons|circles] [--latent N] [--epochs N]
   tfrl <command> --help
 
@@ -69,7 +72,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'plot':
       await plotCommand(rest);
       return 0;
+    case 'check-env':
+      checkEnvCommand(rest);
+      return 0;
     default:
-      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, gen, plot, help\n\n${HELP}`);
+      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, gen, plot, check-env, help\n\n${HELP}`);
   }
 }
