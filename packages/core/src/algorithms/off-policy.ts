@@ -365,6 +365,7 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp, E = any> extends
       gamma: hp.gamma,
       numEnvs: n,
       observationSpace: obsSpace,
+      env: this.env,
       ...kwargs,
     });
     this.epReturns = new Float64Array(n);

@@ -72,6 +72,11 @@ export interface ReplayBufferOptions {
   nStep?: number;
   /** The observation space; with a Dict, `observationKeys` splits stored or sampled rows by key. */
   observationSpace?: Space<any>;
+  /**
+   * The env (VecEnv) that fills the buffer, given by the off-policy learners as SB3 gives it to
+   * `HerReplayBuffer`: a sampler that relabels goals reads the env's `computeReward` from it.
+   */
+  env?: unknown;
 }
 
 /**
