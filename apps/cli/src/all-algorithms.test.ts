@@ -20,6 +20,7 @@ afterAll(() => {
 
 const onPolicy = ['--set', 'n_steps=32', '--set', 'n_envs=1'];
 const offPolicy = ['--set', 'learning_starts=50', '--set', 'buffer_size=1000', '--set', 'batch_size=32', '--set', 'net_arch=[32]'];
+const multiAgent = ['--set', 'learning_starts=64', '--set', 'batch_size=32', '--set', 'buffer_size=1000', '--set', 'net_arch=[16]'];
 const discrete = 'CartPole-v1';
 const box = 'Pendulum-v1';
 const discreteObs = 'FrozenLake-v1';
@@ -44,6 +45,16 @@ const CLAIMS: Record<string, Array<[string, string[]]>> = {
   'value-iteration': [discreteObs, 'Taxi-v3', 'GridWorld-v0'].map((e) => [e, []]),
   'policy-iteration': [discreteObs, 'CliffWalking-v0'].map((e) => [e, []]),
   'linear-q': [discrete].map((e) => [e, ['--set', 'learning_starts=32']]),
+  // Particle worlds: continuous and discrete actions.
+  ...Object.fromEntries(
+    ['maddpg', 'matd3', 'iddpg'].map((a) => [
+      a,
+      [
+        ['simple_spread_v3', [...multiAgent, '--set', 'continuous_actions=true']],
+        ['simple_adversary_v3', multiAgent],
+      ] as Array<[string, string[]]>,
+    ]),
+  ),
 };
 
 describe('every listed algorithm trains from the CLI on each kind of env it claims', () => {

@@ -1,3 +1,4 @@
+import { registerMultiAgentAlgorithms } from '@tfrl/multiagent';
 import { registerPolicyGradientAlgorithms } from '@tfrl/policy-gradient';
 import { registerTabularAlgorithms, registerValueBasedAlgorithms } from '@tfrl/value-based';
 import { checkEnvCommand } from './commands/check-env';
@@ -45,6 +46,7 @@ export function registerAll(): void {
   registerPolicyGradientAlgorithms();
   registerValueBasedAlgorithms();
   registerTabularAlgorithms();
+  registerMultiAgentAlgorithms();
 }
 
 export async function main(argv: string[]): Promise<number> {

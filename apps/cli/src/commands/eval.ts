@@ -1,6 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Algorithm, type RgbFrame, arrayToAction, evaluatePolicy, initBackend, loadAgent, observationToArray } from '@tfrl/core';
+import {
+  type Algorithm,
+  type MultiAgentAlgorithm,
+  type RgbFrame,
+  arrayToAction,
+  evaluateMultiAgent,
+  evaluatePolicy,
+  initBackend,
+  loadAgent,
+  observationToArray,
+} from '@tfrl/core';
+import { listParallelEnvs, makeParallel } from '@tfrl/envs';
 import { makeEvalEnv } from '../envs';
 import { FfmpegNotFoundError, defaultFfmpegPath, hasFfmpeg, videoFormatOf, writeGif, writeVideo } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs } from '../args';
@@ -84,6 +95,17 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
   const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
 
   const backend = await initBackend(backendName as 'auto', { quiet: true });
+  if (listParallelEnvs().includes(run.env)) {
+    return evalMultiAgent(run, modelDir, backend.name, {
+      nEpisodes,
+      seed,
+      deterministic: !values.stochastic,
+      gif,
+      video,
+      videoFormat,
+      fps,
+    });
+  }
   const env = makeEvalEnv(run.env, run.envKwargs ?? {});
   const agent = await loadAgent<Algorithm<any>>(modelDir, { env });
   const deterministic = !values.stochastic;
@@ -115,4 +137,62 @@ export async function evalCommand(argv: string[]): Promise<{ meanReward: number;
   env.close();
   agent.dispose();
   return result;
+}
+
+/**
+ * A multi-agent run (a particle world): per-agent and summed returns over `nEpisodes`, and the
+ * first episode drawn as MPE draws it (agents, landmarks, obstacles) when a GIF or video is asked for.
+ */
+async function evalMultiAgent(
+  run: ReturnType<typeof readRunConfig>,
+  modelDir: string,
+  backendName: string,
+  o: {
+    nEpisodes: number;
+    seed: number;
+    deterministic: boolean;
+    gif?: string;
+    video?: string;
+    videoFormat?: ReturnType<typeof videoFormatOf>;
+    fps: number;
+  },
+): Promise<{ meanReward: number; stdReward: number }> {
+  const env = makeParallel(run.env, run.envKwargs ?? {});
+  const agent = await loadAgent<MultiAgentAlgorithm<any>>(modelDir, { env: () => makeParallel(run.env, run.envKwargs ?? {}) });
+  try {
+    const result = evaluateMultiAgent(agent, env, { nEpisodes: o.nEpisodes, deterministic: o.deterministic, seed: o.seed });
+    const perAgent = Object.entries(result.meanAgentRewards)
+      .map(([a, r]) => `${a} ${r.toFixed(2)}`)
+      .join(', ');
+    console.log(
+      `${run.algo} on ${run.env} (backend ${backendName}): mean summed reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${o.nEpisodes} episodes (per agent: ${perAgent})`,
+    );
+    if (o.gif || o.video) {
+      const frames: RgbFrame[] = [];
+      const names = [...env.possibleAgents];
+      let { obs } = env.reset({ seed: o.seed });
+      frames.push(env.render() as RgbFrame);
+      while (env.agents.length > 0 && frames.length <= 2000) {
+        const full: Record<string, unknown> = {};
+        for (const a of names) full[a] = a in obs ? obs[a] : new Float32Array(env.observationSpace(a).compactDim);
+        const acts = agent.predict(full, { deterministic: o.deterministic });
+        const step: Record<string, unknown> = {};
+        for (const a of env.agents) step[a] = env.actionSpace(a).readCompact(acts[a] as ArrayLike<number>, 0);
+        obs = env.step(step as Parameters<typeof env.step>[0]).obs;
+        frames.push(env.render() as RgbFrame);
+      }
+      if (o.gif) {
+        writeGif(o.gif, frames, { fps: o.fps });
+        console.log(`Wrote ${frames.length} frames to ${o.gif}`);
+      }
+      if (o.video) {
+        writeVideo(o.video, frames, { format: o.videoFormat, fps: o.fps });
+        console.log(`Wrote ${frames.length} frames to ${o.video}`);
+      }
+    }
+    return { meanReward: result.meanReward, stdReward: result.stdReward };
+  } finally {
+    env.close();
+    agent.dispose();
+  }
 }

@@ -9,18 +9,22 @@ import {
   type CallbackContext,
   EvalCallback,
   WeightHistogramCallback,
+  MultiAgentAlgorithm,
   OffPolicyAlgorithm,
   OnPolicyAlgorithm,
+  SyncVecParallelEnv,
   type VecEnv,
+  closestName,
+  evaluateMultiAgent,
   evaluatePolicy,
   getAlgorithm,
   initBackend,
   loadAgent,
 } from '@tfrl/core';
-import { makeVec } from '@tfrl/envs';
+import { listParallelEnvs, makeParallel, makeVec } from '@tfrl/envs';
 import { RecordVideo, TAG_STYLES, type TagStyle, createRunLogger, requireFfmpeg } from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs, parseSetPairs } from '../args';
-import { type Config, defaultConfig, parseScalar, userConfig } from '../config';
+import { type Config, configsDir, defaultConfig, parseScalar, readYamlFile, userConfig } from '../config';
 import { makeEvalEnv, resolveEnvId } from '../envs';
 import { MAX_STEPS, camelKey, checkSizes, integerOption, mergeConfigs, seedOption, stringOption } from '../validate';
 
@@ -278,6 +282,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   if (positionals.length !== 2) throw new Error(`tfrl train: expected <algo> <env>, got ${positionals.length} arguments\n\n${trainHelp}`);
   const [algoName, envArg] = positionals as [string, string];
   const algo = getAlgorithm(algoName.toLowerCase());
+  if (isMultiAgent(algo)) return trainMultiAgent(algo, envArg, values, argv, quiet);
   const envId = resolveEnvId(envArg);
 
   // ---- every value is checked here, before anything is written
@@ -411,6 +416,7 @@ async function resumeRun(
   const ckpt = runCheckpoints(runDir)[0];
   if (!ckpt) throw new Error(`tfrl train --resume: ${runDir} has no complete checkpoint in checkpoints/ to continue from`);
   if (values.steps !== undefined) run.totalTimesteps = integerOption(values.steps, '--steps', { min: 1, max: MAX_STEPS });
+  if (isMultiAgent(getAlgorithm(run.algo))) return resumeMultiAgent(run, runDir, ckpt.dir, values, quiet, argv);
   const backend = await initBackend((values.backend === undefined ? run.backend : stringOption(values.backend, '--backend')) as 'auto', {
     quiet: true,
   });
@@ -505,6 +511,237 @@ async function runTraining(
   }
   console.log(
     `Final evaluation: mean reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${run.evalEpisodes} episodes`,
+  );
+  console.log(`Run saved in ${runDir}`);
+  agent.dispose();
+  return { runDir, meanReward: result.meanReward, stdReward: result.stdReward };
+}
+
+// ---------------------------------------------------------------------------- multi-agent runs
+// Learners on a ParallelEnv (@tfrl/multiagent: maddpg, matd3, iddpg) train on N copies of a
+// particle world (makeParallel + SyncVecParallelEnv). The run directory, logs, checkpoints and
+// --resume work as above; the final evaluation reports summed and per-agent returns.
+
+function isMultiAgent(algo: AlgorithmRegistration): boolean {
+  return algo.ctor.prototype instanceof MultiAgentAlgorithm;
+}
+
+function resolveParallelEnvId(arg: string, algo: string): string {
+  const ids = listParallelEnvs();
+  const hit = ids.find((id) => id === arg) ?? ids.find((id) => id.toLowerCase() === arg.toLowerCase());
+  if (hit) return hit;
+  const guess = closestName(arg, ids);
+  throw new Error(
+    `tfrl: ${algo} trains on multi-agent (parallel) environments; unknown environment "${arg}"${guess ? ` (did you mean "${guess}"?)` : ''}; multi-agent environments: ${ids.join(', ')}`,
+  );
+}
+
+/** `--config <name>`: a named config of configs/<algo>.yml (or the family's configs/maddpg.yml), or a YAML file. */
+function multiAgentUserConfig(value: string, algo: string, envId: string): Config {
+  if (fs.existsSync(value)) return userConfig(value, envId);
+  const files = [...new Set([`${algo}.yml`, 'maddpg.yml'])];
+  for (const file of files) {
+    const full = path.join(configsDir(), file);
+    if (!fs.existsSync(full)) continue;
+    const named = readYamlFile(full)[value];
+    if (named && typeof named === 'object' && !Array.isArray(named)) return named as Config;
+  }
+  throw new Error(
+    `tfrl: --config ${value}: no such file, and no config named "${value}" in ${files.map((f) => `configs/${f}`).join(' or ')}`,
+  );
+}
+
+async function trainMultiAgent(
+  algo: AlgorithmRegistration,
+  envArg: string,
+  values: Record<string, unknown>,
+  argv: string[],
+  quiet: boolean,
+): Promise<TrainResult> {
+  const envId = resolveParallelEnvId(envArg, algo.name);
+  const { config: defaults, source } = defaultConfig(algo.name, envId);
+  const fromFile = typeof values.config === 'string' ? multiAgentUserConfig(stringOption(values.config, '--config'), algo.name, envId) : {};
+  const config = mergeConfigs(defaults, fromFile, parseSetPairs((values.set as string[] | undefined) ?? [], parseScalar));
+  const seed = values.seed === undefined ? 0 : seedOption(values.seed);
+  const totalTimesteps =
+    values.steps !== undefined
+      ? integerOption(values.steps, '--steps', { min: 1, max: MAX_STEPS })
+      : integerOption(runKey(config, 'n_timesteps') ?? 100_000, 'n_timesteps', { min: 1, max: MAX_STEPS });
+  const nEnvs = integerOption(runKey(config, 'n_envs') ?? 1, 'n_envs', { min: 1, max: Number.MAX_SAFE_INTEGER });
+  const evalEpisodes = integerOption(values['eval-episodes'] ?? runKey(config, 'n_eval_episodes') ?? 10, '--eval-episodes', {
+    min: 1,
+    max: 1e6,
+  });
+  const evalFreq = integerOption(values['eval-freq'] ?? runKey(config, 'eval_freq') ?? 0, '--eval-freq', { min: 0, max: MAX_STEPS });
+  for (const [opt, v] of [
+    ['--eval-freq', evalFreq],
+    [
+      '--histogram-freq',
+      values['histogram-freq'] === undefined ? 0 : integerOption(values['histogram-freq'], '--histogram-freq', { min: 0, max: MAX_STEPS }),
+    ],
+    [
+      '--video-freq',
+      values['video-freq'] === undefined ? 0 : integerOption(values['video-freq'], '--video-freq', { min: 0, max: MAX_STEPS }),
+    ],
+  ] as const) {
+    if (v > 0) throw new Error(`tfrl: ${opt} is not supported for multi-agent learners (${algo.name}) yet; use 0`);
+  }
+  const { tagStyle } = loggingOptions(values);
+  const saveFreq = integerOption(
+    values['save-freq'] ?? runKey(config, 'save_freq') ?? Math.max(1000, Math.ceil(totalTimesteps / 10)),
+    '--save-freq',
+    { min: 0, max: MAX_STEPS },
+  );
+  const logdir = values.logdir === undefined ? 'runs' : stringOption(values.logdir, '--logdir');
+  const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
+  checkSizes(config, nEnvs);
+  const kw = runKey(config, 'env_kwargs') ?? {};
+  if (!kw || typeof kw !== 'object' || Array.isArray(kw))
+    throw new Error(`tfrl: env_kwargs must be a mapping of env options, got ${JSON.stringify(kw)}`);
+  // Keys that are not hyperparameters of the learner are kwargs of the env (--set continuous_actions=true).
+  const schema = algo.ctor.hyperparameterSchema;
+  const envKwargs: Record<string, unknown> = { ...(kw as Record<string, unknown>) };
+  const hyperparameters: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (RUN_KEYS.includes(k) || RUN_KEYS.includes(snake(k))) continue;
+    if (camelKey(k) in schema) hyperparameters[k] = v;
+    else envKwargs[k] = v;
+  }
+  try {
+    makeParallel(envId, envKwargs).close();
+  } catch (e) {
+    throw new Error(`tfrl: ${(e as Error).message} (settings that are not ${algo.name} hyperparameters are passed to the env)`);
+  }
+  const backend = await initBackend(backendName as 'auto', { quiet: true });
+  const env = new SyncVecParallelEnv(Array.from({ length: nEnvs }, () => () => makeParallel(envId, envKwargs)));
+  let agent: MultiAgentAlgorithm<any>;
+  try {
+    agent = new algo.ctor({ env, seed, ...hyperparameters }) as MultiAgentAlgorithm<any>;
+  } catch (e) {
+    env.close();
+    throw e;
+  }
+  if (!quiet) {
+    console.log(`tfrl train ${algo.name} ${envId}: backend ${backend.name}, seed ${seed}, ${totalTimesteps} steps, ${nEnvs} env(s)`);
+    if (source) console.log(`  defaults from ${path.relative(process.cwd(), source)}`);
+  }
+  const run: RunConfig = {
+    algo: algo.name,
+    env: envId,
+    envKwargs,
+    seed,
+    backend: backend.name,
+    totalTimesteps,
+    nEnvs,
+    evalFreq,
+    evalEpisodes,
+    saveFreq,
+    tagStyle,
+    histogramFreq: 0,
+    videoFreq: 0,
+    videoFormat: 'gif',
+    hyperparameters: agent.hyperparameters as Record<string, unknown>,
+    command: ['tfrl', 'train', ...argv].join(' '),
+  };
+  const { logger, runDir } = createRunLogger({
+    rootDir: logdir,
+    env: envId,
+    algo: algo.name,
+    seed,
+    config: run,
+    tagStyle,
+    logConfigText: true,
+    sinks: quiet ? ['tensorboard', 'csv', 'jsonl'] : ['tensorboard', 'csv', 'jsonl', 'console'],
+    console: { totalSteps: totalTimesteps, tableIntervalSeconds: 10 },
+  });
+  return runMultiAgentTraining(agent, env, run, runDir, logger, quiet);
+}
+
+async function resumeMultiAgent(
+  run: RunConfig,
+  runDir: string,
+  ckptDir: string,
+  values: Record<string, unknown>,
+  quiet: boolean,
+  argv: string[],
+): Promise<TrainResult> {
+  const backend = await initBackend((values.backend === undefined ? run.backend : stringOption(values.backend, '--backend')) as 'auto', {
+    quiet: true,
+  });
+  const env = new SyncVecParallelEnv(Array.from({ length: run.nEnvs }, () => () => makeParallel(run.env, run.envKwargs)));
+  let agent: MultiAgentAlgorithm<any>;
+  try {
+    agent = await loadAgent<MultiAgentAlgorithm<any>>(path.join(ckptDir, 'model'), { env });
+  } catch (e) {
+    env.close();
+    throw e;
+  }
+  if (agent.numTimesteps >= run.totalTimesteps) {
+    env.close();
+    throw new Error(
+      `tfrl train --resume: the newest checkpoint is at ${agent.numTimesteps} steps, the run's target is ${run.totalTimesteps}; give a larger --steps`,
+    );
+  }
+  if (!quiet) {
+    console.log(
+      `tfrl train --resume ${runDir}: ${run.algo} on ${run.env} from step ${agent.numTimesteps} of ${run.totalTimesteps}, backend ${backend.name}`,
+    );
+  }
+  run.command = `${run.command}\n${['tfrl', 'train', ...argv].join(' ')}`;
+  const { logger } = createRunLogger({
+    resumeDir: runDir,
+    env: run.env,
+    algo: run.algo,
+    seed: run.seed,
+    config: run,
+    tagStyle: run.tagStyle,
+    sinks: quiet ? ['tensorboard', 'csv', 'jsonl'] : ['tensorboard', 'csv', 'jsonl', 'console'],
+    console: { totalSteps: run.totalTimesteps, tableIntervalSeconds: 10 },
+  });
+  return runMultiAgentTraining(agent, env, run, runDir, logger, quiet);
+}
+
+async function runMultiAgentTraining(
+  agent: MultiAgentAlgorithm<any>,
+  env: SyncVecParallelEnv,
+  run: RunConfig,
+  runDir: string,
+  logger: ReturnType<typeof createRunLogger>['logger'],
+  quiet: boolean,
+): Promise<TrainResult> {
+  const callbacks: BaseCallback[] = run.saveFreq > 0 ? [new RunCheckpointCallback(runDir, run.saveFreq)] : [];
+  const t0 = performance.now();
+  const startSteps = agent.numTimesteps;
+  try {
+    await agent.learn({ totalTimesteps: run.totalTimesteps - agent.numTimesteps, callbacks, logger, resetNumTimesteps: false });
+    await agent.save(path.join(runDir, 'model'));
+  } finally {
+    env.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const evalEnv = makeParallel(run.env, run.envKwargs);
+  const result = evaluateMultiAgent(agent, evalEnv, {
+    nEpisodes: run.evalEpisodes,
+    deterministic: true,
+    seed: (run.seed + 10_000) % 0x100000000,
+  });
+  evalEnv.close();
+  logger.scalar('eval/mean_reward', result.meanReward, agent.numTimesteps);
+  logger.scalar('eval/std_reward', result.stdReward, agent.numTimesteps);
+  for (const [a, r] of Object.entries(result.meanAgentRewards)) logger.scalar(`eval/${a}/mean_reward`, r, agent.numTimesteps);
+  logger.flush();
+  logger.close();
+  const steps = agent.numTimesteps - startSteps;
+  if (!quiet) {
+    console.log(
+      `Trained ${run.algo} on ${run.env} for ${steps} steps in ${seconds.toFixed(1)} s (${(steps / seconds).toFixed(0)} steps/s, backend ${run.backend}).`,
+    );
+  }
+  const perAgent = Object.entries(result.meanAgentRewards)
+    .map(([a, r]) => `${a} ${r.toFixed(2)}`)
+    .join(', ');
+  console.log(
+    `Final evaluation: mean summed reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${run.evalEpisodes} episodes (per agent: ${perAgent})`,
   );
   console.log(`Run saved in ${runDir}`);
   agent.dispose();

@@ -110,6 +110,42 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
       this.actSpaces.set(a.name, this.continuousActions ? new Box({ low: 0, high: 1, shape: [5] }) : new Discrete(5));
     });
     this.originalCamRange = this.camRange();
+    const dim = this.world.agents.reduce((sum, _a, i) => sum + this.observe(i).length, 0);
+    this.stateBox = new Box({ low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY, shape: [dim] });
+  }
+
+  /**
+   * The space of `state()`: every agent's observation concatenated in `possibleAgents` order
+   * (PettingZoo's `state_space`; 54 numbers for simple_spread_v3, 28 for simple_adversary_v3, 62
+   * for simple_tag_v3 at their default sizes).
+   */
+  get stateSpace(): Box {
+    return this.stateBox as Box;
+  }
+
+  private stateBox: Box | undefined;
+
+  /**
+   * The global state (PettingZoo's `state()`, as MPE2 computes it): the float32 concatenation of
+   * every agent's observation in `possibleAgents` order, whether or not the agent is alive.
+   */
+  state(): Float32Array {
+    const out = new Float32Array(this.stateSpace.shape[0] as number);
+    let k = 0;
+    for (let i = 0; i < this.world.agents.length; i++) {
+      for (const v of this.observe(i)) out[k++] = v;
+    }
+    return out;
+  }
+
+  /** Agents alive now (PettingZoo's `num_agents`). */
+  get numAgents(): number {
+    return this.agents.length;
+  }
+
+  /** Agents that may ever appear (PettingZoo's `max_num_agents`). */
+  get maxNumAgents(): number {
+    return this.possibleAgents.length;
   }
 
   /** Place entities for a new episode using `this.rng`. */
