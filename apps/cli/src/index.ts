@@ -1,4 +1,5 @@
 import { registerMultiAgentAlgorithms } from '@tfrl/multiagent';
+import { registerCurriculumReplayBuffers } from '@tfrl/curriculum';
 import { registerPolicyGradientAlgorithms } from '@tfrl/policy-gradient';
 import { registerTabularAlgorithms, registerValueBasedAlgorithms } from '@tfrl/value-based';
 import { checkEnvCommand } from './commands/check-env';
@@ -35,6 +36,7 @@ Examples:
   tfrl train ppo CartPole-v1 --set learning_rate=3e-4 --backend cpu
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
   tfrl plot runs/CartPole-v1 --out cartpole.png   learning curves: mean over seeds with a min-max band
+  tfrl train dqn BitFlipping-v0 --set her=future  hindsight experience replay (goal envs)
   tfrl list algorithms
   tfrl gen train vae --dataset mnist --latent 2
 `;
@@ -47,6 +49,7 @@ export function registerAll(): void {
   registerValueBasedAlgorithms();
   registerTabularAlgorithms();
   registerMultiAgentAlgorithms();
+  registerCurriculumReplayBuffers();
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -76,3 +76,40 @@ describe('tfrl train: what a run logs', () => {
     expect(fs.existsSync(logdir)).toBe(false);
   });
 });
+
+describe('tfrl train --set her=…', () => {
+  it('trains DQN with hindsight experience replay on BitFlipping; bad values are refused before anything is written', async () => {
+    const res = await trainCommand([
+      'dqn',
+      'BitFlipping-v0',
+      '--steps',
+      '400',
+      '--set',
+      'her=future',
+      '--set',
+      'n_sampled_goal=4',
+      '--set',
+      'env_kwargs={n_bits: 4}',
+      '--set',
+      'learning_starts=64',
+      '--set',
+      'net_arch=[32]',
+      '--backend',
+      'wasm',
+      '--logdir',
+      tmp,
+      '--quiet',
+    ]);
+    const config = JSON.parse(fs.readFileSync(path.join(res?.runDir as string, 'config.json'), 'utf8'));
+    expect(config.hyperparameters.replayBufferClass).toBe('HerReplayBuffer');
+    expect(config.hyperparameters.replayBufferKwargs).toEqual({ goalSelectionStrategy: 'future', nSampledGoal: 4 });
+    const logdir = path.join(tmp, 'her-bad');
+    const base = ['dqn', 'BitFlipping-v0', '--logdir', logdir, '--quiet', '--backend', 'cpu'];
+    await expect(trainCommand([...base, '--set', 'her=sometimes'])).rejects.toThrow(/her must be one of future, final, episode/);
+    await expect(trainCommand([...base, '--set', 'n_sampled_goal=4'])).rejects.toThrow(/n_sampled_goal needs her=/);
+    await expect(trainCommand(['ppo', 'BitFlipping-v0', '--logdir', logdir, '--quiet', '--set', 'her=final'])).rejects.toThrow(
+      /her needs an off-policy learner/,
+    );
+    expect(fs.existsSync(logdir)).toBe(false);
+  }, 120_000);
+});

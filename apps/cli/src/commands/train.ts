@@ -199,6 +199,34 @@ function videoWrapper(freq: number, format: 'gif' | 'mp4'): VideoWrapper | undef
   };
 }
 
+const HER_STRATEGIES = ['future', 'final', 'episode'];
+
+/**
+ * `--set her=future|final|episode` (and `n_sampled_goal=k`, default 4): hindsight experience replay
+ * for an off-policy learner on a goal env, i.e. `replay_buffer_class=HerReplayBuffer` with
+ * `replay_buffer_kwargs={goalSelectionStrategy, nSampledGoal}`, as SB3 configures it.
+ */
+function herOption(config: Record<string, unknown>, algo: string): Record<string, unknown> {
+  const { her, n_sampled_goal, nSampledGoal: kCamel, replay_buffer_kwargs, ...hp } = config;
+  const k = n_sampled_goal ?? kCamel;
+  if (her === undefined || her === null || her === false || her === 'none') {
+    if (k !== undefined) throw new Error('tfrl: n_sampled_goal needs her=future|final|episode');
+    return config;
+  }
+  if (!HER_STRATEGIES.includes(her as string)) {
+    throw new Error(`tfrl: her must be one of ${HER_STRATEGIES.join(', ')} (goal selection strategy), got ${JSON.stringify(her)}`);
+  }
+  const nSampledGoal = k ?? 4;
+  if (!Number.isInteger(nSampledGoal) || (nSampledGoal as number) < 1 || (nSampledGoal as number) > 1000) {
+    throw new Error(`tfrl: n_sampled_goal must be an integer from 1 to 1000, got ${JSON.stringify(k)}`);
+  }
+  if (!['dqn', 'rainbow', 'sac', 'td3', 'ddpg'].includes(algo)) {
+    throw new Error(`tfrl: her needs an off-policy learner (dqn, rainbow, sac, td3, ddpg), got ${algo}`);
+  }
+  const given = (hp.replayBufferKwargs ?? replay_buffer_kwargs ?? {}) as Record<string, unknown>;
+  return { ...hp, replayBufferClass: 'HerReplayBuffer', replayBufferKwargs: { ...given, goalSelectionStrategy: her, nSampledGoal } };
+}
+
 /** --tags, --video-freq and --video-format, checked. */
 function loggingOptions(values: Record<string, unknown>): { tagStyle: TagStyle; videoFreq: number; videoFormat: 'gif' | 'mp4' } {
   const tagStyle = (values.tags === undefined ? 'sb3' : stringOption(values.tags, '--tags')) as TagStyle;
@@ -323,7 +351,10 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   const logdir = values.logdir === undefined ? 'runs' : stringOption(values.logdir, '--logdir');
   const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
   checkSizes(config, nEnvs);
-  const hyperparameters = Object.fromEntries(Object.entries(config).filter(([k]) => !RUN_KEYS.includes(k) && !RUN_KEYS.includes(snake(k))));
+  const hyperparameters = herOption(
+    Object.fromEntries(Object.entries(config).filter(([k]) => !RUN_KEYS.includes(k) && !RUN_KEYS.includes(snake(k)))),
+    algo.name,
+  );
 
   const backend = await initBackend(backendName as 'auto', { quiet: true });
   if (algo.singleEnv && nEnvs !== 1) throw new Error(`tfrl: ${algo.name} learns from one env, so n_envs must be 1, got ${nEnvs}`);
