@@ -111,6 +111,26 @@ describe('tfrl plot', () => {
     expect(pngSize(out)).toEqual([960, 600]);
   });
 
+  it('draws one curve per column matching a --tag with * (per-agent curves of a multi-agent run)', async () => {
+    const dir = path.join(tmp, 'runs', 'simple_spread_v3', 'maddpg-0-20260101-000000');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ algo: 'maddpg', env: 'simple_spread_v3', seed: 0 }));
+    const csv = new CsvLogger(path.join(dir, 'progress.csv'));
+    for (let step = 0; step <= 5000; step += 500) {
+      for (const a of ['agent_0', 'agent_1']) csv.scalar(`${a}/episode_return`, -30 + step / 500, step);
+      csv.scalar('agent_0/critic_loss', 1, step);
+      csv.dump(step);
+    }
+    csv.close();
+    const out = path.join(tmp, 'agents.png');
+    const res = await plotCommand([dir, '--tag', 'agent_*/episode_return', '--out', out]);
+    expect(res!.groups.map((g) => g.label)).toEqual(['agent_0/episode_return', 'agent_1/episode_return']);
+    expect(pngSize(out)).toEqual([960, 600]);
+    await expect(plotCommand([dir, '--tag', 'adversary_*/episode_return', '--out', path.join(tmp, 'none.png')])).rejects.toThrow(
+      /no column matching "adversary_\*\/episode_return" \(--tag\); its columns are:[\s\S]*agent_0\/critic_loss/,
+    );
+  });
+
   it('names the option or the run that is wrong', async () => {
     const run = ppo[0] as string;
     const out = ['--out', path.join(tmp, 'never.png')];

@@ -77,6 +77,42 @@ describe('tfrl train: what a run logs', () => {
   });
 });
 
+describe('tfrl train: multi-agent runs', () => {
+  it('--eval-freq logs test curves per agent and the paper metrics; the run holds a PNG of the curves per agent', async () => {
+    const res = await trainCommand([
+      'maddpg',
+      'simple_spread_v3',
+      '--set',
+      'continuous_actions=true',
+      '--set',
+      'learning_starts=200',
+      '--set',
+      'batch_size=64',
+      '--steps',
+      '1500',
+      '--eval-freq',
+      '500',
+      '--eval-episodes',
+      '2',
+      '--backend',
+      'wasm',
+      '--logdir',
+      tmp,
+      '--quiet',
+    ]);
+    const runDir = res?.runDir as string;
+    const rows = jsonl(runDir);
+    const steps = (tag: string) => rows.filter((r) => r.tag === tag).map((r) => r.step);
+    // three periodic evaluations and the final one
+    expect(steps('eval/agent_1/mean_reward')).toEqual([500, 1000, 1500, 1500]);
+    expect(steps('eval/landmark_distance')).toEqual([500, 1000, 1500, 1500]);
+    expect(steps('eval/collisions').length).toBe(4);
+    expect(rows.some((r) => r.tag === 'agent_2/episode_return')).toBe(true);
+    const png = fs.readFileSync(path.join(runDir, 'agents.png'));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  }, 60_000);
+});
+
 describe('tfrl train --set her=…', () => {
   it('trains DQN with hindsight experience replay on BitFlipping; bad values are refused before anything is written', async () => {
     const res = await trainCommand([

@@ -254,6 +254,11 @@ export interface ParallelEnv<O = Float32Array, A = number | Float32Array> {
   };
   render(): RgbFrame;
   close(): void;
+  /**
+   * Optional task metrics of the current state (e.g. distances, collisions), one number each;
+   * `evaluateMultiAgent` reports their per-episode sums.
+   */
+  metrics?(): Record<string, number>;
 }
 
 export interface VecStepResult {

@@ -15,6 +15,7 @@ export {
 } from './registry';
 export { type Entity, type ParticleAgent, ParticleWorld } from './mpe/core';
 export { ParticleEnv, type ParticleAction, type ParticleEnvOptions, type ParticleState } from './mpe/particle-env';
+export { type SpreadHeuristicOptions, hungarian, spreadHeuristic } from './mpe/heuristic';
 export {
   SimpleAdversaryEnv,
   type SimpleAdversaryOptions,

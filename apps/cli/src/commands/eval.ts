@@ -167,6 +167,8 @@ async function evalMultiAgent(
     console.log(
       `${run.algo} on ${run.env} (backend ${backendName}): mean summed reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${o.nEpisodes} episodes (per agent: ${perAgent})`,
     );
+    const metrics = Object.entries(result.meanMetrics);
+    if (metrics.length > 0) console.log(`  per episode: ${metrics.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
     if (o.gif || o.video) {
       const frames: RgbFrame[] = [];
       const names = [...env.possibleAgents];

@@ -6,7 +6,11 @@ import { integerOption, stringOption } from '../validate';
 
 export const plotOptions: Record<string, OptionSpec> = {
   out: { type: 'string', description: 'PNG file to write (default curves.png)' },
-  tag: { type: 'string', description: 'progress.csv column to plot (default rollout/ep_rew_mean)' },
+  tag: {
+    type: 'string',
+    description:
+      "progress.csv column to plot (default rollout/ep_rew_mean); a * matches any text and draws one curve per column, e.g. 'agent_*/episode_return'",
+  },
   x: { type: 'string', description: 'progress.csv column for the x axis (default step)' },
   title: { type: 'string', description: 'plot title (default: the env and the tag)' },
   band: { type: 'string', description: 'band around the mean of seeds: minmax | std | none (default minmax)' },
@@ -33,7 +37,18 @@ Examples:
   tfrl plot runs/CartPole-v1/ppo-0-20261121-131500
   tfrl plot runs/CartPole-v1 --out cartpole.png --band std
   tfrl plot runs/CartPole-v1/ppo-* runs/CartPole-v1/a2c-* --tag eval/mean_reward --title "PPO vs A2C"
+  tfrl plot runs/simple_spread_v3/maddpg-0-* --tag 'agent_*/critic_loss' --out critic.png
 `;
+
+/** A --tag with * as a RegExp over whole column names (null without *). */
+function tagPattern(tag: string): RegExp | null {
+  if (!tag.includes('*')) return null;
+  const body = tag
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
+}
 
 const BANDS: readonly BandKind[] = ['minmax', 'std', 'none'];
 
@@ -152,6 +167,7 @@ export async function plotCommand(argv: string[]): Promise<PlotResult | null> {
   // Groups: algo + env (or every run on its own with --separate), in order of first appearance.
   const envs = new Set(runs.map((r) => r.env));
   const oneEnv = envs.size === 1 ? [...envs][0] : undefined;
+  const oneAlgo = new Set(runs.map((r) => `${r.algo}\u0000${r.env}`)).size === 1;
   const groups = new Map<string, { label: string; runs: PlotRun[]; curves: CurveRun[] }>();
   for (const run of runs) {
     let table: ReturnType<typeof readScalarCsv>;
@@ -160,19 +176,32 @@ export async function plotCommand(argv: string[]): Promise<PlotResult | null> {
     } catch (e) {
       throw new Error(`tfrl plot: cannot read ${run.csv}: ${(e as Error).message}`);
     }
-    const y = columnOf(run, table, tag, '--tag');
+    const pattern = tagPattern(tag);
+    const columns = pattern ? table.columns.filter((c) => pattern.test(c)) : [tag];
+    if (columns.length === 0) {
+      const tags = table.columns.map((t) => `  ${t}`).join('\n');
+      throw new Error(`tfrl plot: ${run.csv} has no column matching "${tag}" (--tag); its columns are:\n${tags}`);
+    }
     const x = columnOf(run, table, xName, '--x');
-    let points = 0;
-    for (let i = 0; i < table.rows; i++) if (Number.isFinite(x[i]) && Number.isFinite(y[i])) points++;
-    if (points === 0) throw new Error(`tfrl plot: ${run.csv} has no values of "${tag}" (--tag) yet; the column is empty`);
-    const base = oneEnv !== undefined ? run.algo : `${run.algo} ${run.env}`.trim();
-    const key = values.separate ? run.dir : `${run.algo}\u0000${run.env}`;
-    const label = values.separate ? `${base} ${run.seed === undefined ? path.basename(run.dir) : `seed ${run.seed}`}` : base;
-    const g = groups.get(key) ?? { label, runs: [], curves: [] };
-    g.runs.push(run);
-    g.curves.push({ x, y });
-    groups.set(key, g);
+    for (const column of columns) {
+      const y = columnOf(run, table, column, '--tag');
+      let points = 0;
+      for (let i = 0; i < table.rows; i++) if (Number.isFinite(x[i]) && Number.isFinite(y[i])) points++;
+      if (points === 0) {
+        if (pattern) continue; // a matching column with no values yet (e.g. eval/… before the first evaluation)
+        throw new Error(`tfrl plot: ${run.csv} has no values of "${tag}" (--tag) yet; the column is empty`);
+      }
+      let base = oneEnv !== undefined ? run.algo : `${run.algo} ${run.env}`.trim();
+      if (pattern) base = oneAlgo ? column : `${base} ${column}`;
+      const key = `${values.separate ? run.dir : `${run.algo}\u0000${run.env}`}\u0000${column}`;
+      const label = values.separate ? `${base} ${run.seed === undefined ? path.basename(run.dir) : `seed ${run.seed}`}` : base;
+      const g = groups.get(key) ?? { label, runs: [], curves: [] };
+      g.runs.push(run);
+      g.curves.push({ x, y });
+      groups.set(key, g);
+    }
   }
+  if (groups.size === 0) throw new Error(`tfrl plot: no column matching "${tag}" (--tag) has values yet`);
 
   const list = [...groups.values()];
   let img: ReturnType<typeof plotCurves>;

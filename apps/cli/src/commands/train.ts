@@ -10,6 +10,7 @@ import {
   EvalCallback,
   WeightHistogramCallback,
   MultiAgentAlgorithm,
+  MultiAgentEvalCallback,
   OffPolicyAlgorithm,
   OnPolicyAlgorithm,
   SyncVecParallelEnv,
@@ -22,7 +23,18 @@ import {
   loadAgent,
 } from '@tfrl/core';
 import { listParallelEnvs, makeParallel, makeVec } from '@tfrl/envs';
-import { RecordVideo, TAG_STYLES, type TagStyle, createRunLogger, requireFfmpeg } from '@tfrl/logger';
+import {
+  type CurveGroup,
+  RecordVideo,
+  TAG_STYLES,
+  type TagStyle,
+  createRunLogger,
+  plotCurves,
+  readScalarCsv,
+  requireFfmpeg,
+  scalarColumn,
+  writePng,
+} from '@tfrl/logger';
 import { type OptionSpec, formatOptions, parseCommandArgs, parseSetPairs } from '../args';
 import { type Config, configsDir, defaultConfig, parseScalar, readYamlFile, userConfig } from '../config';
 import { makeEvalEnv, resolveEnvId } from '../envs';
@@ -605,7 +617,6 @@ async function trainMultiAgent(
   });
   const evalFreq = integerOption(values['eval-freq'] ?? runKey(config, 'eval_freq') ?? 0, '--eval-freq', { min: 0, max: MAX_STEPS });
   for (const [opt, v] of [
-    ['--eval-freq', evalFreq],
     [
       '--histogram-freq',
       values['histogram-freq'] === undefined ? 0 : integerOption(values['histogram-freq'], '--histogram-freq', { min: 0, max: MAX_STEPS }),
@@ -741,6 +752,14 @@ async function runMultiAgentTraining(
   quiet: boolean,
 ): Promise<TrainResult> {
   const callbacks: BaseCallback[] = run.saveFreq > 0 ? [new RunCheckpointCallback(runDir, run.saveFreq)] : [];
+  const evalSeed = (run.seed + 10_000) % 0x100000000;
+  let periodicEvalEnv: ReturnType<typeof makeParallel> | undefined;
+  if (run.evalFreq > 0) {
+    periodicEvalEnv = makeParallel(run.env, run.envKwargs);
+    callbacks.push(
+      new MultiAgentEvalCallback({ evalEnv: periodicEvalEnv, evalFreq: run.evalFreq, nEvalEpisodes: run.evalEpisodes, seed: evalSeed }),
+    );
+  }
   const t0 = performance.now();
   const startSteps = agent.numTimesteps;
   try {
@@ -748,20 +767,19 @@ async function runMultiAgentTraining(
     await agent.save(path.join(runDir, 'model'));
   } finally {
     env.close();
+    periodicEvalEnv?.close();
   }
   const seconds = (performance.now() - t0) / 1000;
   const evalEnv = makeParallel(run.env, run.envKwargs);
-  const result = evaluateMultiAgent(agent, evalEnv, {
-    nEpisodes: run.evalEpisodes,
-    deterministic: true,
-    seed: (run.seed + 10_000) % 0x100000000,
-  });
+  const result = evaluateMultiAgent(agent, evalEnv, { nEpisodes: run.evalEpisodes, deterministic: true, seed: evalSeed });
   evalEnv.close();
   logger.scalar('eval/mean_reward', result.meanReward, agent.numTimesteps);
   logger.scalar('eval/std_reward', result.stdReward, agent.numTimesteps);
   for (const [a, r] of Object.entries(result.meanAgentRewards)) logger.scalar(`eval/${a}/mean_reward`, r, agent.numTimesteps);
+  for (const [k, v] of Object.entries(result.meanMetrics)) logger.scalar(`eval/${k}`, v, agent.numTimesteps);
   logger.flush();
   logger.close();
+  const curves = writeAgentCurves(runDir, agent.agents, run);
   const steps = agent.numTimesteps - startSteps;
   if (!quiet) {
     console.log(
@@ -774,7 +792,50 @@ async function runMultiAgentTraining(
   console.log(
     `Final evaluation: mean summed reward ${result.meanReward.toFixed(2)} ± ${result.stdReward.toFixed(2)} over ${run.evalEpisodes} episodes (per agent: ${perAgent})`,
   );
+  const metrics = Object.entries(result.meanMetrics);
+  if (metrics.length > 0) console.log(`  per episode: ${metrics.map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+  if (curves && !quiet) console.log(`Learning curves per agent: ${path.relative(process.cwd(), curves)}`);
   console.log(`Run saved in ${runDir}`);
   agent.dispose();
   return { runDir, meanReward: result.meanReward, stdReward: result.stdReward };
+}
+
+/**
+ * `<run>/agents.png`: every agent's training return (mean of its last 100 episodes) and, when the
+ * run evaluated periodically, its evaluation return, against env steps. Returns the file, or
+ * undefined when the run logged no episode yet.
+ */
+function writeAgentCurves(runDir: string, agents: readonly string[], run: RunConfig): string | undefined {
+  const csv = path.join(runDir, 'progress.csv');
+  if (!fs.existsSync(csv)) return undefined;
+  const table = readScalarCsv(csv);
+  const x = scalarColumn(table, 'step');
+  if (!x) return undefined;
+  const groups: CurveGroup[] = [];
+  for (const [suffix, kind] of [
+    ['episode_return', 'train'],
+    ['mean_reward', 'eval'],
+  ] as const) {
+    for (const a of agents) {
+      const y = scalarColumn(table, kind === 'train' ? `${a}/${suffix}` : `eval/${a}/${suffix}`);
+      if (!y) continue;
+      let points = 0;
+      for (let i = 0; i < table.rows; i++) if (Number.isFinite(x[i]) && Number.isFinite(y[i])) points++;
+      if (points >= 2) groups.push({ label: `${a} ${kind}`, runs: [{ x, y }] });
+    }
+  }
+  if (groups.length === 0) return undefined;
+  const out = path.join(runDir, 'agents.png');
+  writePng(
+    out,
+    plotCurves(groups, {
+      width: 960,
+      height: 600,
+      title: `${run.algo} on ${run.env}: return per agent`,
+      xLabel: 'env steps',
+      yLabel: 'episode return',
+      band: 'none',
+    }),
+  );
+  return out;
 }

@@ -11,7 +11,9 @@ import { Adam, computeGradients } from '../nn/adam';
 import { Box, Dict, Discrete } from '../spaces';
 import { expectNoTensorLeak } from '../testing';
 import { SyncVecEnv } from '../vec-env';
-import { type AgentActions, MultiAgentAlgorithm, SyncVecParallelEnv, evaluateMultiAgent } from './multi-agent';
+import type { BaseCallback } from '../callbacks';
+import { MemoryLogger } from '../logging';
+import { type AgentActions, MultiAgentAlgorithm, MultiAgentEvalCallback, SyncVecParallelEnv, evaluateMultiAgent } from './multi-agent';
 import { type GradientStepResult, OffPolicyAlgorithm, type OffPolicyBatch, offPolicyHyperparameters } from './off-policy';
 import { OnPolicyAlgorithm, normalizationHyperparameters, policyHyperparameters } from './on-policy';
 
@@ -352,7 +354,7 @@ class CopyCat extends MultiAgentAlgorithm<ResolvedHyperparameters<typeof echoSch
   protected override networks(): Record<string, NetworkState> {
     return Object.fromEntries(this.agents.map((a) => [`${a}/table`, this.tables[a] as tf.Variable]));
   }
-  protected async trainLoop(total: number): Promise<void> {
+  protected async trainLoop(total: number, callback: BaseCallback): Promise<void> {
     let obs = this.env.reset(this.seed);
     while (this.numTimesteps < total) {
       const actions = this.predictAgents(obs, false);
@@ -363,6 +365,7 @@ class CopyCat extends MultiAgentAlgorithm<ResolvedHyperparameters<typeof echoSch
       for (const a of this.agents)
         tf.tidy(() => (this.tables[a] as tf.Variable).assign(tf.add(this.tables[a] as tf.Variable, tf.mul(0.1, tf.eye(2)))));
       obs = r.obs;
+      if (!(await callback.step(this.callbackContext()))) return;
     }
   }
   protected predictAgents(rows: Record<string, Float32Array>, deterministic: boolean): AgentActions {
@@ -411,5 +414,36 @@ describe('multi-agent layer', () => {
     expect(Array.from((loaded.tables.b as tf.Variable).dataSync())).toEqual(Array.from((agent.tables.b as tf.Variable).dataSync()));
     agent.dispose();
     loaded.dispose();
+  });
+
+  it('evaluateMultiAgent sums the env metrics per episode; MultiAgentEvalCallback logs the test curves per agent', async () => {
+    /** Echo with a metric: 1 per step where both agents copied. */
+    class Scored extends Echo {
+      both = 0;
+      override step(actions: Record<string, number>) {
+        const r = super.step(actions);
+        this.both = (r.rewards.a as number) * (r.rewards.b as number);
+        return r;
+      }
+      metrics() {
+        return { both_copied: this.both, steps: 1 };
+      }
+    }
+    const agent = new CopyCat({ env: () => new Echo(), seed: 3 });
+    const logger = new MemoryLogger();
+    const cb = new MultiAgentEvalCallback({ evalEnv: new Scored(), evalFreq: 8, nEvalEpisodes: 2, logger });
+    await agent.learn({ totalTimesteps: 40, callbacks: [cb] });
+    expect(cb.evaluationsTimesteps).toEqual([8, 16, 24, 32, 40]);
+    const last = cb.evaluations.at(-1) as ReturnType<typeof evaluateMultiAgent>;
+    expect(last.episodeMetrics.steps).toEqual([4, 4]);
+    // the trained CopyCat copies every step: both agents rewarded 4 times per episode
+    expect(last.meanMetrics.both_copied).toBe(4);
+    const tags = new Set(logger.records.map((r) => r.tag));
+    for (const t of ['eval/mean_reward', 'eval/a/mean_reward', 'eval/b/mean_reward', 'eval/both_copied', 'eval/steps'])
+      expect(tags).toContain(t);
+    expect(logger.records.filter((r) => r.tag === 'eval/mean_reward').map((r) => r.step)).toEqual([8, 16, 24, 32, 40]);
+    expect(() => new MultiAgentEvalCallback({ evalEnv: new Scored(), evalFreq: 0 })).toThrow(/evalFreq must be a positive integer, got 0/);
+    expect(() => new MultiAgentEvalCallback({ evalEnv: {} as never })).toThrow(/evalEnv must be a parallel env/);
+    agent.dispose();
   });
 });

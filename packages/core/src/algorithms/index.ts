@@ -27,6 +27,8 @@ export {
   type AgentActions,
   type MultiAgentEvaluation,
   MultiAgentAlgorithm,
+  MultiAgentEvalCallback,
+  type MultiAgentEvalCallbackOptions,
   type MultiAgentOptions,
   type ParallelEnvSpecifier,
   SyncVecParallelEnv,

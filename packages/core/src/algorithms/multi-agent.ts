@@ -9,6 +9,8 @@
  * in the checkpoint manifest.
  */
 import { BaseAlgorithm, type CommonOptions } from '../algorithm';
+import { BaseCallback, type CallbackContext } from '../callbacks';
+import type { Logger } from '../logging';
 import type { ParallelEnv, ResetOptions } from '../env';
 import { ObservationEncoder } from '../preprocessing';
 import type { Space } from '../spaces';
@@ -284,6 +286,12 @@ export interface MultiAgentEvaluation {
   episodeRewards: number[];
   agentEpisodeRewards: Record<string, number[]>;
   episodeLengths: number[];
+  /**
+   * Per-episode sums of the env's `metrics()` (empty when the env has none), and their means over
+   * episodes.
+   */
+  episodeMetrics: Record<string, number[]>;
+  meanMetrics: Record<string, number>;
 }
 
 /** Run `nEpisodes` episodes of a parallel env with `agent.predict` and report per-agent and summed returns. */
@@ -299,9 +307,11 @@ export function evaluateMultiAgent(
   const agentEpisodeRewards: Record<string, number[]> = Object.fromEntries(names.map((a) => [a, []]));
   const episodeRewards: number[] = [];
   const episodeLengths: number[] = [];
+  const episodeMetrics: Record<string, number[]> = {};
   for (let ep = 0; ep < nEpisodes; ep++) {
     let { obs } = env.reset(ep === 0 && options.seed !== undefined ? { seed: options.seed } : undefined);
     const ret: Record<string, number> = Object.fromEntries(names.map((a) => [a, 0]));
+    const metrics: Record<string, number> = {};
     let len = 0;
     while (env.agents.length > 0) {
       const live = [...env.agents];
@@ -312,8 +322,13 @@ export function evaluateMultiAgent(
       for (const a of live) step[a] = env.actionSpace(a).readCompact(acts[a] as ArrayLike<number>, 0);
       const r = env.step(step);
       for (const a of live) ret[a] = (ret[a] as number) + (r.rewards[a] ?? 0);
+      if (env.metrics) for (const [k, v] of Object.entries(env.metrics())) metrics[k] = (metrics[k] ?? 0) + v;
       len++;
       obs = r.obs;
+    }
+    for (const [k, v] of Object.entries(metrics)) {
+      if (!episodeMetrics[k]) episodeMetrics[k] = [];
+      (episodeMetrics[k] as number[]).push(v);
     }
     for (const a of names) (agentEpisodeRewards[a] as number[]).push(ret[a] as number);
     episodeRewards.push(names.reduce((s, a) => s + (ret[a] as number), 0));
@@ -328,5 +343,80 @@ export function evaluateMultiAgent(
     episodeRewards,
     agentEpisodeRewards,
     episodeLengths,
+    episodeMetrics,
+    meanMetrics: Object.fromEntries(Object.entries(episodeMetrics).map(([k, v]) => [k, mean(v)])),
   };
+}
+
+export interface MultiAgentEvalCallbackOptions {
+  evalEnv: ParallelEnv<any, any>;
+  /** Evaluate every `evalFreq` env steps (summed over envs; default 10000). */
+  evalFreq?: number;
+  nEvalEpisodes?: number;
+  deterministic?: boolean;
+  /** Seed of each evaluation's first reset (the same episodes every evaluation). */
+  seed?: number;
+  /** Where to log; defaults to the algorithm's logger. */
+  logger?: Logger;
+  /** Called after each evaluation. */
+  onEvaluation?: (result: MultiAgentEvaluation, numTimesteps: number) => void;
+}
+
+/**
+ * Evaluates a multi-agent learner every `evalFreq` env steps on `evalEnv` and logs the test
+ * curves: `eval/mean_reward` (summed over agents), `eval/<agent>/mean_reward` and the env's
+ * metrics as `eval/<metric>` (per-episode sums, averaged).
+ */
+export class MultiAgentEvalCallback extends BaseCallback {
+  readonly evalFreq: number;
+  readonly nEvalEpisodes: number;
+  readonly deterministic: boolean;
+  /** Env steps of each evaluation and its result. */
+  readonly evaluationsTimesteps: number[] = [];
+  readonly evaluations: MultiAgentEvaluation[] = [];
+  private last = 0;
+
+  constructor(readonly options: MultiAgentEvalCallbackOptions) {
+    super();
+    this.evalFreq = options.evalFreq ?? 10000;
+    this.nEvalEpisodes = options.nEvalEpisodes ?? 10;
+    for (const [name, v] of [
+      ['evalFreq', this.evalFreq],
+      ['nEvalEpisodes', this.nEvalEpisodes],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`MultiAgentEvalCallback: ${name} must be a positive integer, got ${v}`);
+    }
+    if (!options.evalEnv || !Array.isArray(options.evalEnv.possibleAgents)) {
+      throw new TypeError('MultiAgentEvalCallback: evalEnv must be a parallel env (with possibleAgents), e.g. makeParallel(id)');
+    }
+    this.deterministic = options.deterministic ?? true;
+  }
+
+  override onTrainingStart(ctx: CallbackContext): void {
+    this.last = ctx.numTimesteps;
+  }
+
+  override onStep(ctx: CallbackContext): boolean {
+    const t = ctx.numTimesteps;
+    const due = Math.floor(t / this.evalFreq) > Math.floor(this.last / this.evalFreq);
+    this.last = t;
+    if (!due) return true;
+    const algo = ctx.algorithm as unknown as MultiAgentAlgorithm<any>;
+    if (!(algo instanceof MultiAgentAlgorithm)) {
+      throw new TypeError(`MultiAgentEvalCallback: ${ctx.algorithm.algorithmName} is not a multi-agent learner; use EvalCallback`);
+    }
+    const result = evaluateMultiAgent(algo, this.options.evalEnv, {
+      nEpisodes: this.nEvalEpisodes,
+      deterministic: this.deterministic,
+      seed: this.options.seed,
+    });
+    this.evaluationsTimesteps.push(t);
+    this.evaluations.push(result);
+    const logger = this.options.logger ?? algo.logger;
+    logger.scalar('eval/mean_reward', result.meanReward, t);
+    for (const [a, r] of Object.entries(result.meanAgentRewards)) logger.scalar(`eval/${a}/mean_reward`, r, t);
+    for (const [k, v] of Object.entries(result.meanMetrics)) logger.scalar(`eval/${k}`, v, t);
+    this.options.onEvaluation?.(result, t);
+    return true;
+  }
 }

@@ -148,6 +148,15 @@ export abstract class ParticleEnv implements ParallelEnv<Obs, ParticleAction> {
     return this.possibleAgents.length;
   }
 
+  /**
+   * The scenario's task metrics for the current world (the MADDPG paper's: landmark distance and
+   * collisions in spread, distances to the goal in adversary, touches in tag), one number each.
+   * `evaluateMultiAgent` sums them over every step of an episode.
+   */
+  metrics(): Record<string, number> {
+    return {};
+  }
+
   /** Place entities for a new episode using `this.rng`. */
   protected abstract resetWorld(): void;
   /** Observation of agent `i` (float64; cast to float32 by the caller). */

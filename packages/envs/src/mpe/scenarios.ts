@@ -90,6 +90,19 @@ export class SimpleSpreadEnv extends ParticleEnv {
     return c;
   }
 
+  /**
+   * The MADDPG paper's metrics for this step: `landmark_distance`, the summed distance from each
+   * landmark to its nearest agent (−coverage), and `collisions`, the number of overlapping agent pairs
+   * (each pair once).
+   */
+  override metrics(): Record<string, number> {
+    const agents = this.world.agents;
+    let pairs = 0;
+    for (let i = 0; i < agents.length; i++)
+      for (let j = i + 1; j < agents.length; j++) if (isCollision(agents[i] as Entity, agents[j] as Entity)) pairs++;
+    return { landmark_distance: -this.coverage(), collisions: pairs };
+  }
+
   protected rewards(): number[] {
     const g = this.coverage();
     const n = this.world.agents.length;
@@ -170,6 +183,24 @@ export class SimpleAdversaryEnv extends ParticleEnv {
     return out;
   }
 
+  /**
+   * The MADDPG paper's metrics for this step: `good_goal_distance`, the distance of the good agent
+   * nearest the goal, and `adversary_goal_distance`, the adversaries' mean distance to the goal.
+   */
+  override metrics(): Record<string, number> {
+    const goal = this.world.landmarks[this.goal] as Entity;
+    let good = Number.POSITIVE_INFINITY;
+    let adv = 0;
+    let nAdv = 0;
+    for (const a of this.world.agents) {
+      if (a.adversary) {
+        adv += dist(a, goal);
+        nAdv++;
+      } else good = Math.min(good, dist(a, goal));
+    }
+    return { good_goal_distance: good, adversary_goal_distance: nAdv > 0 ? adv / nAdv : 0 };
+  }
+
   protected rewards(): number[] {
     const goal = this.world.landmarks[this.goal] as Entity;
     const advs = this.world.agents.filter((a) => a.adversary);
@@ -241,6 +272,16 @@ export class SimpleTagEnv extends ParticleEnv {
     if (x < 0.9) return 0;
     if (x < 1.0) return (x - 0.9) * 10;
     return Math.min(Math.exp(2 * x - 2), 10);
+  }
+
+  /** The MADDPG paper's metric for this step: `touches`, the number of overlapping (prey, predator) pairs. */
+  override metrics(): Record<string, number> {
+    let touches = 0;
+    for (const g of this.world.agents) {
+      if (g.adversary) continue;
+      for (const a of this.world.agents) if (a.adversary && isCollision(g, a)) touches++;
+    }
+    return { touches };
   }
 
   protected rewards(): number[] {
