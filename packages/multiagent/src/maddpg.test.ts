@@ -2,7 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { MemoryLogger, type Mlp, NonFiniteError, type ParallelEnv, SyncVecParallelEnv, evaluateMultiAgent, getAlgorithm } from '@tfrl/core';
+import {
+  Box,
+  MemoryLogger,
+  type Mlp,
+  Rng,
+  NonFiniteError,
+  type ParallelEnv,
+  SyncVecParallelEnv,
+  evaluateMultiAgent,
+  getAlgorithm,
+} from '@tfrl/core';
 import { expectNoTensorLeak, useBackend } from '@tfrl/core/testing';
 import { makeParallel } from '@tfrl/envs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +100,45 @@ describe('networks and their inputs', () => {
     expect(snake.hyperparameters.batchSize).toBe(7);
     expect(snake.hyperparameters.rewardClip).toBe(10);
     snake.dispose();
+  });
+});
+
+describe("boxActions: 'gumbel-softmax' (openai/maddpg's policy on the particle worlds' continuous actions)", () => {
+  it('acts with probability vectors: soft Gumbel samples while training, softmax(logits) when deterministic, stored as they were sent', async () => {
+    const agent = new MADDPG({ env: spread(true), seed: 1, ...fast, boxActions: 'gumbel-softmax' });
+    const env = spread(true);
+    const { obs } = env.reset({ seed: 0 });
+    const det = agent.predict(obs, { deterministic: true });
+    const again = agent.predict(obs, { deterministic: true });
+    for (const a of env.possibleAgents) {
+      const v = Array.from(det[a] as Float32Array);
+      expect(v.length).toBe(5);
+      expect(v.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+      expect(Array.from(again[a] as Float32Array)).toEqual(v);
+    }
+    const sampled = agent.predict(obs, { deterministic: false });
+    expect(Array.from(sampled.agent_0 as Float32Array)).not.toEqual(Array.from(det.agent_0 as Float32Array));
+    await agent.learn({ totalTimesteps: 200 });
+    const batch = agent.replayBuffer.sample(16, new Rng(0));
+    const acts = (batch.agent_1 as { actions: Float32Array }).actions;
+    for (let r = 0; r < 16; r++) {
+      const row = Array.from(acts.subarray(r * 5, r * 5 + 5));
+      expect(row.every((x) => x >= 0 && x <= 1)).toBe(true);
+      expect(row.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+      expect(row.filter((x) => x > 0 && x < 1).length).toBeGreaterThan(1); // soft, not one-hot
+    }
+    agent.dispose();
+  });
+
+  it('refuses a Box that does not hold [0, 1], naming the agent', () => {
+    class Shifted extends MatchEnv {
+      override actionSpace(): Box {
+        return new Box({ low: 0.5, high: 1, shape: [1] });
+      }
+    }
+    expect(() => new MADDPG({ env: () => new Shifted(true), seed: 0, boxActions: 'gumbel-softmax' })).toThrow(
+      /boxActions 'gumbel-softmax' needs every action dimension to hold \[0, 1\].*agent "agent_0"/,
+    );
   });
 });
 

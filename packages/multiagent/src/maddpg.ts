@@ -8,7 +8,9 @@
  *
  * - a decentralised actor μ_i(o_i): tanh outputs mapped into the action Box (exploration by
  *   Gaussian or Ornstein–Uhlenbeck noise), or logits of a Discrete action sampled by Gumbel-softmax
- *   as openai/maddpg's `SoftCategoricalPd` (one-hot straight-through samples by default);
+ *   as openai/maddpg's `SoftCategoricalPd` (one-hot straight-through samples by default); with
+ *   `boxActions: 'gumbel-softmax'`, Box agents whose space holds the probability simplex act with
+ *   soft Gumbel-softmax samples, which is how openai/maddpg drives the original MPE;
  * - a critic Q_i(o_1..o_N, a_1..a_N) (centralised) or Q_i(o_i, a_i) (independent), and target copies
  *   of both, Polyak-averaged with τ every `targetUpdateInterval` actor updates (τ = 1: hard copies).
  *
@@ -116,6 +118,15 @@ const sharedFields = {
     doc: 'λ of the actor regulariser λ·mean(p²) on the logits (Discrete) or pre-tanh outputs (Box)',
   },
   gumbelTemperature: { type: 'number', default: 1, exclusiveMin: 0, doc: 'temperature of the Gumbel-softmax of Discrete agents' },
+  boxActions: {
+    type: 'enum',
+    values: ['tanh', 'gumbel-softmax'],
+    default: 'tanh',
+    doc:
+      "policy of Box agents: 'tanh' (a deterministic actor mapped into the box, with actionNoise) or 'gumbel-softmax' (soft " +
+      "Gumbel-softmax samples over the action's dimensions, for boxes that hold the probability simplex such as the particle " +
+      "worlds' continuous actions: openai/maddpg's policy on the original MPE)",
+  },
   gumbelHard: {
     type: 'boolean',
     default: true,
@@ -155,6 +166,8 @@ export interface AgentSpec {
   /** Width of an action in the buffer and at the critic: the Box dimension, or n (one-hot) for Discrete(n). */
   actDim: number;
   discrete: boolean;
+  /** A Box agent acting with soft Gumbel-softmax samples (`boxActions: 'gumbel-softmax'`): logits, as `discrete`. */
+  softBox: boolean;
   actionStart: number;
   low: Float32Array | undefined;
   high: Float32Array | undefined;
@@ -259,6 +272,7 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
       const enc = this.obsEncoders[agent];
       if (!enc) throw new Error(`${name}: no observation encoder for agent "${agent}"`);
       let discrete: boolean;
+      let softBox = false;
       let actDim: number;
       let actionStart = 0;
       let low: Float32Array | undefined;
@@ -279,6 +293,17 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
         actDim = act.compactDim;
         low = Float32Array.from(act.low);
         high = Float32Array.from(act.high);
+        if (hp.boxActions === 'gumbel-softmax') {
+          for (let k = 0; k < act.low.length; k++) {
+            if ((act.low[k] as number) > 0 || (act.high[k] as number) < 1) {
+              throw new Error(
+                `${name}: boxActions 'gumbel-softmax' needs every action dimension to hold [0, 1] (the samples are probability vectors); agent "${agent}" has ${String(act)}`,
+              );
+            }
+          }
+          discrete = true;
+          softBox = true;
+        }
       } else {
         throw new Error(`${name}: agent "${agent}" has the action space ${String(act)}; only Discrete and Box are supported`);
       }
@@ -310,6 +335,7 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
         inputDim: enc.inputDim,
         actDim,
         discrete,
+        softBox,
         actionStart,
         low,
         high,
@@ -488,9 +514,10 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
       unscaleActions(v, s.low as Float32Array, s.high as Float32Array, env as Float32Array);
       return;
     }
-    const hard = this.hyperparameters.gumbelHard;
+    const hard = this.hyperparameters.gumbelHard && !s.softBox;
     const t = this.hyperparameters.gumbelTemperature;
     const z = new Float64Array(a);
+    const soft = s.softBox ? (buffer ?? new Float32Array(b * a)) : buffer;
     for (let r = 0; r < b; r++) {
       let best = 0;
       for (let j = 0; j < a; j++) {
@@ -502,22 +529,24 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
         z[j] = v;
         if (v > (z[best] as number)) best = j;
       }
-      env[r] = best + s.actionStart;
-      if (!buffer) continue;
-      if (hard || mode === 'deterministic') {
-        buffer.fill(0, r * a, (r + 1) * a);
-        buffer[r * a + best] = 1;
+      if (!s.softBox) env[r] = best + s.actionStart;
+      if (!soft) continue;
+      if (!s.softBox && (hard || mode === 'deterministic')) {
+        soft.fill(0, r * a, (r + 1) * a);
+        soft[r * a + best] = 1;
       } else {
+        // softmax((logits + g)/T); the deterministic action of a soft Box agent is softmax(logits/T)
         let sum = 0;
         const top = z[best] as number;
         for (let j = 0; j < a; j++) {
           const e = Math.exp(((z[j] as number) - top) / t);
-          buffer[r * a + j] = e;
+          soft[r * a + j] = e;
           sum += e;
         }
-        for (let j = 0; j < a; j++) buffer[r * a + j] = (buffer[r * a + j] as number) / sum;
+        for (let j = 0; j < a; j++) soft[r * a + j] = (soft[r * a + j] as number) / sum;
       }
     }
+    if (s.softBox) (env as Float32Array).set(soft as Float32Array);
   }
 
   protected predictAgents(rows: Record<string, Float32Array>, deterministic: boolean): AgentActions {
@@ -526,7 +555,7 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
     const pre = this.actorOutputs(rows, b);
     const out: AgentActions = {};
     for (const s of this.specs) {
-      const env = s.discrete ? new Int32Array(b) : new Float32Array(b * s.actDim);
+      const env = s.discrete && !s.softBox ? new Int32Array(b) : new Float32Array(b * s.actDim);
       this.actionsFrom(s, pre[s.index] as Float32Array, b, deterministic ? 'deterministic' : 'sample', undefined, env);
       out[s.name] = env;
     }
@@ -547,7 +576,7 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
     }
     const lastObs = this.lastObs;
     const bufActs = this.specs.map((s) => new Float32Array(n * s.actDim));
-    const envActs = this.specs.map((s) => (s.discrete ? new Int32Array(n) : new Float32Array(n * s.actDim)));
+    const envActs = this.specs.map((s) => (s.discrete && !s.softBox ? new Int32Array(n) : new Float32Array(n * s.actDim)));
     const nextObs = this.specs.map((s) => new Float32Array(n * s.compactDim));
     const clipped = new Float32Array(n);
     const clip = hp.rewardClip;
@@ -637,8 +666,15 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
     }
   }
 
-  /** Uniform random actions (the warm-up): Box uniform in [-1, 1], Discrete uniform (one-hot in the buffer). */
+  /**
+   * Random actions (the warm-up): Box uniform in [-1, 1], Discrete uniform (one-hot in the buffer),
+   * soft Box agents a Gumbel-softmax sample of zero logits.
+   */
   private randomActions(s: AgentSpec, n: number, buffer: Float32Array, env: Int32Array | Float32Array): void {
+    if (s.softBox) {
+      this.actionsFrom(s, new Float32Array(n * s.actDim), n, 'explore', buffer, env);
+      return;
+    }
     if (!s.discrete) {
       for (let i = 0; i < buffer.length; i++) buffer[i] = this.rng.uniform(-1, 1);
       unscaleActions(buffer, s.low as Float32Array, s.high as Float32Array, env as Float32Array);
@@ -774,7 +810,7 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
       const pre = forwardNoGrad(g.actorTarget, nextObs, act);
       if (s.discrete) {
         const u = tf.randomUniform(pre.shape, 0, 1, 'float32', seed) as tf.Tensor2D;
-        return gumbelSoftmax(pre, u, { temperature: hp.gumbelTemperature, hard: hp.gumbelHard });
+        return gumbelSoftmax(pre, u, { temperature: hp.gumbelTemperature, hard: hp.gumbelHard && !s.softBox });
       }
       const a = tf.tanh(pre) as tf.Tensor2D;
       if (!this.smoothing) return a;
@@ -912,7 +948,7 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
           const xData = batch.actorX[gi] as tf.Tensor2D;
           const pre = forwardTrainable(g.actor, actorObs[gi] as tf.Tensor2D, act);
           const own = s.discrete
-            ? gumbelSoftmax(pre, uniforms[gi] as tf.Tensor2D, { temperature: hp.gumbelTemperature, hard: hp.gumbelHard })
+            ? gumbelSoftmax(pre, uniforms[gi] as tf.Tensor2D, { temperature: hp.gumbelTemperature, hard: hp.gumbelHard && !s.softBox })
             : (tf.tanh(pre) as tf.Tensor2D);
           // The members' own actions go into their slots of the critic input (the data there is 0).
           const offsets = g.members.map((i) => criticActionOffset(this.criticInputOrder(i), i, obsDims, actDims));
