@@ -9,7 +9,7 @@
 //
 //   npx -y pnpm@10.34.9 --filter @tfrl/multiagent... build
 //   node bench/maddpg-crossplay.mjs [--worlds simple_tag_v3,simple_adversary_v3] [--config openai]
-//        [--steps 300000] [--seeds 0] [--eval-episodes 100] [--discrete] [--backend wasm]
+//        [--steps 300000] [--seeds 0] [--eval-episodes 100] [--discrete] [--set k=v,…] [--backend wasm]
 //
 // Appends one record per world and seed to bench/results/maddpg-crossplay.json, with the wall time
 // and steps/s of each training run.
@@ -44,6 +44,11 @@ const all = YAML.parse(fs.readFileSync(path.join(here, '..', 'apps', 'cli', 'con
 const config = all[configName];
 if (!config) throw new Error(`no config "${configName}" in apps/cli/configs/maddpg.yml (have: ${Object.keys(all).join(', ')})`);
 const { n_timesteps, env_kwargs = {}, ...hyperparameters } = config;
+// --set k=v[,k=v…]: override hyperparameters of the config (snake_case or camelCase keys)
+for (const pair of (args.set ?? '').split(',').filter(Boolean)) {
+  const [k, v] = pair.split('=');
+  hyperparameters[k] = v === 'null' ? null : v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
+}
 const steps = Number(args.steps ?? 300_000);
 const envKwargs = { ...env_kwargs, continuous_actions: continuous };
 const isAdversary = (name) => name.startsWith('adversary_');
@@ -142,6 +147,7 @@ for (const world of worlds) {
       world,
       envKwargs,
       config: configName,
+      set: args.set ?? null,
       seed,
       backend: backend.name,
       uptime: execSync('uptime').toString().trim(),

@@ -3,7 +3,7 @@
 //
 //   npx -y pnpm@10.34.9 --filter @tfrl/multiagent... build
 //   node bench/maddpg-spread.mjs [--algo maddpg|matd3|iddpg] [--config openai|course] [--seeds 0,1,2]
-//        [--steps 1500000] [--discrete] [--legacy] [--n-envs 1] [--eval-every 0] [--eval-episodes 100] [--backend wasm]
+//        [--steps 1500000] [--discrete] [--legacy] [--set box_actions=gumbel-softmax,…] [--n-envs 1] [--eval-every 0] [--eval-episodes 100] [--backend wasm]
 //
 // Each seed trains, then runs a deterministic evaluation of `--eval-episodes` episodes and reports
 // the mean per-agent episode return (the issue's scale), the summed return, and the paper's
@@ -52,6 +52,11 @@ const all = YAML.parse(fs.readFileSync(path.join(here, '..', 'apps', 'cli', 'con
 const config = all[configName];
 if (!config) throw new Error(`no config "${configName}" in apps/cli/configs/maddpg.yml (have: ${Object.keys(all).join(', ')})`);
 const { n_timesteps, env_kwargs = {}, ...hyperparameters } = config;
+// --set k=v[,k=v…]: override hyperparameters of the config (snake_case or camelCase keys)
+for (const pair of (args.set ?? '').split(',').filter(Boolean)) {
+  const [k, v] = pair.split('=');
+  hyperparameters[k] = v === 'null' ? null : v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
+}
 const steps = Number(args.steps ?? n_timesteps);
 const legacy = args.legacy !== undefined;
 const envKwargs = { ...env_kwargs, continuous_actions: continuous, ...(legacy ? { legacy: true } : {}) };
@@ -185,6 +190,7 @@ for (const seed of seeds) {
     command: `node bench/maddpg-spread.mjs ${process.argv.slice(2).join(' ')}`,
     algo: agent.algorithmName,
     config: configName,
+    set: args.set ?? null,
     env: legacy ? 'simple_spread_v3 (legacy: true)' : 'simple_spread_v3',
     envKwargs,
     seed,

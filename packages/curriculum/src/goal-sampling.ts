@@ -33,6 +33,23 @@ export interface GoalSamplerOptions {
   feedUnit?: 'step' | 'episode';
 }
 
+/**
+ * What `GoalSamplingWrapper` needs of a goal curriculum: a list fed with reached goals, a draw at
+ * every reset (a stored goal or the env's own) and the outcome of every episode on a stored goal.
+ * `GoalSampler` (the course's) and `IntermediateGoalSampler` (GoalGAN's criterion) implement it.
+ */
+export interface GoalCurriculum {
+  readonly goalDim: number;
+  readonly feedEvery: number;
+  readonly feedUnit: 'step' | 'episode';
+  /** Offer a reached goal; false when it is not kept (already stored). */
+  add(goal: ArrayLike<number>): boolean;
+  /** The goal of the next episode: a stored goal (`index` ≥ 0) or the true goal (`index` −1). */
+  draw(rng: Rng, trueGoal: ArrayLike<number>): GoalDraw;
+  /** The end of an episode on stored goal `index` (−1: the true goal); `goal` finds it if the list moved meanwhile. */
+  record(index: number, reached: boolean, goal?: ArrayLike<number>): void;
+}
+
 export interface GoalDraw {
   goal: Float32Array;
   /** Index of the fake goal in the list, or −1 for the true goal. */
@@ -59,7 +76,7 @@ function checkInt(who: string, name: string, v: unknown): number {
 }
 
 /** The fake-goal list, its counts and β (see the top of this file). */
-export class GoalSampler {
+export class GoalSampler implements GoalCurriculum {
   readonly goalDim: number;
   readonly capacity: number;
   readonly alpha: number;
@@ -137,9 +154,20 @@ export class GoalSampler {
     return { goal: Float32Array.from(this.goals[i] as Float32Array), index: i };
   }
 
-  /** The end of an episode whose goal was fake goal `index` (−1: the true goal, not counted). */
-  record(index: number, reached: boolean): void {
+  /**
+   * The end of an episode whose goal was fake goal `index` (−1: the true goal, not counted). With
+   * `goal`, the count goes to that goal wherever the FIFO has moved it since the draw, and nowhere
+   * if it has been dropped.
+   */
+  record(index: number, reached: boolean, goal?: ArrayLike<number>): void {
     if (index < 0) return;
+    if (goal !== undefined) {
+      const g = this.goals[index];
+      if (!g || !g.every((v, i) => v === goal[i])) {
+        index = this.indexOf(goal);
+        if (index < 0) return;
+      }
+    }
     if (!(index < this.goals.length)) throw new RangeError(`GoalSampler.record: no fake goal ${index} (${this.goals.length} stored)`);
     this.chosen[index] = (this.chosen[index] as number) + 1;
     if (reached) this.reached[index] = (this.reached[index] as number) + 1;
@@ -147,8 +175,8 @@ export class GoalSampler {
 }
 
 export interface GoalSamplingWrapperOptions extends GoalSamplerOptions {
-  /** A sampler shared with other envs (default: a new one with these options). */
-  sampler?: GoalSampler;
+  /** A sampler shared with other envs, or another curriculum such as `IntermediateGoalSampler` (default: a new `GoalSampler` with these options). */
+  sampler?: GoalCurriculum;
   /** Whether `achieved` reaches `goal` (default: equal numbers, for discrete goals). */
   isSuccess?: (achieved: Float32Array, goal: Float32Array) => boolean;
   /** Seed of the draws (default 0; `reset({seed})` reseeds them from the seed). */
@@ -166,7 +194,7 @@ type GoalObs = { observation: Float32Array; achieved_goal: Float32Array; desired
  * (`new RecordEpisodeStatistics(new GoalSamplingWrapper(make(id)))`), not inside.
  */
 export class GoalSamplingWrapper extends Wrapper<GoalObs, any> {
-  readonly sampler: GoalSampler;
+  readonly sampler: GoalCurriculum;
   private readonly computeReward: ComputeReward;
   private readonly isSuccess: (achieved: Float32Array, goal: Float32Array) => boolean;
   private rng: Rng;
@@ -223,7 +251,7 @@ export class GoalSamplingWrapper extends Wrapper<GoalObs, any> {
     const s = this.sampler;
     if (s.feedUnit === 'step' && this.steps % s.feedEvery === 0) s.add(achieved);
     if (terminated || truncated) {
-      s.record(cur.index, success);
+      s.record(cur.index, success, cur.goal);
       this.episodes++;
       if (s.feedUnit === 'episode' && this.episodes % s.feedEvery === 0) s.add(achieved);
     }

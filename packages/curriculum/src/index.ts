@@ -24,6 +24,7 @@ export {
 } from './her';
 export { SuccessRateCallback, type SuccessRateCallbackOptions } from './success';
 export {
+  type GoalCurriculum,
   type GoalDraw,
   GoalSampler,
   type GoalSamplerOptions,
@@ -31,3 +32,4 @@ export {
   type GoalSamplingWrapperOptions,
   binaryEntropy,
 } from './goal-sampling';
+export { type GoalLabel, IntermediateGoalSampler, type IntermediateGoalSamplerOptions } from './intermediate';
