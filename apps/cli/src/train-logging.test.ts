@@ -113,6 +113,33 @@ describe('tfrl train: multi-agent runs', () => {
   }, 60_000);
 });
 
+describe('tfrl train on a goal grid world', () => {
+  it('logs rollout/success_rate and the heat map of where episodes end (TensorBoard image and <run>/episode_ends.png)', async () => {
+    const res = await trainCommand([
+      'dqn',
+      'GoalGridWorld-v0',
+      '--set',
+      'env_kwargs.map=tp13-map2-sparse',
+      '--set',
+      'her=future',
+      '--set',
+      'learning_starts=64',
+      '--steps',
+      '500',
+      '--backend',
+      'wasm',
+      '--logdir',
+      tmp,
+      '--quiet',
+    ]);
+    const runDir = res?.runDir as string;
+    const rows = jsonl(runDir);
+    expect(rows.some((r) => r.tag === 'rollout/success_rate')).toBe(true);
+    expect(rows.filter((r) => r.tag === 'curriculum/episode_ends').length).toBeGreaterThan(1);
+    expect(fs.readFileSync(path.join(runDir, 'episode_ends.png')).subarray(1, 4).toString('latin1')).toBe('PNG');
+  }, 60_000);
+});
+
 describe('tfrl train --set her=…', () => {
   it('trains DQN with hindsight experience replay on BitFlipping; bad values are refused before anything is written', async () => {
     const res = await trainCommand([
@@ -138,6 +165,7 @@ describe('tfrl train --set her=…', () => {
     ]);
     const config = JSON.parse(fs.readFileSync(path.join(res?.runDir as string, 'config.json'), 'utf8'));
     expect(config.hyperparameters.replayBufferClass).toBe('HerReplayBuffer');
+    expect(jsonl(res?.runDir as string).some((r) => r.tag === 'rollout/success_rate')).toBe(true);
     expect(config.hyperparameters.replayBufferKwargs).toEqual({ goalSelectionStrategy: 'future', nSampledGoal: 4 });
     const logdir = path.join(tmp, 'her-bad');
     const base = ['dqn', 'BitFlipping-v0', '--logdir', logdir, '--quiet', '--backend', 'cpu'];

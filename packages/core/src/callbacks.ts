@@ -16,7 +16,11 @@ import type { Logger } from './logging';
 export interface CallbackContext {
   algorithm: BaseAlgorithm<any>;
   numTimesteps: number;
-  /** Loop variables an algorithm chooses to expose (e.g. `infos`, `rewards`, `dones`). */
+  /**
+   * Loop variables an algorithm chooses to expose. The on- and off-policy learners give, after each
+   * env step: `infos`, `rewards`, `terminated`, `truncated` and `finalObs` (the last observation of
+   * each env whose episode ended, compact rows, as the VecEnv returns them).
+   */
   locals?: Record<string, unknown>;
 }
 

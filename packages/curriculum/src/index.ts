@@ -33,3 +33,4 @@ export {
   binaryEntropy,
 } from './goal-sampling';
 export { type GoalLabel, IntermediateGoalSampler, type IntermediateGoalSamplerOptions } from './intermediate';
+export { EpisodeEndHeatmap, type EpisodeEndHeatmapOptions } from './heatmap';

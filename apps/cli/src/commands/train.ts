@@ -22,6 +22,7 @@ import {
   initBackend,
   loadAgent,
 } from '@tfrl/core';
+import { EpisodeEndHeatmap, SuccessRateCallback, goalLayout } from '@tfrl/curriculum';
 import { listParallelEnvs, makeParallel, makeVec } from '@tfrl/envs';
 import {
   type CurveGroup,
@@ -511,6 +512,16 @@ async function runTraining(
 ): Promise<TrainResult> {
   const callbacks: BaseCallback[] = [];
   if (run.saveFreq > 0) callbacks.push(new RunCheckpointCallback(runDir, run.saveFreq));
+  // Goal envs: rollout/success_rate, and (2-D goals) where the episodes end, as a heat map.
+  let heatmap: EpisodeEndHeatmap | undefined;
+  const goalDim = goalDimOf(env);
+  if (goalDim !== undefined) {
+    callbacks.push(new SuccessRateCallback());
+    if (goalDim === 2) {
+      heatmap = new EpisodeEndHeatmap({ logFreq: Math.max(1, Math.ceil(run.totalTimesteps / 10)) });
+      callbacks.push(heatmap);
+    }
+  }
   if (run.histogramFreq > 0) callbacks.push(new WeightHistogramCallback({ freq: run.histogramFreq, logger }));
   if (run.evalFreq > 0) {
     callbacks.push(
@@ -546,6 +557,7 @@ async function runTraining(
   logger.scalar('eval/std_reward', result.stdReward, agent.numTimesteps);
   logger.flush();
   logger.close();
+  if (heatmap?.counts) writePng(path.join(runDir, 'episode_ends.png'), heatmap.image());
   const steps = agent.numTimesteps - startSteps;
   if (!quiet) {
     console.log(
@@ -558,6 +570,15 @@ async function runTraining(
   console.log(`Run saved in ${runDir}`);
   agent.dispose();
   return { runDir, meanReward: result.meanReward, stdReward: result.stdReward };
+}
+
+/** Numbers per goal when the env is a goal env (Dict {observation, achieved_goal, desired_goal}), else undefined. */
+function goalDimOf(env: VecEnv): number | undefined {
+  try {
+    return goalLayout(env.singleObservationSpace, 'tfrl').goalDim;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------- multi-agent runs

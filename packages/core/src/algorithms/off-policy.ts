@@ -516,7 +516,17 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp, E = any> extends
         this.lastObs.set(res.obs);
         this.updateProgressRemaining();
         this.onStep();
-        if (!(await callback.step(this.callbackContext({ infos: res.infos, rewards: res.rewards })))) {
+        if (
+          !(await callback.step(
+            this.callbackContext({
+              infos: res.infos,
+              rewards: res.rewards,
+              terminated: res.terminated,
+              truncated: res.truncated,
+              finalObs: res.finalObs,
+            }),
+          ))
+        ) {
           await callback.rolloutEnd(this.callbackContext());
           return;
         }

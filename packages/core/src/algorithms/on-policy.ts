@@ -293,7 +293,14 @@ export abstract class OnPolicyAlgorithm<H extends OnPolicyHp, E = any> extends A
       const result = this.env.step(this.policy.toEnvActions(act.actions));
       this.numTimesteps += n;
       this.recordEpisodeInfos(result.infos);
-      if (!(await callback.step(this.callbackContext({ infos: result.infos, rewards: result.rewards })))) return false;
+      const locals = {
+        infos: result.infos,
+        rewards: result.rewards,
+        terminated: result.terminated,
+        truncated: result.truncated,
+        finalObs: result.finalObs,
+      };
+      if (!(await callback.step(this.callbackContext(locals)))) return false;
       const bootstraps = new Float64Array(n);
       if (this.bootstrapTruncation) {
         let anyTrunc = false;
