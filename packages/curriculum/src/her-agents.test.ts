@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Rng, evaluatePolicy } from '@tfrl/core';
 import { expectNoTensorLeak, useBackend } from '@tfrl/core/testing';
 import { make, makeVec } from '@tfrl/envs';
+import { DDPG, SAC, TD3 } from '@tfrl/policy-gradient';
 import { DQN } from '@tfrl/value-based';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HerReplayBuffer, herLoadOptions } from './her';
@@ -164,4 +165,45 @@ describe('HerReplayBuffer in off-policy learners', () => {
     });
     agent.dispose();
   }, 60_000);
+});
+
+describe('HerReplayBuffer with the Box-action learners (SAC, TD3, DDPG) on continuous BitFlipping', () => {
+  /** Share of 100 deterministic test episodes that reach the goal. */
+  function success(agent: { predict: never } | object, nBits: number): number {
+    const r = evaluatePolicy(agent as never, make('BitFlipping-v0', { nBits, continuous: true }), { nEpisodes: 100, seed: 5 });
+    return r.episodeRewards.filter((x, i) => x > -(r.episodeLengths[i] as number)).length / 100;
+  }
+  const opts = (her: boolean) => ({
+    seed: 0,
+    learningStarts: 100,
+    batchSize: 64,
+    bufferSize: 10_000,
+    netArch: [64, 64],
+    learningRate: 1e-3,
+    gamma: 0.95,
+    ...(her ? { replayBufferClass: 'HerReplayBuffer', replayBufferKwargs: { nSampledGoal: 4, goalSelectionStrategy: 'future' } } : {}),
+  });
+  const bits = (n: number) => makeVec('BitFlipping-v0', 2, { seed: 0, kwargs: { nBits: n, continuous: true } });
+
+  it('TD3 and DDPG + HER solve 4 bits in 3,000 steps', async () => {
+    for (const Cls of [TD3, DDPG]) {
+      const agent = new Cls({ env: bits(4), ...opts(true) } as never);
+      expect(agent.replayBuffer).toBeInstanceOf(HerReplayBuffer);
+      await agent.learn({ totalTimesteps: 3000 });
+      expect(success(agent, 4)).toBeGreaterThanOrEqual(0.9);
+      agent.dispose();
+    }
+  }, 120_000);
+
+  it('SAC + HER solves 6 bits in 3,000 steps; SAC without HER does not', async () => {
+    const result: number[] = [];
+    for (const her of [true, false]) {
+      const agent = new SAC({ env: bits(6), ...opts(her), entCoef: 'auto_0.1' } as never);
+      await agent.learn({ totalTimesteps: 3000 });
+      result.push(success(agent, 6));
+      agent.dispose();
+    }
+    expect(result[0]).toBeGreaterThanOrEqual(0.9);
+    expect(result[1]).toBeLessThan(0.4);
+  }, 120_000);
 });
