@@ -62,6 +62,15 @@ export {
 export { GoalGridWorldEnv, type GoalGridWorldOptions, type GoalObs, GridWorldEnv, type GridWorldOptions } from './grid/gridworld';
 export { BitFlippingEnv, type BitFlippingObs, type BitFlippingOptions } from './goal/bit-flipping';
 export {
+  POINT_MASS_WALLS,
+  PointMassGoalEnv,
+  type PointMassGoalObs,
+  type PointMassGoalOptions,
+  type PointMassRect,
+  type PointMassRewardType,
+  type PointMassWalls,
+} from './goal/point-mass';
+export {
   type CheckEnvOptions,
   type EnvCheckName,
   type EnvCheckReport,

@@ -20,6 +20,7 @@ describe('make() is typed by id', () => {
       'MountainCar-v0': true,
       'MountainCarContinuous-v0': true,
       'Pendulum-v1': true,
+      'PointMassGoal-v0': true,
       'Taxi-v3': true,
       'Taxi-v4': true,
     };

@@ -95,7 +95,7 @@ describe('registry', () => {
 /**
  * Every built-in id with the keyword arguments Gymnasium documents for it, under Gymnasium's own
  * names (non-default values). Acrobot-v1, CliffWalking-v0 and Taxi-v3 take none besides
- * render_mode in Gymnasium 0.29 / 1.0; GridWorld, GoalGridWorld and BitFlipping are tfrl's own.
+ * render_mode in Gymnasium 0.29 / 1.0; GridWorld, GoalGridWorld, BitFlipping and PointMassGoal are tfrl's own.
  */
 const GYMNASIUM_KWARGS: Record<string, Record<string, unknown>> = {
   'CartPole-v1': { sutton_barto_reward: true },
@@ -115,6 +115,7 @@ const GYMNASIUM_KWARGS: Record<string, Record<string, unknown>> = {
   'GridWorld-v0': { step_reward: -0.1, slip: 0.1, max_steps: 30, obs_type: 'index' },
   'GoalGridWorld-v0': { step_reward: -2, goal_reward: 1, max_steps: 40, goal_sampling: 'free' },
   'BitFlipping-v0': { n_bits: 5, max_steps: 7, fixed_goal: true, continuous: true },
+  'PointMassGoal-v0': { walls: 'u-maze', reward_type: 'dense', distance_threshold: 0.05, fixed_goal: true, continue_on_success: false },
 };
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());

@@ -124,7 +124,7 @@ export function envSpec(id: string): EnvSpec | undefined {
   return { id: r.id, maxEpisodeSteps: r.maxEpisodeSteps, rewardThreshold: r.rewardThreshold, kwargs: { ...r.kwargs } };
 }
 
-/** A goal-conditioned observation (BitFlipping-v0, GoalGridWorld-v0), as Gymnasium-Robotics and SB3's HER use. */
+/** A goal-conditioned observation (BitFlipping-v0, GoalGridWorld-v0, PointMassGoal-v0), as Gymnasium-Robotics and SB3's HER use. */
 export interface GoalObservation {
   observation: Float32Array;
   achieved_goal: Float32Array;
@@ -153,6 +153,7 @@ export interface BuiltinEnvTypes {
   'MountainCar-v0': Env<Float32Array, number>;
   'MountainCarContinuous-v0': Env<Float32Array, Float32Array>;
   'Pendulum-v1': Env<Float32Array, Float32Array>;
+  'PointMassGoal-v0': Env<GoalObservation, Float32Array>;
   'Taxi-v3': Env<number, number>;
   'Taxi-v4': Env<number, number>;
 }
