@@ -207,3 +207,37 @@ describe('HerReplayBuffer with the Box-action learners (SAC, TD3, DDPG) on conti
     expect(result[1]).toBeLessThan(0.4);
   }, 120_000);
 });
+
+describe('SAC + HER on the continuous goal env PointMassGoal-v0', () => {
+  it('reaches the goal at the end of ≥ 90 % of 100 deterministic episodes after 6,000 steps', async () => {
+    const agent = new SAC({
+      env: makeVec('PointMassGoal-v0', 2, { seed: 0 }),
+      seed: 0,
+      learningStarts: 500,
+      batchSize: 128,
+      bufferSize: 100_000,
+      netArch: [64, 64],
+      learningRate: 1e-3,
+      gamma: 0.95,
+      entCoef: 'auto_0.1',
+      replayBufferClass: 'HerReplayBuffer',
+      replayBufferKwargs: { nSampledGoal: 4, goalSelectionStrategy: 'future' },
+    } as never);
+    await agent.learn({ totalTimesteps: 6000 });
+    const env = make('PointMassGoal-v0');
+    let reached = 0;
+    for (let ep = 0; ep < 100; ep++) {
+      let { obs } = env.reset({ seed: 1000 + ep });
+      for (;;) {
+        const r = env.step(agent.predict(obs, { deterministic: true }) as never);
+        obs = r.obs;
+        if (r.terminated || r.truncated) {
+          if (r.info.is_success) reached++;
+          break;
+        }
+      }
+    }
+    expect(reached).toBeGreaterThanOrEqual(90);
+    agent.dispose();
+  }, 180_000);
+});
