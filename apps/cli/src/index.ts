@@ -7,6 +7,7 @@ import { evalCommand } from './commands/eval';
 import { genCommand } from './commands/gen';
 import { listCommand } from './commands/list';
 import { plotCommand } from './commands/plot';
+import { recordCommand } from './commands/record';
 import { trainCommand } from './commands/train';
 
 export { trainCommand } from './commands/train';
@@ -14,6 +15,7 @@ export { evalCommand } from './commands/eval';
 export { genCommand } from './commands/gen';
 export { listCommand, installedBackends } from './commands/list';
 export { plotCommand } from './commands/plot';
+export { recordCommand } from './commands/record';
 export { checkEnvCommand } from './commands/check-env';
 export { defaultConfig, configsDir } from './config';
 
@@ -23,6 +25,8 @@ Usage:
   tfrl train <algo> <env> [--config file.yml] [--set key=value ...] [--seed N] [--steps N]
                           [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--logdir dir]
   tfrl eval <run-dir> [--episodes N] [--gif out.gif]
+  tfrl record <run-dir|heuristic> <env> --episodes N --out file.(h5|hdf5|npz) [--seed S] [--force]
+                          [--stochastic]
   tfrl plot <run-dir>... [--out curves.png] [--tag rollout/ep_rew_mean] [--x step]
                          [--band minmax|std|none] [--title text] [--force]
   tfrl list [algorithms|envs|backends]
@@ -35,6 +39,7 @@ Examples:
   tfrl train dqn CartPole-v1 --steps 50000 --seed 1
   tfrl train ppo CartPole-v1 --set learning_rate=3e-4 --backend cpu
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
+  tfrl record heuristic LunarLander-v3 --episodes 50 --out lunar.npz   expert data for imitation learning
   tfrl plot runs/CartPole-v1 --out cartpole.png   learning curves: mean over seeds with a min-max band
   tfrl train dqn BitFlipping-v0 --set her=future  hindsight experience replay (goal envs)
   tfrl list algorithms
@@ -68,6 +73,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'eval':
       await evalCommand(rest);
       return 0;
+    case 'record':
+      await recordCommand(rest);
+      return 0;
     case 'list':
       listCommand(rest);
       return 0;
@@ -81,6 +89,6 @@ export async function main(argv: string[]): Promise<number> {
       checkEnvCommand(rest);
       return 0;
     default:
-      throw new Error(`unknown command "${command}"; valid commands: train, eval, list, gen, plot, check-env, help\n\n${HELP}`);
+      throw new Error(`unknown command "${command}"; valid commands: train, eval, record, list, gen, plot, check-env, help\n\n${HELP}`);
   }
 }

@@ -51,3 +51,10 @@ export {
   toPythonJson,
   writeMinari,
 } from './data/minari';
+export {
+  type RecordDatasetOptions,
+  RecordError,
+  type RecordPolicyFn,
+  type RecordPredictor,
+  recordDataset,
+} from './data/record';

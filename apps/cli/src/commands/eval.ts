@@ -46,20 +46,20 @@ Examples:
 `;
 
 /** The checkpoint to load for `target`: itself, its model/ (a run or a periodic checkpoint), or an error. */
-function modelDirOf(target: string): string {
+export function modelDirOf(target: string, command = 'eval'): string {
   if (fs.existsSync(path.join(target, 'manifest.json'))) return target;
   for (const sub of ['model', 'best_model']) if (fs.existsSync(path.join(target, sub, 'manifest.json'))) return path.join(target, sub);
-  throw new Error(`tfrl eval: ${target} holds no model (no manifest.json, model/ or best_model/)`);
+  throw new Error(`tfrl ${command}: ${target} holds no model (no manifest.json, model/ or best_model/)`);
 }
 
 /** The run directory above a checkpoint: the nearest ancestor (up to three levels) with a config.json. */
-function runDirOf(target: string): string {
+export function runDirOf(target: string, command = 'eval'): string {
   let dir = path.resolve(target);
   for (let i = 0; i < 4; i++) {
     if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
     dir = path.dirname(dir);
   }
-  throw new Error(`tfrl eval: no config.json in ${target} or the folders above it (is it a tfrl run?)`);
+  throw new Error(`tfrl ${command}: no config.json in ${target} or the folders above it (is it a tfrl run?)`);
 }
 
 export async function evalCommand(argv: string[]): Promise<{ meanReward: number; stdReward: number } | null> {
