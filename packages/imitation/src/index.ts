@@ -58,3 +58,20 @@ export {
   type RecordPredictor,
   recordDataset,
 } from './data/record';
+export {
+  BC,
+  BC_COURSE,
+  BC_LOSSES,
+  type BCEpochStats,
+  type BCHp,
+  type BCLoss,
+  type BCOptions,
+  type BCTrainOptions,
+  bcCrossEntropy,
+  bcHyperparameters,
+  bcMse,
+  bcSmoothL1,
+  categoricalEntropy,
+  gaussianEntropy,
+  gaussianNll,
+} from './bc';
