@@ -44,7 +44,7 @@ describe('tfrl CLI', () => {
   });
 
   it('names what is wrong: unknown command, algorithm, env, option, hyperparameter', async () => {
-    await expect(main(['fly'])).rejects.toThrow(/unknown command "fly".*train, eval, list, gen/s);
+    await expect(main(['fly'])).rejects.toThrow(/unknown command "fly".*train, eval, record, list, gen/s);
     await expect(trainCommand(['nope', 'CartPole-v1'])).rejects.toThrow(/nope.*ppo/s);
     await expect(trainCommand(['ppo', 'CartPol-v9'])).rejects.toThrow(/unknown environment "CartPol-v9".*CartPole-v1/s);
     await expect(trainCommand(['ppo', 'CartPole-v1', '--stepz', '5'])).rejects.toThrow(/unknown option --stepz.*--steps/s);
