@@ -2,15 +2,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listAlgorithms } from '@tfrl/core';
+import { make } from '@tfrl/envs';
+import { recordDataset, writeNpz } from '@tfrl/imitation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from './commands/eval';
 import { trainCommand } from './commands/train';
 import { registerAll } from './index';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfrl-cli-all-'));
+const cartpoleExpert = path.join(tmp, 'cartpole-expert.npz');
 let log: ReturnType<typeof vi.spyOn>;
 beforeAll(() => {
   registerAll();
+  // Demonstrations for bc: a simple CartPole controller (push towards the pole's fall).
+  const env = make('CartPole-v1');
+  writeNpz(
+    recordDataset((obs) => ((obs[2] as number) + 0.5 * (obs[3] as number) > 0 ? 1 : 0), env, { episodes: 3, seed: 0 }),
+    cartpoleExpert,
+  );
+  env.close();
   log = vi.spyOn(console, 'log').mockImplementation(() => {});
 });
 afterAll(() => {
@@ -45,6 +55,8 @@ const CLAIMS: Record<string, Array<[string, string[]]>> = {
   'value-iteration': [discreteObs, 'Taxi-v3', 'GridWorld-v0'].map((e) => [e, []]),
   'policy-iteration': [discreteObs, 'CliffWalking-v0'].map((e) => [e, []]),
   'linear-q': [discrete].map((e) => [e, ['--set', 'learning_starts=32']]),
+  // Imitation: --steps are gradient steps on the demonstrations.
+  bc: [discrete].map((e) => [e, ['--expert', cartpoleExpert]]),
   // Particle worlds: continuous and discrete actions.
   ...Object.fromEntries(
     ['maddpg', 'matd3', 'iddpg'].map((a) => [

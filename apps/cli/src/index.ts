@@ -1,5 +1,6 @@
 import { registerMultiAgentAlgorithms } from '@tfrl/multiagent';
 import { registerCurriculumReplayBuffers } from '@tfrl/curriculum';
+import { registerImitationAlgorithms } from '@tfrl/imitation';
 import { registerPolicyGradientAlgorithms } from '@tfrl/policy-gradient';
 import { registerTabularAlgorithms, registerValueBasedAlgorithms } from '@tfrl/value-based';
 import { checkEnvCommand } from './commands/check-env';
@@ -24,6 +25,7 @@ export const HELP = `tfrl — deep reinforcement learning and generative models 
 Usage:
   tfrl train <algo> <env> [--config file.yml] [--set key=value ...] [--seed N] [--steps N]
                           [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--logdir dir]
+  tfrl train bc <env> --expert file.(npz|h5|hdf5) [--steps N] [--set key=value ...]
   tfrl eval <run-dir> [--episodes N] [--gif out.gif]
   tfrl record <run-dir|heuristic> <env> --episodes N --out file.(h5|hdf5|npz) [--seed S] [--force]
                           [--stochastic]
@@ -40,6 +42,7 @@ Examples:
   tfrl train ppo CartPole-v1 --set learning_rate=3e-4 --backend cpu
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
   tfrl record heuristic LunarLander-v3 --episodes 50 --out lunar.npz   expert data for imitation learning
+  tfrl train bc LunarLander-v3 --expert lunar.npz --steps 5000       behavioral cloning on it
   tfrl plot runs/CartPole-v1 --out cartpole.png   learning curves: mean over seeds with a min-max band
   tfrl train dqn BitFlipping-v0 --set her=future  hindsight experience replay (goal envs)
   tfrl list algorithms
@@ -55,6 +58,7 @@ export function registerAll(): void {
   registerTabularAlgorithms();
   registerMultiAgentAlgorithms();
   registerCurriculumReplayBuffers();
+  registerImitationAlgorithms();
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,3 +1,6 @@
+import { registerAlgorithm } from '@tfrl/core';
+import { BC } from './bc';
+
 export const PACKAGE_NAME = '@tfrl/imitation';
 
 export {
@@ -75,3 +78,14 @@ export {
   gaussianEntropy,
   gaussianNll,
 } from './bc';
+
+/** Registers this package's learners in @tfrl/core's registry (the CLI calls this). */
+export function registerImitationAlgorithms(): void {
+  registerAlgorithm({
+    name: 'bc',
+    family: '@tfrl/imitation',
+    ctor: BC,
+    description:
+      "Behavioral cloning: supervised learning of the expert's actions from demonstrations (--expert file.npz|.h5); steps are gradient steps",
+  });
+}

@@ -24,6 +24,7 @@ import {
 } from '@tfrl/core';
 import { EpisodeEndHeatmap, SuccessRateCallback, goalLayout } from '@tfrl/curriculum';
 import { listParallelEnvs, makeParallel, makeVec } from '@tfrl/envs';
+import { type Dataset, readMinari, readNpz } from '@tfrl/imitation';
 import {
   type CurveGroup,
   RecordVideo,
@@ -45,7 +46,12 @@ export const trainOptions: Record<string, OptionSpec> = {
   config: { type: 'string', description: 'YAML file of hyperparameters (flat, or keyed by env id)' },
   set: { type: 'string', multiple: true, description: 'override one hyperparameter: --set learning_rate=3e-4' },
   seed: { type: 'string', description: 'random seed, an integer in [0, 2^32 − 1] (default 0)' },
-  steps: { type: 'string', description: 'total environment steps (default: n_timesteps of the config)' },
+  steps: { type: 'string', description: 'total environment steps, gradient steps for bc (default: n_timesteps of the config)' },
+  expert: {
+    type: 'string',
+    description:
+      'expert demonstrations (.npz, or Minari .h5/.hdf5, e.g. from tfrl record) for learners that need them (bc; required there)',
+  },
   backend: { type: 'string', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
   logdir: { type: 'string', description: 'root folder of the runs (default ./runs)' },
   'eval-episodes': { type: 'string', description: 'episodes of the final evaluation (default 10)' },
@@ -83,6 +89,7 @@ Examples:
   tfrl train ppo CartPole-v1
   tfrl train ppo CartPole-v1 --steps 50000 --seed 3 --backend cpu
   tfrl train dqn CartPole-v1 --set learning_rate=1e-3 --set batch_size=64
+  tfrl train bc CartPole-v1 --expert cartpole-expert.npz --steps 2000
   tfrl train --resume runs/CartPole-v1/dqn-0-20261205-120000
 `;
 
@@ -114,6 +121,8 @@ interface RunConfig {
   videoFormat: 'gif' | 'mp4';
   hyperparameters: Record<string, unknown>;
   command: string;
+  /** The --expert file (absolute path) of a learner that needs demonstrations (bc). */
+  expert?: string;
 }
 
 function runKey(config: Config, key: string): unknown {
@@ -312,6 +321,58 @@ export function readRunConfig(runDir: string): RunConfig {
   } as RunConfig;
 }
 
+/** The learner trains on expert demonstrations (`--expert`), e.g. bc (its class sets `needsDemonstrations`). */
+export function needsDemonstrations(algo: AlgorithmRegistration): boolean {
+  return (algo.ctor as unknown as { needsDemonstrations?: unknown }).needsDemonstrations === true;
+}
+
+const EXPERT_EXTENSIONS = ['.npz', '.h5', '.hdf5'];
+
+/**
+ * `--expert`: required by learners that need demonstrations, refused by the others. Returns the
+ * file's absolute path (undefined when the learner needs none); checks it exists and is readable.
+ */
+function expertOption(values: Record<string, unknown>, algo: AlgorithmRegistration): string | undefined {
+  const given = values.expert === undefined ? undefined : stringOption(values.expert, '--expert');
+  if (!needsDemonstrations(algo)) {
+    if (given !== undefined) throw new Error(`tfrl: --expert is for learners that train on demonstrations (bc); ${algo.name} takes none`);
+    return undefined;
+  }
+  if (given === undefined) {
+    throw new Error(
+      `tfrl: ${algo.name} learns from expert demonstrations: give --expert <file.npz|file.h5|file.hdf5> (record one with tfrl record)`,
+    );
+  }
+  const file = path.resolve(given);
+  const ext = path.extname(file).toLowerCase();
+  if (!EXPERT_EXTENSIONS.includes(ext)) {
+    throw new Error(`tfrl: --expert ${given}: unknown extension "${ext}" (expected ${EXPERT_EXTENSIONS.join(', ')})`);
+  }
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`tfrl: --expert ${given}: file not found (${file})`);
+  return file;
+}
+
+/** Read the --expert dataset (.npz or Minari .h5/.hdf5), naming the file in any error. */
+async function readExpert(file: string): Promise<Dataset> {
+  try {
+    return path.extname(file).toLowerCase() === '.npz' ? readNpz(file) : await readMinari(file);
+  } catch (e) {
+    throw new Error(`tfrl: --expert ${file}: cannot read the demonstrations: ${(e as Error).message}`);
+  }
+}
+
+/** The dataset's spaces must be the env's. */
+function checkExpertSpaces(dataset: Dataset, file: string, env: VecEnv, envId: string): void {
+  for (const [what, theirs, ours] of [
+    ['observation', dataset.observationSpace, env.singleObservationSpace],
+    ['action', dataset.actionSpace, env.singleActionSpace],
+  ] as const) {
+    if (!theirs || !theirs.equals(ours as never)) {
+      throw new Error(`tfrl: --expert ${file}: its ${what} space ${String(theirs)} does not match ${envId}'s ${String(ours)}`);
+    }
+  }
+}
+
 export async function trainCommand(argv: string[]): Promise<TrainResult | null> {
   const { values, positionals } = parseCommandArgs('train', argv, trainOptions);
   if (values.help) {
@@ -323,8 +384,10 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   if (positionals.length !== 2) throw new Error(`tfrl train: expected <algo> <env>, got ${positionals.length} arguments\n\n${trainHelp}`);
   const [algoName, envArg] = positionals as [string, string];
   const algo = getAlgorithm(algoName.toLowerCase());
+  const expert = expertOption(values, algo);
   if (isMultiAgent(algo)) return trainMultiAgent(algo, envArg, values, argv, quiet);
   const envId = resolveEnvId(envArg);
+  const demonstrations = expert === undefined ? undefined : await readExpert(expert);
 
   // ---- every value is checked here, before anything is written
   const { config: defaults, source } = defaultConfig(algo.name, envId);
@@ -375,7 +438,8 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   const env: VecEnv = makeTrainEnv(algo, envId, nEnvs, seed, envKwargs as Record<string, unknown>, video);
   let agent: Algorithm<any>;
   try {
-    agent = new algo.ctor({ env, seed, ...hyperparameters }) as Algorithm<any>;
+    if (demonstrations && expert) checkExpertSpaces(demonstrations, expert, env, envId);
+    agent = new algo.ctor({ env, seed, ...hyperparameters, ...(demonstrations ? { demonstrations } : {}) }) as Algorithm<any>;
   } catch (e) {
     env.close();
     throw e;
@@ -402,6 +466,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     videoFormat,
     hyperparameters: agent.hyperparameters as Record<string, unknown>,
     command: ['tfrl', 'train', ...argv].join(' '),
+    ...(expert ? { expert } : {}),
   };
   const { logger, runDir } = createRunLogger({
     rootDir: logdir,
@@ -451,12 +516,18 @@ async function resumeRun(
     'histogram-freq',
     'video-freq',
     'video-format',
+    'expert',
   ]) {
     if (values[opt] !== undefined)
       throw new Error(`tfrl train --resume: --${opt} cannot change a run; it comes from ${runDir}/config.json`);
   }
   if (!fs.existsSync(runDir)) throw new Error(`tfrl train --resume: run directory not found: ${runDir}`);
   const run = readRunConfig(runDir);
+  if (needsDemonstrations(getAlgorithm(run.algo))) {
+    throw new Error(
+      `tfrl train --resume: ${run.algo} runs cannot be resumed (a ${run.algo} run makes no mid-run checkpoints and its held-out split would not be the same); start a new run: tfrl train ${run.algo} ${run.env} --expert ${run.expert ?? '<file>'}`,
+    );
+  }
   const ckpt = runCheckpoints(runDir)[0];
   if (!ckpt) throw new Error(`tfrl train --resume: ${runDir} has no complete checkpoint in checkpoints/ to continue from`);
   if (values.steps !== undefined) run.totalTimesteps = integerOption(values.steps, '--steps', { min: 1, max: MAX_STEPS });
