@@ -33,7 +33,9 @@ import {
   Algorithm,
   type BaseCallback,
   Box,
+  Categorical,
   type CommonOptions,
+  DiagGaussian,
   Discrete,
   type EnvSpecifier,
   type HyperparameterInput,
@@ -42,6 +44,8 @@ import {
   type ResolvedHyperparameters,
   computeGradients,
   defineHyperparameters,
+  huberLoss,
+  mseLoss,
   toCallback,
   uniqueName,
 } from '@tfrl/core';
@@ -140,55 +144,27 @@ export interface BCTrainOptions {
 
 // ---------------------------------------------------------------------------- losses
 
-/** Mean over the batch of −log softmax(logits)[a]. logits [B, n], actions int32 [B] (0-based). */
+/** Mean over the batch of −log softmax(logits)[a] (core's `Categorical`). logits [B, n], actions int32 [B] (0-based). */
 export function bcCrossEntropy(logits: tf.Tensor2D, actions: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits);
-    const oneHot = tf.oneHot(actions, logits.shape[1] as number);
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logp), 1))) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.neg(tf.mean(new Categorical(logits).logProb(actions))) as tf.Scalar);
 }
 
-/** Mean over the batch of the categorical entropy −Σ p log p. */
+/** Mean over the batch of the categorical entropy −Σ p log p (core's `Categorical`). */
 export function categoricalEntropy(logits: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits);
-    return tf.neg(tf.mean(tf.sum(tf.mul(tf.exp(logp), logp), 1))) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.mean(new Categorical(logits).entropy()) as tf.Scalar);
 }
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
- * Mean over the batch of −log N(a; μ, diag σ²), summed over action dimensions:
- * Σ_d ½((a_d − μ_d)/σ_d)² + log σ_d + ½ log 2π. mean, actions [B, d]; logStd [d].
+ * Mean over the batch of −log N(a; μ, diag σ²), summed over action dimensions (core's
+ * `DiagGaussian`). mean, actions [B, d]; logStd [d].
  */
 export function gaussianNll(mean: tf.Tensor2D, logStd: tf.Tensor1D, actions: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => {
-    const z = tf.div(tf.sub(actions, mean), tf.exp(logStd));
-    const perDim = tf.add(tf.add(tf.mul(0.5, tf.square(z)), logStd), HALF_LOG_2PI);
-    return tf.mean(tf.sum(perDim, 1)) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.neg(tf.mean(new DiagGaussian(mean, logStd).logProb(actions))) as tf.Scalar);
 }
 
-/** Entropy of a diagonal Gaussian: Σ_d log σ_d + ½(1 + log 2π). */
+/** Entropy of a diagonal Gaussian with state-independent log-stds: Σ_d log σ_d + ½(1 + log 2π). */
 export function gaussianEntropy(logStd: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.add(logStd, 0.5 + HALF_LOG_2PI)) as tf.Scalar);
-}
-
-/** Mean over every element of (pred − target)² (torch's MSELoss). */
-export function bcMse(pred: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.square(tf.sub(pred, target))) as tf.Scalar);
-}
-
-/** Mean over every element of smooth-L1 with β = 1 (torch's SmoothL1Loss): ½x² if |x| < 1, else |x| − ½. */
-export function bcSmoothL1(pred: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => {
-    const ax = tf.abs(tf.sub(pred, target));
-    const quad = tf.minimum(ax, 1);
-    // ½q² + (|x| − q): ½x² below 1, |x| − ½ above.
-    return tf.mean(tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(ax, quad))) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.sum(tf.add(logStd, 0.5 + 0.5 * Math.log(2 * Math.PI))) as tf.Scalar);
 }
 
 // ---------------------------------------------------------------------------- the learner
@@ -376,9 +352,9 @@ export class BC<E extends EnvSpecifier = any> extends Algorithm<BCHp, E> {
         return { data: gaussianNll(out, logStd, y as tf.Tensor2D), entropy: gaussianEntropy(logStd) };
       }
       case 'mse':
-        return { data: bcMse(out, y as tf.Tensor2D) };
+        return { data: mseLoss(out, y as tf.Tensor2D) };
       case 'smooth-l1':
-        return { data: bcSmoothL1(out, y as tf.Tensor2D) };
+        return { data: huberLoss(out, y as tf.Tensor2D, 1) };
     }
   }
 

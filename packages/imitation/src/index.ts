@@ -72,8 +72,6 @@ export {
   type BCTrainOptions,
   bcCrossEntropy,
   bcHyperparameters,
-  bcMse,
-  bcSmoothL1,
   categoricalEntropy,
   gaussianEntropy,
   gaussianNll,
