@@ -87,3 +87,4 @@ export function registerImitationAlgorithms(): void {
       "Behavioral cloning: supervised learning of the expert's actions from demonstrations (--expert file.npz|.h5); steps are gradient steps",
   });
 }
+export { DATASET_EXTENSIONS, type DatasetFileFormat, datasetFileFormat, readDataset, writeDataset } from './data/files';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Algorithm, initBackend, loadAgent } from '@tfrl/core';
 import { listParallelEnvs, lunarLanderHeuristic } from '@tfrl/envs';
-import { type Dataset, type RecordPolicyFn, datasetStats, recordDataset, writeMinari, writeNpz } from '@tfrl/imitation';
+import { type Dataset, type RecordPolicyFn, datasetFileFormat, datasetStats, recordDataset, writeDataset } from '@tfrl/imitation';
 import { type OptionSpec, formatOptions, parseCommandArgs } from '../args';
 import { makeEvalEnv, resolveEnvId } from '../envs';
 import { integerOption, seedOption, stringOption } from '../validate';
@@ -49,13 +49,6 @@ export interface RecordResult {
   stdReturn: number;
 }
 
-function formatOf(out: string): 'npz' | 'minari' | undefined {
-  const ext = path.extname(out).toLowerCase();
-  if (ext === '.npz') return 'npz';
-  if (ext === '.h5' || ext === '.hdf5') return 'minari';
-  return undefined;
-}
-
 export async function recordCommand(argv: string[]): Promise<RecordResult | null> {
   const { values, positionals } = parseCommandArgs('record', argv, recordOptions);
   if (values.help) {
@@ -69,7 +62,7 @@ export async function recordCommand(argv: string[]): Promise<RecordResult | null
   if (values.out === undefined) throw new Error('tfrl record: --out file.npz | file.h5 | file.hdf5 is required');
   const outArg = stringOption(values.out, '--out');
   const out = path.resolve(outArg);
-  const format = formatOf(out);
+  const format = datasetFileFormat(out);
   if (!format) throw new Error(`tfrl record: --out must end in .npz, .h5 or .hdf5, got ${JSON.stringify(outArg)}`);
   if (fs.existsSync(out) && !values.force) throw new Error(`tfrl record: ${outArg} exists; give --force to replace it`);
   if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new Error(`tfrl record: --out ${outArg} is a directory`);
@@ -113,8 +106,7 @@ export async function recordCommand(argv: string[]): Promise<RecordResult | null
     }
   }
 
-  if (format === 'npz') writeNpz(dataset, out);
-  else await writeMinari(dataset, out);
+  await writeDataset(dataset, out);
   const stats = datasetStats(dataset);
   console.log(
     `Recorded ${stats.episodes} episodes, ${stats.steps} steps of ${label} on ${envId}: mean return ${stats.meanReturn.toFixed(2)} ± ${stats.stdReturn.toFixed(2)}`,

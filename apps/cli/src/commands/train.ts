@@ -24,7 +24,7 @@ import {
 } from '@tfrl/core';
 import { EpisodeEndHeatmap, SuccessRateCallback, goalLayout } from '@tfrl/curriculum';
 import { listParallelEnvs, makeParallel, makeVec } from '@tfrl/envs';
-import { type Dataset, readMinari, readNpz } from '@tfrl/imitation';
+import { DATASET_EXTENSIONS, type Dataset, datasetFileFormat, readDataset } from '@tfrl/imitation';
 import {
   type CurveGroup,
   RecordVideo,
@@ -326,8 +326,6 @@ export function needsDemonstrations(algo: AlgorithmRegistration): boolean {
   return (algo.ctor as unknown as { needsDemonstrations?: unknown }).needsDemonstrations === true;
 }
 
-const EXPERT_EXTENSIONS = ['.npz', '.h5', '.hdf5'];
-
 /**
  * `--expert`: required by learners that need demonstrations, refused by the others. Returns the
  * file's absolute path (undefined when the learner needs none); checks it exists and is readable.
@@ -344,9 +342,10 @@ function expertOption(values: Record<string, unknown>, algo: AlgorithmRegistrati
     );
   }
   const file = path.resolve(given);
-  const ext = path.extname(file).toLowerCase();
-  if (!EXPERT_EXTENSIONS.includes(ext)) {
-    throw new Error(`tfrl: --expert ${given}: unknown extension "${ext}" (expected ${EXPERT_EXTENSIONS.join(', ')})`);
+  if (!datasetFileFormat(file)) {
+    throw new Error(
+      `tfrl: --expert ${given}: unknown extension "${path.extname(file).toLowerCase()}" (expected ${DATASET_EXTENSIONS.join(', ')})`,
+    );
   }
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`tfrl: --expert ${given}: file not found (${file})`);
   return file;
@@ -355,7 +354,7 @@ function expertOption(values: Record<string, unknown>, algo: AlgorithmRegistrati
 /** Read the --expert dataset (.npz or Minari .h5/.hdf5), naming the file in any error. */
 async function readExpert(file: string): Promise<Dataset> {
   try {
-    return path.extname(file).toLowerCase() === '.npz' ? readNpz(file) : await readMinari(file);
+    return await readDataset(file);
   } catch (e) {
     throw new Error(`tfrl: --expert ${file}: cannot read the demonstrations: ${(e as Error).message}`);
   }
