@@ -107,8 +107,8 @@ function joinPath(dir: string, name: string): string {
   return `${dir.replace(/[\\/]+$/, '')}/${name}`;
 }
 
-/** Fires when `numTimesteps` crosses a multiple of `freq` since the last check. */
-class FrequencyGate {
+/** Fires when `numTimesteps` crosses a multiple of `freq` since the last check (shared by the callbacks). */
+export class FrequencyGate {
   private last = 0;
   constructor(readonly freq: number) {}
   reset(t: number) {
@@ -121,7 +121,8 @@ class FrequencyGate {
   }
 }
 
-function checkFreq(who: string, name: string, v: number): void {
+/** A positive-integer check for a callback's frequency or count, naming the callback and the option. */
+export function checkFreq(who: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${who}: ${name} must be a positive integer, got ${v}`);
 }
 

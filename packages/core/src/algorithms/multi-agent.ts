@@ -9,7 +9,7 @@
  * in the checkpoint manifest.
  */
 import { BaseAlgorithm, type CommonOptions } from '../algorithm';
-import { BaseCallback, type CallbackContext } from '../callbacks';
+import { BaseCallback, type CallbackContext, FrequencyGate, checkFreq } from '../callbacks';
 import type { Logger } from '../logging';
 import type { ParallelEnv, ResetOptions } from '../env';
 import { ObservationEncoder } from '../preprocessing';
@@ -374,33 +374,28 @@ export class MultiAgentEvalCallback extends BaseCallback {
   /** Env steps of each evaluation and its result. */
   readonly evaluationsTimesteps: number[] = [];
   readonly evaluations: MultiAgentEvaluation[] = [];
-  private last = 0;
+  private readonly gate: FrequencyGate;
 
   constructor(readonly options: MultiAgentEvalCallbackOptions) {
     super();
     this.evalFreq = options.evalFreq ?? 10000;
     this.nEvalEpisodes = options.nEvalEpisodes ?? 10;
-    for (const [name, v] of [
-      ['evalFreq', this.evalFreq],
-      ['nEvalEpisodes', this.nEvalEpisodes],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`MultiAgentEvalCallback: ${name} must be a positive integer, got ${v}`);
-    }
+    checkFreq('MultiAgentEvalCallback', 'evalFreq', this.evalFreq);
+    checkFreq('MultiAgentEvalCallback', 'nEvalEpisodes', this.nEvalEpisodes);
     if (!options.evalEnv || !Array.isArray(options.evalEnv.possibleAgents)) {
       throw new TypeError('MultiAgentEvalCallback: evalEnv must be a parallel env (with possibleAgents), e.g. makeParallel(id)');
     }
     this.deterministic = options.deterministic ?? true;
+    this.gate = new FrequencyGate(this.evalFreq);
   }
 
   override onTrainingStart(ctx: CallbackContext): void {
-    this.last = ctx.numTimesteps;
+    this.gate.reset(ctx.numTimesteps);
   }
 
   override onStep(ctx: CallbackContext): boolean {
     const t = ctx.numTimesteps;
-    const due = Math.floor(t / this.evalFreq) > Math.floor(this.last / this.evalFreq);
-    this.last = t;
-    if (!due) return true;
+    if (!this.gate.due(t)) return true;
     const algo = ctx.algorithm as unknown as MultiAgentAlgorithm<any>;
     if (!(algo instanceof MultiAgentAlgorithm)) {
       throw new TypeError(`MultiAgentEvalCallback: ${ctx.algorithm.algorithmName} is not a multi-agent learner; use EvalCallback`);
