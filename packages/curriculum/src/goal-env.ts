@@ -62,16 +62,20 @@ export function goalLayout(space: Space<any> | undefined, who: string): GoalLayo
  * `env_method(..., indices=[0])`: every copy computes rewards the same way) or the env under a
  * VecNormalize (`venv`). An Error says what was given and where it looked.
  */
-export function goalRewardFunction(env: unknown, who = 'computeReward'): ComputeReward {
-  if (env === undefined || env === null) throw new TypeError(`${who}: no env given`);
+/**
+ * The first object for which `found` returns a value, searching `env`, its `unwrapped` env (through
+ * wrappers), the first env of a SyncVecEnv (`envs[0]`), the env under a VecNormalize (`venv`) and a
+ * wrapper's `env`, breadth first; undefined when none matches.
+ */
+export function findInEnvChain<T>(env: unknown, found: (candidate: Record<string, unknown>) => T | undefined): T | undefined {
   const seen = new Set<unknown>();
   const queue: unknown[] = [env];
   while (queue.length > 0) {
     const c = queue.shift() as Record<string, unknown>;
     if (c === null || typeof c !== 'object' || seen.has(c)) continue;
     seen.add(c);
-    const fn = c.computeReward;
-    if (typeof fn === 'function') return (achieved, desired, info) => fn.call(c, achieved, desired, info) as ArrayLike<number>;
+    const hit = found(c);
+    if (hit !== undefined) return hit;
     let inner: unknown;
     try {
       inner = c.unwrapped;
@@ -80,6 +84,16 @@ export function goalRewardFunction(env: unknown, who = 'computeReward'): Compute
     }
     queue.push(inner, Array.isArray(c.envs) ? c.envs[0] : undefined, c.venv, c.env);
   }
+  return undefined;
+}
+
+export function goalRewardFunction(env: unknown, who = 'computeReward'): ComputeReward {
+  if (env === undefined || env === null) throw new TypeError(`${who}: no env given`);
+  const reward = findInEnvChain<ComputeReward>(env, (c) => {
+    const fn = c.computeReward;
+    return typeof fn === 'function' ? (achieved, desired, info) => fn.call(c, achieved, desired, info) as ArrayLike<number> : undefined;
+  });
+  if (reward) return reward;
   const e = env as { envId?: unknown; numWorkers?: unknown };
   if (typeof e.envId === 'string' && typeof e.numWorkers === 'number') {
     throw new TypeError(

@@ -50,6 +50,21 @@ export interface GoalCurriculum {
   record(index: number, reached: boolean, goal?: ArrayLike<number>): void;
 }
 
+/** Index of a stored goal equal to `goal`, or −1. */
+export function indexOfGoal(goals: readonly Float32Array[], goal: ArrayLike<number>): number {
+  return goals.findIndex((g) => g.every((v, i) => v === goal[i]));
+}
+
+/**
+ * Where the goal drawn at `index` is now: `index` itself when `goal` is not given or is still there,
+ * else its new place in the FIFO, or −1 when it has been dropped since the draw.
+ */
+export function locateGoal(goals: readonly Float32Array[], index: number, goal?: ArrayLike<number>): number {
+  if (goal === undefined) return index;
+  const g = goals[index];
+  return g?.every((v, i) => v === goal[i]) ? index : indexOfGoal(goals, goal);
+}
+
 export interface GoalDraw {
   goal: Float32Array;
   /** Index of the fake goal in the list, or −1 for the true goal. */
@@ -108,7 +123,7 @@ export class GoalSampler implements GoalCurriculum {
 
   /** Index of a stored goal equal to `goal`, or −1. */
   indexOf(goal: ArrayLike<number>): number {
-    return this.goals.findIndex((g) => g.every((v, i) => v === goal[i]));
+    return indexOfGoal(this.goals, goal);
   }
 
   /** Add a reached goal at the end of the FIFO (dropping the oldest and its counts when full); false if already there. */
@@ -161,13 +176,8 @@ export class GoalSampler implements GoalCurriculum {
    */
   record(index: number, reached: boolean, goal?: ArrayLike<number>): void {
     if (index < 0) return;
-    if (goal !== undefined) {
-      const g = this.goals[index];
-      if (!g || !g.every((v, i) => v === goal[i])) {
-        index = this.indexOf(goal);
-        if (index < 0) return;
-      }
-    }
+    index = locateGoal(this.goals, index, goal);
+    if (index < 0) return; // dropped from the FIFO during the episode
     if (!(index < this.goals.length)) throw new RangeError(`GoalSampler.record: no fake goal ${index} (${this.goals.length} stored)`);
     this.chosen[index] = (this.chosen[index] as number) + 1;
     if (reached) this.reached[index] = (this.reached[index] as number) + 1;

@@ -8,8 +8,8 @@
  * other envs with 2-D goals in a bounded Box (the point mass: `[x, y]`) get `bins` × `bins` over
  * the box, x to the right and y up.
  */
-import { BaseCallback, Box, type CallbackContext, type LogImage, type Space } from '@tfrl/core';
-import { goalLayout } from './goal-env';
+import { BaseCallback, Box, type CallbackContext, FrequencyGate, type LogImage, type Space } from '@tfrl/core';
+import { findInEnvChain, goalLayout } from './goal-env';
 
 export interface EpisodeEndHeatmapOptions {
   /** Rows and columns of bins (default: the grid world's size, or 32 × 32). */
@@ -36,15 +36,10 @@ interface GridLike {
 
 /** The grid map of a (vectorised, wrapped) GoalGridWorld, if that is what `env` is. */
 function gridOf(env: unknown): GridLike | undefined {
-  let e = env as Record<string, unknown> | undefined;
-  for (let depth = 0; e && depth < 8; depth++) {
-    const map = e.map as Partial<GridLike> | undefined;
-    if (map && typeof map.rows === 'number' && typeof map.cols === 'number' && Array.isArray(map.lines)) return map as GridLike;
-    const envs = e.envs as unknown[] | undefined;
-    e = (Array.isArray(envs) ? envs[0] : (e.unwrapped ?? e.env ?? e.venv)) as Record<string, unknown> | undefined;
-    if (e === env) break;
-  }
-  return undefined;
+  return findInEnvChain<GridLike>(env, (c) => {
+    const map = c.map as Partial<GridLike> | undefined;
+    return map && typeof map.rows === 'number' && typeof map.cols === 'number' && Array.isArray(map.lines) ? (map as GridLike) : undefined;
+  });
 }
 
 /** Colour of a count on a log scale: pale yellow (1) to dark red (max). */
@@ -66,7 +61,7 @@ export class EpisodeEndHeatmap extends BaseCallback {
   /** Episodes counted (ends outside the range are clipped to its edge). */
   episodes = 0;
   private layout: { obsDim: number; achievedOffset: number } | undefined;
-  private lastLog = 0;
+  private readonly gate: FrequencyGate | undefined;
 
   constructor(readonly options: EpisodeEndHeatmapOptions = {}) {
     super();
@@ -76,6 +71,7 @@ export class EpisodeEndHeatmap extends BaseCallback {
     if (!Number.isInteger(this.logFreq) || this.logFreq < 0) {
       throw new RangeError(`EpisodeEndHeatmap: logFreq must be a non-negative integer, got ${JSON.stringify(options.logFreq)}`);
     }
+    this.gate = this.logFreq > 0 ? new FrequencyGate(this.logFreq) : undefined;
     if (!Number.isInteger(this.cell) || this.cell < 1 || this.cell > 64) {
       throw new RangeError(`EpisodeEndHeatmap: cell must be an integer in [1, 64], got ${JSON.stringify(options.cell)}`);
     }
@@ -151,7 +147,7 @@ export class EpisodeEndHeatmap extends BaseCallback {
 
   override onTrainingStart(ctx: CallbackContext): void {
     if (!this.counts) this.configure((ctx.algorithm as unknown as { env: never }).env);
-    this.lastLog = ctx.numTimesteps;
+    this.gate?.reset(ctx.numTimesteps);
   }
 
   override onStep(ctx: CallbackContext): boolean {
@@ -166,10 +162,7 @@ export class EpisodeEndHeatmap extends BaseCallback {
       const at = i * obsDim + achievedOffset;
       this.add(finalObs.subarray(at, at + 2));
     }
-    if (this.logFreq > 0 && Math.floor(ctx.numTimesteps / this.logFreq) > Math.floor(this.lastLog / this.logFreq)) {
-      ctx.algorithm.logger.image(this.tag, this.image(), ctx.numTimesteps);
-    }
-    this.lastLog = ctx.numTimesteps;
+    if (this.gate?.due(ctx.numTimesteps)) ctx.algorithm.logger.image(this.tag, this.image(), ctx.numTimesteps);
     return true;
   }
 

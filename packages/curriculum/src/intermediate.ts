@@ -18,7 +18,7 @@
  * rewards, ends and records episodes on the drawn goal.
  */
 import type { Rng } from '@tfrl/core';
-import type { GoalCurriculum, GoalDraw } from './goal-sampling';
+import { type GoalCurriculum, type GoalDraw, indexOfGoal, locateGoal } from './goal-sampling';
 
 export interface IntermediateGoalSamplerOptions {
   /** Candidate goals kept (FIFO, default 100). */
@@ -93,7 +93,7 @@ export class IntermediateGoalSampler implements GoalCurriculum {
   }
 
   indexOf(goal: ArrayLike<number>): number {
-    return this.goals.findIndex((g) => g.every((v, i) => v === goal[i]));
+    return indexOfGoal(this.goals, goal);
   }
 
   add(goal: ArrayLike<number>): boolean {
@@ -146,13 +146,8 @@ export class IntermediateGoalSampler implements GoalCurriculum {
 
   record(index: number, reached: boolean, goal?: ArrayLike<number>): void {
     if (index < 0) return;
-    if (goal !== undefined) {
-      const g = this.goals[index];
-      if (!g || !g.every((v, i) => v === goal[i])) {
-        index = this.indexOf(goal);
-        if (index < 0) return; // dropped from the FIFO during the episode
-      }
-    }
+    index = locateGoal(this.goals, index, goal);
+    if (index < 0) return; // dropped from the FIFO during the episode
     const o = this.outcomes[index];
     if (!o) throw new RangeError(`IntermediateGoalSampler.record: no goal ${index} (${this.goals.length} stored)`);
     o.push(reached ? 1 : 0);
