@@ -247,6 +247,7 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
   private readonly statOrder: Int32Array;
   private readonly statOrderIsIdentity: boolean;
   private lastObs: Record<string, Float32Array> | undefined;
+  private zeroLogits: Float32Array | undefined;
   private pendingSteps = 0;
   private readonly agentReturns: Record<string, number[]> = {};
   private readonly logSums: Float64Array;
@@ -672,7 +673,9 @@ export abstract class MultiAgentActorCritic<H extends MultiAgentActorCriticHp = 
    */
   private randomActions(s: AgentSpec, n: number, buffer: Float32Array, env: Int32Array | Float32Array): void {
     if (s.softBox) {
-      this.actionsFrom(s, new Float32Array(n * s.actDim), n, 'explore', buffer, env);
+      // zero logits, allocated once per width (the warm-up runs every env step)
+      if (this.zeroLogits?.length !== n * s.actDim) this.zeroLogits = new Float32Array(n * s.actDim);
+      this.actionsFrom(s, this.zeroLogits, n, 'explore', buffer, env);
       return;
     }
     if (!s.discrete) {
