@@ -15,6 +15,7 @@ import {
   toPythonJson,
   writeMinari,
 } from './minari';
+import { toyDiscreteDataset } from './fixtures.testutil';
 import { Dataset, type Trajectory, encodeTrajectory } from './trajectory';
 
 let dir: string;
@@ -26,32 +27,7 @@ afterAll(() => {
 });
 
 function discreteDataset(): Dataset {
-  const observationSpace = new Box({ low: -5, high: 5, shape: [2] });
-  const actionSpace = new Discrete(4);
-  const t0: Trajectory = {
-    obs: Float32Array.from([0, 0.5, 1, 1.5, 2, 2.5]),
-    acts: Int32Array.from([3, 0]),
-    rews: Float32Array.from([1, 0.1]),
-    terminated: false,
-    truncated: true,
-    obsDim: 2,
-    actDim: 1,
-  };
-  const t1: Trajectory = {
-    obs: Float32Array.from([4, 4, -4, -4]),
-    acts: Int32Array.from([2]),
-    rews: Float32Array.from([-1]),
-    terminated: true,
-    truncated: false,
-    obsDim: 2,
-    actDim: 1,
-  };
-  return new Dataset({
-    trajectories: [t0, t1],
-    observationSpace,
-    actionSpace,
-    metadata: { datasetId: 'toy/expert-v0', expertMeanReturn: 0.05 },
-  });
+  return toyDiscreteDataset({ secondReward: 0.1, metadata: { datasetId: 'toy/expert-v0', expertMeanReturn: 0.05 } });
 }
 
 function boxDataset(): Dataset {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Box, Discrete, MultiDiscrete } from '@tfrl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpz, encodeNpz, readNpz, readNpzArrays, writeNpz, writeNpzArrays } from './npz';
+import { toyDiscreteDataset } from './fixtures.testutil';
 import { Dataset, type Trajectory, encodeTrajectory, flatTransitions } from './trajectory';
 
 const FIXTURE = fileURLToPath(new URL('../../test-fixtures/d4rl_discrete_2ep.npz', import.meta.url));
@@ -49,27 +50,7 @@ function boxDataset(): Dataset {
 }
 
 function discreteDataset(): Dataset {
-  const observationSpace = new Box({ low: -5, high: 5, shape: [2] });
-  const actionSpace = new Discrete(4);
-  const t0: Trajectory = {
-    obs: Float32Array.from([0, 0.5, 1, 1.5, 2, 2.5]),
-    acts: Int32Array.from([3, 0]),
-    rews: Float32Array.from([1, 0]),
-    terminated: false,
-    truncated: true,
-    obsDim: 2,
-    actDim: 1,
-  };
-  const t1: Trajectory = {
-    obs: Float32Array.from([4, 4, -4, -4]),
-    acts: Int32Array.from([2]),
-    rews: Float32Array.from([-1]),
-    terminated: true,
-    truncated: false,
-    obsDim: 2,
-    actDim: 1,
-  };
-  return new Dataset({ trajectories: [t0, t1], observationSpace, actionSpace });
+  return toyDiscreteDataset();
 }
 
 function expectSameDataset(a: Dataset, b: Dataset): void {
