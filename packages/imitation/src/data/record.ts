@@ -9,7 +9,7 @@
  */
 
 import { type Env, type EnvSpec, arrayToAction, observationToArray } from '@tfrl/core';
-import { Dataset, type DatasetMetadata, type Trajectory, explainCompactRow, isIntegerSpace } from './trajectory';
+import { Dataset, type DatasetMetadata, type Trajectory, datasetStats, explainCompactRow, isIntegerSpace } from './trajectory';
 
 /** A bare policy function: one observation (compact layout) in, one action out. */
 export type RecordPolicyFn = (obs: Float32Array) => ArrayLike<number> | number;
@@ -48,11 +48,6 @@ export class RecordError extends Error {
   }
 }
 
-function populationStats(xs: number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { mean, std: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length) };
-}
-
 /**
  * Run `episodes` episodes of `policy` in `env` (episode i reset with seed `seed + i`) and return
  * them as a validated `Dataset` whose metadata holds `expertMeanReturn`, `expertStdReturn` (ddof 0),
@@ -84,7 +79,6 @@ export function recordDataset(policy: RecordPolicyFn | RecordPredictor, env: Env
   const actDim = actionSpace.compactDim;
   const integerActions = isIntegerSpace(actionSpace);
   const trajectories: Trajectory[] = [];
-  const returns: number[] = [];
 
   for (let ep = 0; ep < episodes; ep++) {
     const obsRows: Float32Array[] = [];
@@ -130,23 +124,20 @@ export function recordDataset(policy: RecordPolicyFn | RecordPredictor, env: Env
     const t: Trajectory = { obs: obsArr, acts, rews: Float32Array.from(rews), terminated, truncated, obsDim, actDim };
     if (opts.keepInfos) t.infos = infos;
     trajectories.push(t);
-    // The return as stored (float32 rewards), so it matches `datasetStats` of the written file.
-    returns.push(t.rews.reduce((a, b) => a + b, 0));
   }
 
-  const { mean, std } = populationStats(returns);
   const spec: EnvSpec | undefined = env.spec ?? env.unwrapped?.spec;
   const envId = opts.envId ?? spec?.id;
-  const metadata: DatasetMetadata = {
-    expertMeanReturn: mean,
-    expertStdReturn: std,
-    episodes,
-    recordedAt: new Date().toISOString(),
-  };
+  const metadata: DatasetMetadata = { episodes, recordedAt: new Date().toISOString() };
   if (envId !== undefined) metadata.envId = envId;
   if (spec !== undefined) metadata.envSpec = { ...spec, ...(envId !== undefined ? { id: envId } : {}) };
   if (opts.source !== undefined) metadata.source = opts.source;
-  return new Dataset({ trajectories, observationSpace, actionSpace, metadata });
+  const dataset = new Dataset({ trajectories, observationSpace, actionSpace, metadata });
+  // The returns as stored (float32 rewards), so they match `datasetStats` of the written file.
+  const stats = datasetStats(dataset);
+  dataset.metadata.expertMeanReturn = stats.meanReturn;
+  dataset.metadata.expertStdReturn = stats.stdReturn;
+  return dataset;
 }
 
 /** The compact action row of a policy's answer (its first `actDim` numbers). */
