@@ -20,6 +20,8 @@ export interface AlgorithmRegistration {
    * CLI gives it one env (`n_envs` must be 1) as a one-env SyncVecEnv, which it unwraps.
    */
   singleEnv?: boolean;
+  /** The learner trains on expert demonstrations (behavioral cloning): the CLI requires `--expert <file>`. */
+  needsDemonstrations?: boolean;
 }
 
 // Shared through globalThis so the ESM and CJS builds of core, if both get loaded, see one registry.

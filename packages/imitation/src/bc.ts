@@ -181,11 +181,6 @@ export class BC<E extends EnvSpecifier = any> extends Algorithm<BCHp, E> {
   static override readonly hyperparameterSchema = bcHyperparameters;
   /** The course's preset ({@link BC_COURSE}). */
   static readonly courseConfig = BC_COURSE;
-  /**
-   * BC learns only from demonstrations: the CLI requires `--expert <file>` for it (and for any
-   * registered learner whose class sets this flag) and passes the dataset as `demonstrations`.
-   */
-  static readonly needsDemonstrations = true;
 
   readonly policy: Mlp;
   /** gaussian-nll: the learned state-independent log standard deviation. */

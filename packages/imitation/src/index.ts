@@ -83,6 +83,7 @@ export function registerImitationAlgorithms(): void {
     name: 'bc',
     family: '@tfrl/imitation',
     ctor: BC,
+    needsDemonstrations: true,
     description:
       "Behavioral cloning: supervised learning of the expert's actions from demonstrations (--expert file.npz|.h5); steps are gradient steps",
   });

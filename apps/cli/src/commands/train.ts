@@ -321,18 +321,13 @@ export function readRunConfig(runDir: string): RunConfig {
   } as RunConfig;
 }
 
-/** The learner trains on expert demonstrations (`--expert`), e.g. bc (its class sets `needsDemonstrations`). */
-export function needsDemonstrations(algo: AlgorithmRegistration): boolean {
-  return (algo.ctor as unknown as { needsDemonstrations?: unknown }).needsDemonstrations === true;
-}
-
 /**
  * `--expert`: required by learners that need demonstrations, refused by the others. Returns the
  * file's absolute path (undefined when the learner needs none); checks it exists and is readable.
  */
 function expertOption(values: Record<string, unknown>, algo: AlgorithmRegistration): string | undefined {
   const given = values.expert === undefined ? undefined : stringOption(values.expert, '--expert');
-  if (!needsDemonstrations(algo)) {
+  if (!algo.needsDemonstrations) {
     if (given !== undefined) throw new Error(`tfrl: --expert is for learners that train on demonstrations (bc); ${algo.name} takes none`);
     return undefined;
   }
@@ -522,7 +517,7 @@ async function resumeRun(
   }
   if (!fs.existsSync(runDir)) throw new Error(`tfrl train --resume: run directory not found: ${runDir}`);
   const run = readRunConfig(runDir);
-  if (needsDemonstrations(getAlgorithm(run.algo))) {
+  if (getAlgorithm(run.algo).needsDemonstrations) {
     throw new Error(
       `tfrl train --resume: ${run.algo} runs cannot be resumed (a ${run.algo} run makes no mid-run checkpoints and its held-out split would not be the same); start a new run: tfrl train ${run.algo} ${run.env} --expert ${run.expert ?? '<file>'}`,
     );
