@@ -49,7 +49,7 @@ import {
   toCallback,
   uniqueName,
 } from '@tfrl/core';
-import { type Dataset, flatTransitions } from './data/trajectory';
+import { type Dataset, checkDemonstrations, flatTransitions } from './data/trajectory';
 
 export const BC_LOSSES = ['cross-entropy', 'gaussian-nll', 'mse', 'smooth-l1'] as const;
 export type BCLoss = (typeof BC_LOSSES)[number];
@@ -275,17 +275,7 @@ export class BC<E extends EnvSpecifier = any> extends Algorithm<BCHp, E> {
    * transitions and draws the held-out split with the agent's rng.
    */
   setDemonstrations(dataset: Dataset): void {
-    if (!dataset || typeof dataset !== 'object' || !Array.isArray(dataset.trajectories)) {
-      throw new TypeError('BC: demonstrations must be a Dataset (from recordDataset, readNpz or readMinari)');
-    }
-    for (const [what, theirs, ours] of [
-      ['observation', dataset.observationSpace, this.observationSpace],
-      ['action', dataset.actionSpace, this.actionSpace],
-    ] as const) {
-      if (!theirs || !theirs.equals(ours)) {
-        throw new TypeError(`BC: the demonstrations' ${what} space ${String(theirs)} does not match the env's ${String(ours)}`);
-      }
-    }
+    checkDemonstrations('BC', dataset, this.observationSpace, this.actionSpace);
     const flat = flatTransitions(dataset);
     const n = flat.n;
     const vf = this.hyperparameters.validationFraction;

@@ -108,7 +108,7 @@ export interface A2cTrainStats {
 }
 
 export class A2C<E extends EnvSpecifier = any> extends OnPolicyAlgorithm<A2cHp, E> {
-  static override readonly algorithmName = 'A2C';
+  static override readonly algorithmName: string = 'A2C';
   static override readonly hyperparameterSchema = a2cHyperparameters;
 
   /** One optimizer over every variable, or [actor, critic] with `criticLearningRate`. */

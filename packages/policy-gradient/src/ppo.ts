@@ -127,7 +127,7 @@ export function ppoValueLoss(values: tf.Tensor1D, oldValues: tf.Tensor1D, return
 }
 
 export class PPO<E extends EnvSpecifier = any> extends OnPolicyAlgorithm<PpoHp, E> {
-  static override readonly algorithmName = 'PPO';
+  static override readonly algorithmName: string = 'PPO';
   static override readonly hyperparameterSchema = ppoHyperparameters;
 
   readonly optimizer: Adam;

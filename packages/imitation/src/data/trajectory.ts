@@ -371,3 +371,21 @@ export function datasetStats(dataset: Dataset): DatasetStats {
     truncated: dataset.trajectories.filter((t) => t.truncated).length,
   };
 }
+
+/**
+ * Check that `dataset` is a Dataset whose observation and action spaces are the learner's, with
+ * an error naming `who` and the mismatched space.
+ */
+export function checkDemonstrations(who: string, dataset: Dataset, observationSpace: Space<any>, actionSpace: Space<any>): void {
+  if (!dataset || typeof dataset !== 'object' || !Array.isArray(dataset.trajectories)) {
+    throw new TypeError(`${who}: demonstrations must be a Dataset (from recordDataset, readNpz or readMinari)`);
+  }
+  for (const [what, theirs, ours] of [
+    ['observation', dataset.observationSpace, observationSpace],
+    ['action', dataset.actionSpace, actionSpace],
+  ] as const) {
+    if (!theirs || !theirs.equals(ours)) {
+      throw new TypeError(`${who}: the demonstrations' ${what} space ${String(theirs)} does not match the env's ${String(ours)}`);
+    }
+  }
+}
