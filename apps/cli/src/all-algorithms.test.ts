@@ -11,6 +11,7 @@ import { registerAll } from './index';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfrl-cli-all-'));
 const cartpoleExpert = path.join(tmp, 'cartpole-expert.npz');
+const pendulumExpert = path.join(tmp, 'pendulum-expert.npz');
 let log: ReturnType<typeof vi.spyOn>;
 beforeAll(() => {
   registerAll();
@@ -21,6 +22,16 @@ beforeAll(() => {
     cartpoleExpert,
   );
   env.close();
+  // ... and a Pendulum controller for the Box-action learners.
+  const pend = make('Pendulum-v1');
+  writeNpz(
+    recordDataset((obs) => Float32Array.of(Math.max(-2, Math.min(2, -3 * (obs[1] as number) - 0.5 * (obs[2] as number)))), pend, {
+      episodes: 2,
+      seed: 0,
+    }),
+    pendulumExpert,
+  );
+  pend.close();
   log = vi.spyOn(console, 'log').mockImplementation(() => {});
 });
 afterAll(() => {
@@ -57,6 +68,21 @@ const CLAIMS: Record<string, Array<[string, string[]]>> = {
   'linear-q': [discrete].map((e) => [e, ['--set', 'learning_starts=32']]),
   // Imitation: --steps are gradient steps on the demonstrations.
   bc: [discrete].map((e) => [e, ['--expert', cartpoleExpert]]),
+  // DQfD: a few pre-training steps on the demonstrations, then --steps env steps.
+  dqfd: [discrete].map((e) => [e, [...offPolicy, '--set', 'n_envs=1', '--set', 'pretrain_steps=20', '--expert', cartpoleExpert]]),
+  // Adversarial imitation: PPO (A2C for gail_a2c) on the discriminator's rewards.
+  ...Object.fromEntries(
+    ['gail', 'vail', 'airl'].map((a) => [
+      a,
+      [discrete, box].map((e) => [
+        e,
+        [...onPolicy, '--set', 'batch_size=32', '--set', 'n_epochs=1', '--expert', e === box ? pendulumExpert : cartpoleExpert],
+      ]),
+    ]),
+  ),
+  gail_a2c: [discrete].map((e) => [e, ['--set', 'n_envs=1', '--expert', cartpoleExpert]]),
+  // DAgger queries the LunarLander heuristics (Discrete and Box actions); --steps are env steps.
+  dagger: ['LunarLander-v3', 'LunarLanderContinuous-v3'].map((e) => [e, ['--expert', 'heuristic', '--set', 'steps_per_round=128']]),
   // Particle worlds: continuous and discrete actions.
   ...Object.fromEntries(
     ['maddpg', 'matd3', 'iddpg'].map((a) => [

@@ -26,6 +26,7 @@ Usage:
   tfrl train <algo> <env> [--config file.yml] [--set key=value ...] [--seed N] [--steps N]
                           [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--logdir dir]
   tfrl train bc <env> --expert file.(npz|h5|hdf5) [--steps N] [--set key=value ...]
+  tfrl train dagger <env> --expert heuristic|<run-dir> [--steps N] [--set key=value ...]
   tfrl eval <run-dir> [--episodes N] [--gif out.gif]
   tfrl record <run-dir|heuristic> <env> --episodes N --out file.(h5|hdf5|npz) [--seed S] [--force]
                           [--stochastic]
@@ -43,6 +44,7 @@ Examples:
   tfrl eval runs/CartPole-v1/ppo-0-20261121-131500 --episodes 100 --gif cartpole.gif
   tfrl record heuristic LunarLander-v3 --episodes 50 --out lunar.npz   expert data for imitation learning
   tfrl train bc LunarLander-v3 --expert lunar.npz --steps 5000       behavioral cloning on it
+  tfrl train dagger LunarLander-v3 --expert heuristic                DAgger: the heuristic labels the learner's states
   tfrl plot runs/CartPole-v1 --out cartpole.png   learning curves: mean over seeds with a min-max band
   tfrl train dqn BitFlipping-v0 --set her=future  hindsight experience replay (goal envs)
   tfrl list algorithms

@@ -216,7 +216,7 @@ describe('the adversaries', () => {
     const hp = Ctor === GAILA2C ? { ...extra } : { ...small, ...extra };
     const agent = new (Ctor as typeof GAIL)({ env: makeVec('CartPole-v1', 2), seed: 0, demonstrations: cartData(), ...hp } as never);
     await agent.learn({ totalTimesteps: 128 });
-    const s = agent.adversary.lastStats as Record<string, number>;
+    const s = agent.adversary.lastStats as unknown as Record<string, number>;
     for (const k of ['disc/loss', 'disc/accuracy', 'disc/expert_d', 'disc/gen_d', 'disc/entropy', 'disc/reward_mean']) {
       expect(Number.isFinite(s[k]), k).toBe(true);
     }
@@ -230,7 +230,7 @@ describe('the adversaries', () => {
   it('works with Box actions (Pendulum): the discriminator sees the clipped action', async () => {
     const agent = new GAIL({ env: makeVec('Pendulum-v1', 2), seed: 0, demonstrations: pendData(), ...small });
     await agent.learn({ totalTimesteps: 128 });
-    expect(Number.isFinite((agent.adversary.lastStats as Record<string, number>)['disc/loss'])).toBe(true);
+    expect(Number.isFinite((agent.adversary.lastStats as unknown as Record<string, number>)['disc/loss'])).toBe(true);
     agent.dispose();
   });
 });

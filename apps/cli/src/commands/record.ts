@@ -1,13 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Algorithm, initBackend, loadAgent } from '@tfrl/core';
-import { listParallelEnvs, lunarLanderHeuristic } from '@tfrl/envs';
-import { type Dataset, type RecordPolicyFn, datasetFileFormat, datasetStats, recordDataset, writeDataset } from '@tfrl/imitation';
+import { type Dataset, datasetFileFormat, datasetStats, recordDataset, writeDataset } from '@tfrl/imitation';
 import { type OptionSpec, formatOptions, parseCommandArgs } from '../args';
-import { makeEvalEnv, resolveEnvId } from '../envs';
+import { resolveEnvId } from '../envs';
+import { HEURISTICS, resolveExpert } from '../experts';
 import { integerOption, seedOption, stringOption } from '../validate';
-import { modelDirOf, runDirOf } from './eval';
-import { readRunConfig } from './train';
 
 export const recordOptions: Record<string, OptionSpec> = {
   episodes: { type: 'string', description: 'number of episodes to record (required)' },
@@ -19,11 +16,8 @@ export const recordOptions: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
-/** Envs with a hand-written expert, and how to build its policy. */
-export const HEURISTICS: Record<string, () => RecordPolicyFn> = {
-  'LunarLander-v3': () => (obs) => lunarLanderHeuristic(obs, { continuous: false }),
-  'LunarLanderContinuous-v3': () => (obs) => lunarLanderHeuristic(obs, { continuous: true }),
-};
+/** Envs with a hand-written expert (kept here for importers of the record command). */
+export { HEURISTICS };
 
 export const recordHelp = `Usage: tfrl record <run-dir | heuristic> <env> --episodes N --out file.(h5|hdf5|npz) [options]
 
@@ -70,46 +64,23 @@ export async function recordCommand(argv: string[]): Promise<RecordResult | null
   const deterministic = !values.stochastic;
   const envId = resolveEnvId(envArg);
 
+  const backend = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
+  const expert = await resolveExpert(source, envId, 'record', { backend });
   let dataset: Dataset;
-  let label: string;
-  if (source === 'heuristic') {
-    const makePolicy = HEURISTICS[envId];
-    if (!makePolicy) {
-      throw new Error(`tfrl record: no heuristic for ${envId}; envs with one: ${Object.keys(HEURISTICS).join(', ')}`);
+  try {
+    dataset = recordDataset(expert.policy, expert.env, { episodes, seed, deterministic, envId, source: expert.source });
+    if (expert.run) {
+      dataset.metadata['algo'] = expert.run.algo;
+      if (Object.keys(expert.run.envKwargs).length > 0) dataset.metadata['envKwargs'] = expert.run.envKwargs;
     }
-    label = `the ${envId} heuristic`;
-    const env = makeEvalEnv(envId);
-    try {
-      dataset = recordDataset(makePolicy(), env, { episodes, seed, envId, source: 'heuristic' });
-    } finally {
-      env.close();
-    }
-  } else {
-    if (!fs.existsSync(source)) throw new Error(`tfrl record: run directory not found: ${source} (or give "heuristic")`);
-    const modelDir = modelDirOf(source, 'record');
-    const run = readRunConfig(runDirOf(source, 'record'));
-    if (run.env !== envId) throw new Error(`tfrl record: ${source} was trained on ${run.env}, not ${envId}`);
-    if (listParallelEnvs().includes(run.env))
-      throw new Error(`tfrl record: ${run.env} is a multi-agent env; recording it is not supported`);
-    const backendName = values.backend === undefined ? 'auto' : stringOption(values.backend, '--backend');
-    await initBackend(backendName as 'auto', { quiet: true });
-    const env = makeEvalEnv(run.env, run.envKwargs ?? {});
-    const agent = await loadAgent<Algorithm<any>>(modelDir, { env });
-    label = `${run.algo} (${modelDir})`;
-    try {
-      dataset = recordDataset(agent, env, { episodes, seed, deterministic, envId, source: path.resolve(modelDir) });
-      dataset.metadata['algo'] = run.algo;
-      if (run.envKwargs && Object.keys(run.envKwargs).length > 0) dataset.metadata['envKwargs'] = run.envKwargs;
-    } finally {
-      env.close();
-      agent.dispose();
-    }
+  } finally {
+    expert.dispose();
   }
 
   await writeDataset(dataset, out);
   const stats = datasetStats(dataset);
   console.log(
-    `Recorded ${stats.episodes} episodes, ${stats.steps} steps of ${label} on ${envId}: mean return ${stats.meanReturn.toFixed(2)} ± ${stats.stdReturn.toFixed(2)}`,
+    `Recorded ${stats.episodes} episodes, ${stats.steps} steps of ${expert.label} on ${envId}: mean return ${stats.meanReturn.toFixed(2)} ± ${stats.stdReturn.toFixed(2)}`,
   );
   console.log(`Wrote ${outArg} (${format === 'npz' ? '.npz' : 'Minari HDF5'})`);
   return { out, format, episodes: stats.episodes, steps: stats.steps, meanReturn: stats.meanReturn, stdReturn: stats.stdReturn };

@@ -24,7 +24,7 @@ import {
 } from '@tfrl/core';
 import { EpisodeEndHeatmap, SuccessRateCallback, goalLayout } from '@tfrl/curriculum';
 import { listParallelEnvs, makeParallel, makeVec } from '@tfrl/envs';
-import { DATASET_EXTENSIONS, type Dataset, datasetFileFormat, readDataset } from '@tfrl/imitation';
+import { DAgger, DATASET_EXTENSIONS, type Dataset, datasetFileFormat, readDataset } from '@tfrl/imitation';
 import {
   type CurveGroup,
   RecordVideo,
@@ -40,6 +40,7 @@ import {
 import { type OptionSpec, formatOptions, parseCommandArgs, parseSetPairs } from '../args';
 import { type Config, configsDir, defaultConfig, parseScalar, readYamlFile, userConfig } from '../config';
 import { makeEvalEnv, resolveEnvId } from '../envs';
+import { type ResolvedExpert, resolveExpert } from '../experts';
 import { MAX_STEPS, camelKey, checkSizes, integerOption, mergeConfigs, seedOption, stringOption } from '../validate';
 
 export const trainOptions: Record<string, OptionSpec> = {
@@ -50,7 +51,7 @@ export const trainOptions: Record<string, OptionSpec> = {
   expert: {
     type: 'string',
     description:
-      'expert demonstrations (.npz, or Minari .h5/.hdf5, e.g. from tfrl record) for learners that need them (bc; required there)',
+      'expert demonstrations (.npz, or Minari .h5/.hdf5, e.g. from tfrl record) for learners that need them (bc; required there); for dagger a queryable expert: heuristic or a trained run directory',
   },
   backend: { type: 'string', description: 'auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)' },
   logdir: { type: 'string', description: 'root folder of the runs (default ./runs)' },
@@ -90,6 +91,7 @@ Examples:
   tfrl train ppo CartPole-v1 --steps 50000 --seed 3 --backend cpu
   tfrl train dqn CartPole-v1 --set learning_rate=1e-3 --set batch_size=64
   tfrl train bc CartPole-v1 --expert cartpole-expert.npz --steps 2000
+  tfrl train dagger LunarLander-v3 --expert heuristic --steps 20000
   tfrl train --resume runs/CartPole-v1/dqn-0-20261205-120000
 `;
 
@@ -121,7 +123,10 @@ interface RunConfig {
   videoFormat: 'gif' | 'mp4';
   hyperparameters: Record<string, unknown>;
   command: string;
-  /** The --expert file (absolute path) of a learner that needs demonstrations (bc). */
+  /**
+   * The --expert file (absolute path) of a learner that needs demonstrations (bc); for a learner
+   * that queries an expert (dagger), 'heuristic' or the absolute path of the expert's model.
+   */
   expert?: string;
 }
 
@@ -328,7 +333,10 @@ export function readRunConfig(runDir: string): RunConfig {
 function expertOption(values: Record<string, unknown>, algo: AlgorithmRegistration): string | undefined {
   const given = values.expert === undefined ? undefined : stringOption(values.expert, '--expert');
   if (!algo.needsDemonstrations) {
-    if (given !== undefined) throw new Error(`tfrl: --expert is for learners that train on demonstrations (bc); ${algo.name} takes none`);
+    if (given !== undefined)
+      throw new Error(
+        `tfrl: --expert is for learners that train on demonstrations (bc) or query an expert (dagger); ${algo.name} takes none`,
+      );
     return undefined;
   }
   if (given === undefined) {
@@ -344,6 +352,23 @@ function expertOption(values: Record<string, unknown>, algo: AlgorithmRegistrati
   }
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`tfrl: --expert ${given}: file not found (${file})`);
   return file;
+}
+
+/** The learner asks an expert for actions in the states it visits (dagger): --expert heuristic|<run-dir>. */
+function needsQueryableExpert(algo: AlgorithmRegistration): boolean {
+  return algo.ctor === DAgger || algo.ctor.prototype instanceof DAgger;
+}
+
+/** `--expert` of a learner that queries an expert: required, `heuristic` or a run directory (not a data file). */
+function queryableExpertOption(values: Record<string, unknown>, algo: AlgorithmRegistration): string {
+  const need = `tfrl: ${algo.name} needs a queryable expert: --expert heuristic|<run-dir>`;
+  if (values.expert === undefined) throw new Error(`${need} (a hand-written controller, or a trained tfrl run)`);
+  const given = stringOption(values.expert, '--expert');
+  if (given === 'heuristic') return given;
+  if (datasetFileFormat(given)) {
+    throw new Error(`${need}; ${given} is a file of demonstrations, which cannot label the states the learner visits`);
+  }
+  return path.resolve(given);
 }
 
 /** Read the --expert dataset (.npz or Minari .h5/.hdf5), naming the file in any error. */
@@ -378,7 +403,8 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
   if (positionals.length !== 2) throw new Error(`tfrl train: expected <algo> <env>, got ${positionals.length} arguments\n\n${trainHelp}`);
   const [algoName, envArg] = positionals as [string, string];
   const algo = getAlgorithm(algoName.toLowerCase());
-  const expert = expertOption(values, algo);
+  const expertSource = needsQueryableExpert(algo) ? queryableExpertOption(values, algo) : undefined;
+  const expert = expertSource === undefined ? expertOption(values, algo) : undefined;
   if (isMultiAgent(algo)) return trainMultiAgent(algo, envArg, values, argv, quiet);
   const envId = resolveEnvId(envArg);
   const demonstrations = expert === undefined ? undefined : await readExpert(expert);
@@ -428,14 +454,24 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
 
   const backend = await initBackend(backendName as 'auto', { quiet: true });
   if (algo.singleEnv && nEnvs !== 1) throw new Error(`tfrl: ${algo.name} learns from one env, so n_envs must be 1, got ${nEnvs}`);
+  const queried: ResolvedExpert | undefined = expertSource === undefined ? undefined : await resolveExpert(expertSource, envId, 'train');
   const video = videoWrapper(videoFreq, videoFormat);
-  const env: VecEnv = makeTrainEnv(algo, envId, nEnvs, seed, envKwargs as Record<string, unknown>, video);
+  let env: VecEnv | undefined;
   let agent: Algorithm<any>;
   try {
+    env = makeTrainEnv(algo, envId, nEnvs, seed, envKwargs as Record<string, unknown>, video);
     if (demonstrations && expert) checkExpertSpaces(demonstrations, expert, env, envId);
-    agent = new algo.ctor({ env, seed, ...hyperparameters, ...(demonstrations ? { demonstrations } : {}) }) as Algorithm<any>;
+    if (queried) checkQueriedExpertSpaces(queried, env, envId);
+    agent = new algo.ctor({
+      env,
+      seed,
+      ...hyperparameters,
+      ...(demonstrations ? { demonstrations } : {}),
+      ...(queried ? { expert: queried.policy } : {}),
+    }) as Algorithm<any>;
   } catch (e) {
-    env.close();
+    env?.close();
+    queried?.dispose();
     throw e;
   }
   if (!quiet) {
@@ -461,6 +497,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     hyperparameters: agent.hyperparameters as Record<string, unknown>,
     command: ['tfrl', 'train', ...argv].join(' '),
     ...(expert ? { expert } : {}),
+    ...(queried ? { expert: queried.source } : {}),
   };
   const { logger, runDir } = createRunLogger({
     rootDir: logdir,
@@ -474,7 +511,23 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
     logConfigText: true,
   });
   video?.setFolder(path.join(runDir, 'videos'));
-  return runTraining(agent, env, run, runDir, logger, quiet);
+  try {
+    return await runTraining(agent, env, run, runDir, logger, quiet);
+  } finally {
+    queried?.dispose();
+  }
+}
+
+/** A queried expert (a run's model) must act in the training env's spaces (e.g. the same env kwargs). */
+function checkQueriedExpertSpaces(expert: ResolvedExpert, env: VecEnv, envId: string): void {
+  for (const [what, theirs, ours] of [
+    ['observation', expert.env.observationSpace, env.singleObservationSpace],
+    ['action', expert.env.actionSpace, env.singleActionSpace],
+  ] as const) {
+    if (!theirs.equals(ours as never)) {
+      throw new Error(`tfrl: --expert ${expert.label}: its ${what} space ${String(theirs)} does not match ${envId}'s ${String(ours)}`);
+    }
+  }
 }
 
 function snake(key: string): string {
@@ -517,6 +570,11 @@ async function resumeRun(
   }
   if (!fs.existsSync(runDir)) throw new Error(`tfrl train --resume: run directory not found: ${runDir}`);
   const run = readRunConfig(runDir);
+  if (needsQueryableExpert(getAlgorithm(run.algo))) {
+    throw new Error(
+      `tfrl train --resume: ${run.algo} runs cannot be resumed (the aggregated expert-labelled data is not checkpointed, so the run would not continue as it was); start a new run: tfrl train ${run.algo} ${run.env} --expert ${run.expert ?? 'heuristic|<run-dir>'}`,
+    );
+  }
   if (getAlgorithm(run.algo).needsDemonstrations) {
     throw new Error(
       `tfrl train --resume: ${run.algo} runs cannot be resumed (a ${run.algo} run makes no mid-run checkpoints and its held-out split would not be the same); start a new run: tfrl train ${run.algo} ${run.env} --expert ${run.expert ?? '<file>'}`,

@@ -105,7 +105,8 @@ export class DQN<E extends EnvSpecifier = any> extends OffPolicyAlgorithm<DqnHp,
   readonly support: Float32Array | undefined;
   /** Current ε of ε-greedy. */
   explorationRate: number;
-  protected readonly statNames = ['loss'] as const;
+  /** Per-step statistics (`train/<name>`); a subclass that adds loss terms lists them here. */
+  protected readonly statNames: readonly string[] = ['loss'];
 
   private readonly supportT: tf.Tensor1D | undefined;
   /** `_n_calls` of SB3: vector steps taken (drives target updates). */
@@ -252,12 +253,16 @@ export class DQN<E extends EnvSpecifier = any> extends OffPolicyAlgorithm<DqnHp,
   protected override onStep(): void {
     const hp = this.hyperparameters;
     this.nCalls++;
-    if (this.nCalls % Math.max(Math.floor(hp.targetUpdateInterval / this.env.numEnvs), 1) === 0) {
-      if (hp.tau >= 1) hardUpdate(this.qNetTarget.trainableVariables, this.qNet.trainableVariables);
-      else polyakUpdate(this.qNetTarget.trainableVariables, this.qNet.trainableVariables, hp.tau);
-      this.qNetTarget.version++;
-    }
+    if (this.nCalls % Math.max(Math.floor(hp.targetUpdateInterval / this.env.numEnvs), 1) === 0) this.updateTargetNetwork();
     this.explorationRate = linearEpsilon(hp.explorationInitialEps, hp.explorationFinalEps, hp.explorationFraction, this.progressRemaining);
+  }
+
+  /** Target ← online (hard copy when tau = 1, else Polyak averaging); also used by learners that train without env steps (DQfD's pre-training). */
+  protected updateTargetNetwork(): void {
+    const tau = this.hyperparameters.tau;
+    if (tau >= 1) hardUpdate(this.qNetTarget.trainableVariables, this.qNet.trainableVariables);
+    else polyakUpdate(this.qNetTarget.trainableVariables, this.qNet.trainableVariables, tau);
+    this.qNetTarget.version++;
   }
 
   // ------------------------------------------------------------------ training
@@ -282,7 +287,7 @@ export class DQN<E extends EnvSpecifier = any> extends OffPolicyAlgorithm<DqnHp,
    * or for C51 the target distribution of that action projected onto the support. c is
    * discount·(1 − terminated), the buffer's convention.
    */
-  private computeTarget(next: tf.Tensor, rewards: tf.Tensor1D, coef: tf.Tensor1D): tf.Tensor {
+  protected computeTarget(next: tf.Tensor, rewards: tf.Tensor1D, coef: tf.Tensor1D): tf.Tensor {
     const hp = this.hyperparameters;
     const outT = this.qNetTarget.forward(next);
     if (outT.rank === 2) {

@@ -1,6 +1,7 @@
 export { DQN, Rainbow, dqnHyperparameters, rainbowHyperparameters, type DQNOptions, type DqnHp, type RainbowOptions } from './dqn';
 export { QNetwork, type QNetworkOptions } from './q-network';
 export {
+  actionMask,
   bellmanTarget,
   bootstrapMultipliers,
   categoricalProjection,
@@ -13,5 +14,6 @@ export {
   factorisedNoise,
   importanceWeights,
   linearEpsilon,
+  maskedTdLoss,
   noisyScale,
 } from './math';
