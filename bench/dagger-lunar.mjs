@@ -11,9 +11,10 @@
 // round: expert labels so far, and the learner alone on `--eval-episodes` deterministic episodes
 // (the first reset with seed 10000 + 100·seed, as bench/gail-lunar.mjs), mean ± std and the
 // normalised score (mean − random) / (expert − random), random and expert being the reference
-// returns (defaults: −195.8 and 262.44). A seed stops at the first round whose normalised score is
+// returns (defaults: those of bench/lib/lunar-expert.mjs, 100 episodes each). A seed stops at the first round whose normalised score is
 // ≥ --target, or when the labels reach --label-budget. Writes bench/results/dagger-lunar[-<tag>].json
 // (or --out file).
+import { lunarReferences } from './lib/lunar-expert.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,8 +30,8 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '0,1,2' },
     'label-budget': { type: 'string', default: '60000' },
     target: { type: 'string', default: '0.95' },
-    random: { type: 'string', default: '-195.8' },
-    expert: { type: 'string', default: '262.44' },
+    random: { type: 'string' },
+    expert: { type: 'string' },
     'eval-episodes': { type: 'string', default: '20' },
     set: { type: 'string', multiple: true, default: [] },
     tag: { type: 'string' },
@@ -48,8 +49,11 @@ const seeds = values.seeds.split(',').map(Number);
 if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds must be non-negative integers, got ${values.seeds}`);
 const labelBudget = num('label-budget');
 const target = num('target');
-const randomReturn = num('random');
-const expertReturn = num('expert');
+// References: the mean returns of the heuristic and of random actions over 100 episodes each
+// (bench/lib/lunar-expert.mjs, shared with the BC and GAIL benchmarks) unless given.
+const refs = values.random === undefined || values.expert === undefined ? lunarReferences() : undefined;
+const randomReturn = values.random === undefined ? refs.random : num('random');
+const expertReturn = values.expert === undefined ? refs.expert : num('expert');
 const evalEpisodes = num('eval-episodes');
 const hp = {};
 for (const kv of values.set) {

@@ -10,16 +10,17 @@
 // Expert data: the first N episodes of one recording of `lunarLanderHeuristic` (reset seeds
 // 1000, 1001, …), so every seed and algorithm imitates the same episodes. Evaluation: 20
 // deterministic episodes (seeds 10000 + 100·seed + k) every `--eval-every` env steps and at the
-// end; normalised score = (score − random) / (expert − random), with random and expert the mean
+// end, and 20 with sampled actions beside them; normalised score = (score − random) / (expert − random), with random and expert the mean
 // returns of 100 episodes each (seeds 20000…). Writes bench/results/gail-lunar-<tag>.json.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig } from '../apps/cli/dist/index.js';
-import { Rng, evaluatePolicy, initBackend } from '../packages/core/dist/index.js';
-import { lunarLanderHeuristic, make, makeVec } from '../packages/envs/dist/index.js';
-import { AIRL, Dataset, GAIL, GAILA2C, VAIL, recordDataset } from '../packages/imitation/dist/index.js';
+import { evaluatePolicy, initBackend } from '../packages/core/dist/index.js';
+import { make, makeVec } from '../packages/envs/dist/index.js';
+import { AIRL, GAIL, GAILA2C, VAIL } from '../packages/imitation/dist/index.js';
+import { ENV_ID, firstEpisodes, lunarDemonstrations, lunarReferences } from './lib/lunar-expert.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +39,7 @@ const CLASSES = { gail: GAIL, vail: VAIL, airl: AIRL, gail_a2c: GAILA2C };
 const algo = values.algo;
 const Ctor = CLASSES[algo];
 if (!Ctor) throw new Error(`--algo must be one of ${Object.keys(CLASSES).join(', ')}`);
-const envId = 'LunarLander-v3';
+const envId = ENV_ID;
 const episodesList = values.episodes.split(',').map(Number);
 const seeds = values.seeds.split(',').map(Number);
 const totalSteps = Number(values.steps);
@@ -63,21 +64,14 @@ const camel = (s) => s.replace(/_([a-z])/g, (_m, c) => c.toUpperCase());
 const hp = Object.fromEntries(Object.entries(zoo).map(([k, v]) => [camel(k), v]));
 Object.assign(hp, overrides);
 
-// Reference returns (100 episodes each).
-const refEnv = make(envId);
-const expertRef = await evaluatePolicy((o) => lunarLanderHeuristic(o), refEnv, { nEpisodes: 100, seed: 20_000 });
-const rng = new Rng(12345);
-const randomAct = () => rng.integers(4);
-const randomRef = await evaluatePolicy(() => randomAct(), refEnv, { nEpisodes: 100, seed: 20_000 });
-const norm = (x) => (x - randomRef.meanReward) / (expertRef.meanReward - randomRef.meanReward);
-console.log(`expert ${expertRef.meanReward.toFixed(1)}, random ${randomRef.meanReward.toFixed(1)} (100 episodes each)`);
-
-const maxEpisodes = Math.max(...episodesList);
-const full = recordDataset((o) => lunarLanderHeuristic(o), make(envId), { episodes: maxEpisodes, seed: 1000, source: 'heuristic' });
+const ref = lunarReferences();
+const norm = ref.norm;
+console.log(`expert ${ref.expert.toFixed(1)}, random ${ref.random.toFixed(1)} (100 episodes each)`);
+const full = lunarDemonstrations(Math.max(...episodesList));
 
 const runs = [];
 for (const nEp of episodesList) {
-  const data = new Dataset({ ...full, trajectories: full.trajectories.slice(0, nEp), metadata: { ...full.metadata } });
+  const data = firstEpisodes(full, nEp);
   const transitions = data.trajectories.reduce((a, t) => a + t.acts.length, 0);
   const dataReturn = data.trajectories.reduce((a, t) => a + t.rews.reduce((x, y) => x + y, 0), 0) / nEp;
   for (const seed of seeds) {
@@ -91,18 +85,21 @@ for (const nEp of episodesList) {
     while (agent.numTimesteps < totalSteps) {
       await agent.learn({ totalTimesteps: Math.min(evalEvery, totalSteps - agent.numTimesteps), resetNumTimesteps: false });
       const ev = await evaluatePolicy(agent, evalEnv, { nEpisodes: 20, deterministic: true, seed: 10_000 + 100 * seed });
+      const evS = await evaluatePolicy(agent, evalEnv, { nEpisodes: 20, deterministic: false, seed: 10_000 + 100 * seed });
       const point = {
         steps: agent.numTimesteps,
         seconds: +((performance.now() - t0) / 1000).toFixed(1),
         evalMean: +ev.meanReward.toFixed(1),
         evalStd: +ev.stdReward.toFixed(1),
         normalised: +norm(ev.meanReward).toFixed(3),
+        stochasticMean: +evS.meanReward.toFixed(1),
+        stochasticStd: +evS.stdReward.toFixed(1),
         trainEpRewMean: agent.epRewardMean() === undefined ? null : +agent.epRewardMean().toFixed(1),
         disc: Object.fromEntries(Object.entries(agent.adversary.lastStats ?? {}).map(([k, v]) => [k, +v.toFixed(4)])),
       };
       curve.push(point);
       console.log(
-        `${algo} ep=${nEp} seed=${seed} ${point.steps} eval ${point.evalMean} ± ${point.evalStd} (norm ${point.normalised}) train ${point.trainEpRewMean} acc ${point.disc['disc/accuracy']} ${point.seconds}s`,
+        `${algo} ep=${nEp} seed=${seed} ${point.steps} eval ${point.evalMean} ± ${point.evalStd} (norm ${point.normalised}) stochastic ${point.stochasticMean} ± ${point.stochasticStd} train ${point.trainEpRewMean} acc ${point.disc['disc/accuracy']} ${point.seconds}s`,
       );
       if (reached === undefined && ev.meanReward >= (stopAt ?? Number.POSITIVE_INFINITY)) {
         reached = point.steps;
@@ -119,7 +116,13 @@ for (const nEp of episodesList) {
       steps: agent.numTimesteps,
       seconds: +seconds.toFixed(1),
       stepsPerSec: Math.round(agent.numTimesteps / seconds),
-      final: { evalMean: last.evalMean, evalStd: last.evalStd, normalised: last.normalised },
+      final: {
+        evalMean: last.evalMean,
+        evalStd: last.evalStd,
+        normalised: last.normalised,
+        stochasticMean: last.stochasticMean,
+        stochasticStd: last.stochasticStd,
+      },
       best: curve.reduce((b, p) => (p.evalMean > b.evalMean ? p : b), curve[0]),
       reachedStopAt: reached ?? null,
       curve,
@@ -136,7 +139,7 @@ const out = {
   backend: backend.name,
   command: `node bench/gail-lunar.mjs ${process.argv.slice(2).join(' ')}`,
   hyperparameters: { n_envs, ...hp },
-  reference: { expert: +expertRef.meanReward.toFixed(2), random: +randomRef.meanReward.toFixed(2), episodes: 100 },
+  reference: { expert: +ref.expert.toFixed(2), random: +ref.random.toFixed(2), episodes: 100 },
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model },
   runs,
