@@ -88,6 +88,14 @@ export const adversarialHyperparameters = defineHyperparameters({
   vailBetaInit: { type: 'number', default: 0.1, min: 0, doc: 'vail: initial Lagrange multiplier β' },
   vailBetaStepSize: { type: 'number', default: 1e-5, min: 0, doc: 'vail: dual step size α_β of β' },
   airlStateOnly: { type: 'boolean', default: true, doc: 'airl: the reward g sees the state only (the disentangled reward)' },
+  bcPretrainSteps: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    doc: "behavioral-cloning steps on the demonstrations before the first rollout (the policy's log-likelihood; openai/baselines' --pretrained)",
+  },
+  bcPretrainBatchSize: { type: 'integer', default: 64, min: 1, doc: 'minibatch of the behavioral-cloning pre-training' },
+  bcPretrainLearningRate: { type: 'number', default: 1e-3, exclusiveMin: 0, doc: 'Adam step size of the behavioral-cloning pre-training' },
 });
 
 export interface AdversarialHp {
@@ -108,6 +116,9 @@ export interface AdversarialHp {
   vailBetaInit: number;
   vailBetaStepSize: number;
   airlStateOnly: boolean;
+  bcPretrainSteps: number;
+  bcPretrainBatchSize: number;
+  bcPretrainLearningRate: number;
 }
 
 // ---------------------------------------------------------------------------- pure losses
@@ -353,6 +364,24 @@ export class AdversarialReward {
     const pa = new Float32Array(t.n * this.actDim);
     for (let i = 0; i < t.n * this.actDim; i++) pa[i] = (t.acts[i] as number) - this.actStart;
     this.expert = { t, pa };
+  }
+
+  /**
+   * A minibatch of `b` expert rows drawn with the host's rng: network inputs [b, inputDim] and the
+   * policy's actions (Discrete: 0-based indices; Box: as recorded).
+   */
+  expertBatch(b: number): { x: Float32Array; actions: Float32Array } {
+    const e = this.expert;
+    if (!e) throw new Error('no demonstrations: pass them to the constructor or call setDemonstrations(dataset)');
+    const cd = e.t.obsDim;
+    const compact = new Float32Array(b * cd);
+    const actions = new Float32Array(b * this.actDim);
+    for (let i = 0; i < b; i++) {
+      const k = this.host.rng.integers(e.t.n);
+      compact.set(e.t.obs.subarray(k * cd, (k + 1) * cd), i * cd);
+      actions.set(e.pa.subarray(k * this.actDim, (k + 1) * this.actDim), i * this.actDim);
+    }
+    return { x: this.host.encodeObservations(compact), actions };
   }
 
   // ------------------------------------------------------------------ collection

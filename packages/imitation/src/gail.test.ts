@@ -160,6 +160,24 @@ describe('GAIL learns CartPole from 5 expert episodes', () => {
   }, 120_000);
 });
 
+describe('behavioral-cloning pre-training (openai/baselines --pretrained)', () => {
+  it('clones the demonstrations into the policy before the first rollout, once', async () => {
+    const agent = new GAIL({ env: makeVec('CartPole-v1', 2), seed: 0, demonstrations: cartData(), ...small, bcPretrainSteps: 400 });
+    const before = evaluatePolicy(agent, make('CartPole-v1'), { nEpisodes: 5, seed: 100 }).meanReward;
+    await agent.learn({ totalTimesteps: 64 });
+    expect(agent.pretrained).toBe(true);
+    // −log π(a_E|s_E) well below a uniform policy's ln 2
+    expect(agent.bcPretrainLoss).toBeLessThan(0.4);
+    const after = evaluatePolicy(agent, make('CartPole-v1'), { nEpisodes: 5, seed: 100 }).meanReward;
+    expect(before).toBeLessThan(100);
+    expect(after).toBeGreaterThan(150);
+    const loss = agent.bcPretrainLoss;
+    await agent.learn({ totalTimesteps: 64, resetNumTimesteps: false });
+    expect(agent.bcPretrainLoss).toBe(loss);
+    agent.dispose();
+  });
+});
+
 describe('the adversaries', () => {
   it("AIRL's reward is f(s, a, s′) − log π: shifts by the log-probability, and terminated drops γ·h(s′)", () => {
     const agent = new AIRL({ env: makeVec('CartPole-v1', 2), seed: 1, demonstrations: cartData(), ...small, gamma: 0.9 });

@@ -15,8 +15,9 @@
  * normalisation statistics; the demonstrations are not saved: pass them again (constructor or
  * `setDemonstrations`) to continue training a loaded agent.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import {
+  Adam,
   type AlgorithmOptions,
   type BaseCallback,
   type CommonOptions,
@@ -24,6 +25,7 @@ import {
   type HyperparameterInput,
   type RolloutBuffer,
   type RolloutStep,
+  computeGradients,
   defineHyperparameters,
 } from '@tfrl/core';
 import { A2C, PPO, a2cHyperparameters, ppoHyperparameters } from '@tfrl/policy-gradient';
@@ -110,6 +112,42 @@ function replaceRewards(adversary: AdversarialReward, buffer: RolloutBuffer): vo
   buffer.rewards.set(rewards.subarray(0, buffer.rewards.length));
 }
 
+/**
+ * Behavioral cloning of the demonstrations into the policy (its actor's variables): `steps` Adam
+ * steps on −mean log π(a_E | s_E). Returns the mean loss of the last 100 steps.
+ */
+function pretrainPolicy(learner: OnPolicyLearner, adversary: AdversarialReward, steps: number, batch: number, lr: number): number {
+  const policy = learner.policy;
+  const vars = policy.actorVariables;
+  const opt = new Adam(vars, { lr });
+  const d = learner.obsEncoder.inputDim;
+  let tail = 0;
+  let tailN = 0;
+  try {
+    for (let i = 0; i < steps; i++) {
+      const { x, actions } = adversary.expertBatch(batch);
+      const xt = tf.tensor2d(x, [batch, d]);
+      const at = policy.actionTensor(actions, batch);
+      const { loss, grads } = computeGradients(() => tf.neg(tf.mean(policy.policyForward(xt).logProb(at as never))) as tf.Scalar, vars, {
+        readLoss: i >= steps - 100,
+      });
+      opt.step(grads);
+      for (const g of grads) g.dispose();
+      xt.dispose();
+      at.dispose();
+      if (loss !== undefined) {
+        if (!Number.isFinite(loss))
+          throw new Error(`${learner.algorithmName}: non-finite behavioral-cloning loss at pre-training step ${i}`);
+        tail += loss;
+        tailN++;
+      }
+    }
+  } finally {
+    opt.dispose();
+  }
+  return tailN > 0 ? tail / tailN : Number.NaN;
+}
+
 function requireExpert(who: string, adversary: AdversarialReward): void {
   if (!adversary.hasExpert) {
     throw new Error(`${who}.learn: no demonstrations; pass them to the constructor or call setDemonstrations(dataset)`);
@@ -139,7 +177,21 @@ export class GAIL<E extends EnvSpecifier = any> extends PPO<E> {
 
   protected override async trainLoop(totalTimesteps: number, callback: BaseCallback): Promise<void> {
     requireExpert(this.algorithmName, this.adversary);
+    this.maybePretrain();
     return super.trainLoop(totalTimesteps, callback);
+  }
+
+  /** Mean BC loss of the last pre-training steps (undefined until pre-trained). */
+  bcPretrainLoss: number | undefined;
+  /** Whether the BC pre-training (`bcPretrainSteps`) has run. */
+  pretrained = false;
+
+  private maybePretrain(): void {
+    const hp = this.hyperparameters as unknown as AdversarialHp;
+    if (this.pretrained || hp.bcPretrainSteps === 0) return;
+    this.bcPretrainLoss = pretrainPolicy(this, this.adversary, hp.bcPretrainSteps, hp.bcPretrainBatchSize, hp.bcPretrainLearningRate);
+    this.pretrained = true;
+    this.logger.scalar('pretrain/bc_loss', this.bcPretrainLoss, this.numTimesteps);
   }
 
   protected override startRollout(): void {
@@ -169,12 +221,13 @@ export class GAIL<E extends EnvSpecifier = any> extends PPO<E> {
   }
 
   protected override extraState() {
-    return { ...super.extraState(), adversary: this.adversary.state() };
+    return { ...super.extraState(), adversary: this.adversary.state(), pretrained: this.pretrained };
   }
 
   protected override loadExtraState(extra: Record<string, unknown>): void {
     super.loadExtraState(extra);
     this.adversary.loadState(extra.adversary as Record<string, unknown> | undefined);
+    if (typeof extra.pretrained === 'boolean') this.pretrained = extra.pretrained;
   }
 }
 
@@ -213,7 +266,21 @@ export class GAILA2C<E extends EnvSpecifier = any> extends A2C<E> {
 
   protected override async trainLoop(totalTimesteps: number, callback: BaseCallback): Promise<void> {
     requireExpert(this.algorithmName, this.adversary);
+    this.maybePretrain();
     return super.trainLoop(totalTimesteps, callback);
+  }
+
+  /** Mean BC loss of the last pre-training steps (undefined until pre-trained). */
+  bcPretrainLoss: number | undefined;
+  /** Whether the BC pre-training (`bcPretrainSteps`) has run. */
+  pretrained = false;
+
+  private maybePretrain(): void {
+    const hp = this.hyperparameters as unknown as AdversarialHp;
+    if (this.pretrained || hp.bcPretrainSteps === 0) return;
+    this.bcPretrainLoss = pretrainPolicy(this, this.adversary, hp.bcPretrainSteps, hp.bcPretrainBatchSize, hp.bcPretrainLearningRate);
+    this.pretrained = true;
+    this.logger.scalar('pretrain/bc_loss', this.bcPretrainLoss, this.numTimesteps);
   }
 
   protected override startRollout(): void {
@@ -243,11 +310,12 @@ export class GAILA2C<E extends EnvSpecifier = any> extends A2C<E> {
   }
 
   protected override extraState() {
-    return { ...super.extraState(), adversary: this.adversary.state() };
+    return { ...super.extraState(), adversary: this.adversary.state(), pretrained: this.pretrained };
   }
 
   protected override loadExtraState(extra: Record<string, unknown>): void {
     super.loadExtraState(extra);
     this.adversary.loadState(extra.adversary as Record<string, unknown> | undefined);
+    if (typeof extra.pretrained === 'boolean') this.pretrained = extra.pretrained;
   }
 }
