@@ -88,6 +88,11 @@ export const adversarialHyperparameters = defineHyperparameters({
   vailBetaInit: { type: 'number', default: 0.1, min: 0, doc: 'vail: initial Lagrange multiplier β' },
   vailBetaStepSize: { type: 'number', default: 1e-5, min: 0, doc: 'vail: dual step size α_β of β' },
   airlStateOnly: { type: 'boolean', default: true, doc: 'airl: the reward g sees the state only (the disentangled reward)' },
+  absorbingState: {
+    type: 'boolean',
+    default: false,
+    doc: 'gail, vail: an absorbing state after every termination, with its own learned reward (DAC; removes the bias of a reward sign towards long or short episodes)',
+  },
   bcPretrainSteps: {
     type: 'integer',
     default: 0,
@@ -116,6 +121,7 @@ export interface AdversarialHp {
   vailBetaInit: number;
   vailBetaStepSize: number;
   airlStateOnly: boolean;
+  absorbingState: boolean;
   bcPretrainSteps: number;
   bcPretrainBatchSize: number;
   bcPretrainLearningRate: number;
@@ -220,6 +226,8 @@ export interface DiscriminatorStats {
   'disc/grad_penalty'?: number;
   'disc/reward_mean': number;
   'disc/reward_std': number;
+  /** The absorbing state's reward (after normalisation) with `absorbingState`. */
+  'disc/absorbing_reward'?: number;
   'vail/kl'?: number;
   'vail/beta'?: number;
 }
@@ -269,11 +277,14 @@ export class AdversarialReward {
   private readonly host: AdversarialHost;
   private readonly discrete: boolean;
   private readonly actFeat: number;
+  /** Columns of the action block: the action features, plus the absorbing-state flag with `absorbingState`. */
+  private readonly actWidth: number;
+  private readonly absorbing: boolean;
   private readonly actDim: number;
   private readonly actStart: number;
   private readonly low: Float32Array | undefined;
   private readonly high: Float32Array | undefined;
-  private expert: { t: FlatTransitions; pa: Float32Array } | undefined;
+  private expert: { t: FlatTransitions; pa: Float32Array; terminations: number } | undefined;
   /** The rollout being collected. */
   private rollout: RowBlock | undefined;
   private rolloutRows = 0;
@@ -303,11 +314,16 @@ export class AdversarialReward {
     } else {
       throw new TypeError(`${name}: the action space must be Discrete or Box, got ${String(act)}`);
     }
+    this.absorbing = hp.absorbingState;
+    this.actWidth = this.actFeat + (this.absorbing ? 1 : 0);
+    if (this.kind === 'airl' && hp.absorbingState) {
+      throw new RangeError("absorbingState is for the 'gail' and 'vail' discriminators; airl's potential h handles episode ends");
+    }
     if (this.kind === 'airl' && hp.discGradPenalty > 0) {
       throw new RangeError("discGradPenalty is for the 'gail' and 'vail' discriminators, not 'airl'");
     }
     const common = { hiddenSizes: hp.discNetArch, activation: hp.discActivation, init: 'orthogonal' as const, rng: host.rng };
-    const inDim = host.inputDim + this.actFeat;
+    const inDim = host.inputDim + this.actWidth;
     if (this.kind === 'gail') {
       this.net = new Mlp({ ...common, inputDim: inDim, outputDim: 1, name: `${name}/d` });
     } else if (this.kind === 'vail') {
@@ -363,7 +379,9 @@ export class AdversarialReward {
     if (t.n < 1) throw new RangeError('the demonstrations hold no transition');
     const pa = new Float32Array(t.n * this.actDim);
     for (let i = 0; i < t.n * this.actDim; i++) pa[i] = (t.acts[i] as number) - this.actStart;
-    this.expert = { t, pa };
+    let terminations = 0;
+    for (let i = 0; i < t.n; i++) terminations += t.terminated[i] as number;
+    this.expert = { t, pa, terminations };
   }
 
   /**
@@ -389,7 +407,7 @@ export class AdversarialReward {
   /** Start collecting a rollout of `rows` = nSteps × numEnvs transitions. */
   startRollout(rows: number): void {
     if (!this.rollout || this.rollout.terminated.length !== rows) {
-      this.rollout = block(rows, this.host.inputDim, this.actFeat, this.actDim);
+      this.rollout = block(rows, this.host.inputDim, this.actWidth, this.actDim);
     }
     this.rolloutRows = 0;
   }
@@ -423,12 +441,14 @@ export class AdversarialReward {
   /** One-hot (Discrete, policy index) or clipped (Box) action features of n rows, written at row `row0` of `out`. */
   private actionFeatures(actions: ArrayLike<number>, n: number, out: Float32Array, row0: number): void {
     const f = this.actFeat;
+    const w = this.actWidth;
+    // Zero the rows first: one-hot zeros, and the absorbing flag is 0 on every real transition.
+    out.fill(0, row0 * w, (row0 + n) * w);
     if (this.discrete) {
-      out.fill(0, row0 * f, (row0 + n) * f);
       for (let i = 0; i < n; i++) {
         const a = actions[i] as number;
         if (!(a >= 0 && a < f)) throw new RangeError(`discriminator: action ${a} is outside Discrete(${f})`);
-        out[(row0 + i) * f + a] = 1;
+        out[(row0 + i) * w + a] = 1;
       }
       return;
     }
@@ -437,9 +457,22 @@ export class AdversarialReward {
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < f; j++) {
         const v = actions[i * f + j] as number;
-        out[(row0 + i) * f + j] = Math.min(Math.max(v, low[j] as number), high[j] as number);
+        out[(row0 + i) * w + j] = Math.min(Math.max(v, low[j] as number), high[j] as number);
       }
     }
+  }
+
+  /** Write the absorbing state at row `row` of a block: zero observation, zero action, flag 1. */
+  private writeAbsorbing(g: RowBlock, row: number): void {
+    const d = this.host.inputDim;
+    const w = this.actWidth;
+    g.x.fill(0, row * d, (row + 1) * d);
+    g.nx.fill(0, row * d, (row + 1) * d);
+    g.a.fill(0, row * w, (row + 1) * w);
+    g.a[row * w + w - 1] = 1;
+    g.pa.fill(0, row * this.actDim, (row + 1) * this.actDim);
+    g.terminated[row] = 0;
+    g.logp[row] = 0;
   }
 
   // ------------------------------------------------------------------ training and rewards
@@ -454,7 +487,9 @@ export class AdversarialReward {
     if (!this.expert) throw new Error('no demonstrations: pass them to the constructor or call setDemonstrations(dataset)');
     this.pushGenerated(r, rows);
     this.lastStats = this.trainDiscriminator(this.hp.discUpdatesPerRound);
-    const rewards = this.computeRewards(r, rows);
+    // With an absorbing state, one more row: its reward (the last entry).
+    const all = this.computeRewards(r, rows, this.absorbing);
+    const rewards = all.subarray(0, rows);
     let mean = 0;
     for (let i = 0; i < rows; i++) mean += rewards[i] as number;
     mean /= rows;
@@ -467,7 +502,15 @@ export class AdversarialReward {
       this.rewardRms.update(rewards);
       const m = this.rewardRms.mean[0] as number;
       const s = Math.sqrt((this.rewardRms.var[0] as number) + 1e-8);
-      for (let i = 0; i < rows; i++) rewards[i] = ((rewards[i] as number) - m) / s;
+      for (let i = 0; i < rows + (this.absorbing ? 1 : 0); i++) all[i] = ((all[i] as number) - m) / s;
+    }
+    if (this.absorbing) {
+      // A terminated step is followed by the absorbing state forever: its value γ·r_abs / (1 − γ).
+      const rAbs = all[rows] as number;
+      const gamma = this.host.gamma;
+      const tail = gamma < 1 ? (gamma * rAbs) / (1 - gamma) : 0;
+      for (let i = 0; i < rows; i++) if (r.terminated[i]) rewards[i] = (rewards[i] as number) + tail;
+      stats['disc/absorbing_reward'] = rAbs;
     }
     this.rolloutRows = 0;
     return rewards;
@@ -477,7 +520,7 @@ export class AdversarialReward {
     const cap = this.hp.discBufferSize ?? rows;
     const d = this.host.inputDim;
     if (!this.gen || this.genCapacity !== cap) {
-      this.gen = block(cap, d, this.actFeat, this.actDim);
+      this.gen = block(cap, d, this.actWidth, this.actDim);
       this.genCapacity = cap;
       this.genSize = 0;
       this.genPos = 0;
@@ -489,12 +532,18 @@ export class AdversarialReward {
       const p = this.genPos;
       g.x.set(r.x.subarray(i * d, (i + 1) * d), p * d);
       g.nx.set(r.nx.subarray(i * d, (i + 1) * d), p * d);
-      g.a.set(r.a.subarray(i * this.actFeat, (i + 1) * this.actFeat), p * this.actFeat);
+      g.a.set(r.a.subarray(i * this.actWidth, (i + 1) * this.actWidth), p * this.actWidth);
       g.pa.set(r.pa.subarray(i * this.actDim, (i + 1) * this.actDim), p * this.actDim);
       g.terminated[p] = r.terminated[i] as number;
       g.logp[p] = r.logp[i] as number;
       this.genPos = (p + 1) % cap;
       this.genSize = Math.min(this.genSize + 1, cap);
+      if (this.absorbing && r.terminated[i]) {
+        // DAC: the episode goes on in the absorbing state.
+        this.writeAbsorbing(g, this.genPos);
+        this.genPos = (this.genPos + 1) % cap;
+        this.genSize = Math.min(this.genSize + 1, cap);
+      }
     }
   }
 
@@ -502,20 +551,23 @@ export class AdversarialReward {
   private batchTensors(b: number): { x: tf.Tensor2D; a: tf.Tensor2D; nx: tf.Tensor2D; term: tf.Tensor1D; logp: tf.Tensor1D } {
     const rng = this.host.rng;
     const d = this.host.inputDim;
-    const f = this.actFeat;
+    const w = this.actWidth;
     const e = this.expert as NonNullable<typeof this.expert>;
     const g = this.gen as RowBlock;
     const cd = e.t.obsDim;
     const compact = new Float32Array(2 * b * cd);
     const xs = new Float32Array(2 * b * d);
-    const as = new Float32Array(2 * b * f);
+    const as = new Float32Array(2 * b * w);
     const nxs = new Float32Array(2 * b * d);
     const term = new Float32Array(2 * b);
     const logp = new Float32Array(2 * b);
+    // Expert rows: the transitions, plus one absorbing state per terminated trajectory (DAC).
+    const pool = e.t.n + (this.absorbing ? e.terminations : 0);
     const eRows = new Int32Array(b);
     for (let i = 0; i < b; i++) {
-      const k = rng.integers(e.t.n);
-      eRows[i] = k;
+      const k = rng.integers(pool);
+      eRows[i] = k < e.t.n ? k : -1;
+      if (k >= e.t.n) continue;
       compact.set(e.t.obs.subarray(k * cd, (k + 1) * cd), i * cd);
       compact.set(e.t.nextObs.subarray(k * cd, (k + 1) * cd), (b + i) * cd);
       term[i] = e.t.terminated[k] as number;
@@ -524,14 +576,24 @@ export class AdversarialReward {
     xs.set(enc.subarray(0, b * d), 0);
     nxs.set(enc.subarray(b * d, 2 * b * d), 0);
     const ePa = new Float32Array(b * this.actDim);
-    for (let i = 0; i < b; i++)
-      ePa.set(e.pa.subarray((eRows[i] as number) * this.actDim, ((eRows[i] as number) + 1) * this.actDim), i * this.actDim);
+    for (let i = 0; i < b; i++) {
+      const k = eRows[i] as number;
+      if (k >= 0) ePa.set(e.pa.subarray(k * this.actDim, (k + 1) * this.actDim), i * this.actDim);
+    }
     this.actionFeatures(ePa, b, as, 0);
+    for (let i = 0; i < b; i++) {
+      if ((eRows[i] as number) >= 0) continue;
+      xs.fill(0, i * d, (i + 1) * d);
+      nxs.fill(0, i * d, (i + 1) * d);
+      as.fill(0, i * w, (i + 1) * w);
+      as[i * w + w - 1] = 1;
+      term[i] = 0;
+    }
     for (let i = 0; i < b; i++) {
       const k = rng.integers(this.genSize);
       xs.set(g.x.subarray(k * d, (k + 1) * d), (b + i) * d);
       nxs.set(g.nx.subarray(k * d, (k + 1) * d), (b + i) * d);
-      as.set(g.a.subarray(k * f, (k + 1) * f), (b + i) * f);
+      as.set(g.a.subarray(k * w, (k + 1) * w), (b + i) * w);
       term[b + i] = g.terminated[k] as number;
       logp[b + i] = g.logp[k] as number;
     }
@@ -543,7 +605,7 @@ export class AdversarialReward {
     }
     return {
       x: tf.tensor2d(xs, [2 * b, d]),
-      a: tf.tensor2d(as, [2 * b, f]),
+      a: tf.tensor2d(as, [2 * b, w]),
       nx: tf.tensor2d(nxs, [2 * b, d]),
       term: tf.tensor1d(term),
       logp: tf.tensor1d(logp),
@@ -673,20 +735,32 @@ export class AdversarialReward {
     return tf.squeeze(plainForward(this.aux as Mlp, mu, act), [1]) as tf.Tensor1D;
   }
 
-  /** Rewards of stored rows (one forward pass, one read). */
-  private computeRewards(r: RowBlock, rows: number): Float32Array {
+  /** Rewards of stored rows (one forward pass, one read); `withAbsorbing` appends the absorbing state's. */
+  private computeRewards(r: RowBlock, rows: number, withAbsorbing = false): Float32Array {
     const d = this.host.inputDim;
+    const w = this.actWidth;
+    const n = rows + (withAbsorbing ? 1 : 0);
     const out = tf.tidy(() => {
-      const x = tf.tensor2d(r.x.subarray(0, rows * d), [rows, d]);
-      const a = tf.tensor2d(r.a.subarray(0, rows * this.actFeat), [rows, this.actFeat]);
-      const nx = tf.tensor2d(r.nx.subarray(0, rows * d), [rows, d]);
-      const term = tf.tensor1d(r.terminated.subarray(0, rows));
-      const logp = tf.tensor1d(r.logp.subarray(0, rows));
+      let x = tf.tensor2d(r.x.subarray(0, rows * d), [rows, d]);
+      let a = tf.tensor2d(r.a.subarray(0, rows * w), [rows, w]);
+      let nx = tf.tensor2d(r.nx.subarray(0, rows * d), [rows, d]);
+      let term = tf.tensor1d(r.terminated.subarray(0, rows));
+      let logp = tf.tensor1d(r.logp.subarray(0, rows));
+      if (withAbsorbing) {
+        const flag = new Float32Array(w);
+        flag[w - 1] = 1;
+        x = tf.concat([x, tf.zeros([1, d])]) as tf.Tensor2D;
+        a = tf.concat([a, tf.tensor2d(flag, [1, w])]) as tf.Tensor2D;
+        nx = tf.concat([nx, tf.zeros([1, d])]) as tf.Tensor2D;
+        term = tf.concat([term, tf.zeros([1])]) as tf.Tensor1D;
+        logp = tf.concat([logp, tf.zeros([1])]) as tf.Tensor1D;
+      }
       const { logits } = this.logits(x, a, nx, term, logp, false);
       return this.kind === 'airl' ? logits : rewardFromLogits(logits, this.hp.rewardForm);
     });
     const rewards = Float32Array.from(out.dataSync() as Float32Array);
     out.dispose();
+    if (rewards.length !== n) throw new Error(`discriminator: ${rewards.length} rewards for ${n} rows`);
     return rewards;
   }
 
@@ -699,7 +773,7 @@ export class AdversarialReward {
     logProbs?: Float32Array,
   ): Float32Array {
     const n = terminated.length;
-    const r = block(n, this.host.inputDim, this.actFeat, this.actDim);
+    const r = block(n, this.host.inputDim, this.actWidth, this.actDim);
     r.x.set(this.host.encodeObservations(obs));
     r.nx.set(this.host.encodeObservations(nextObs));
     const pa = new Float32Array(n * this.actDim);

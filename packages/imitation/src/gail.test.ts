@@ -196,6 +196,33 @@ describe('the adversaries', () => {
     agent.dispose();
   });
 
+  it('absorbing state (DAC): a terminated step earns γ·r_abs / (1 − γ) on top of its own reward', async () => {
+    const agent = new GAIL({
+      env: makeVec('CartPole-v1', 2, { seed: 2 }),
+      seed: 2,
+      demonstrations: cartData(),
+      ...small,
+      absorbingState: true,
+      normalizeDiscReward: false,
+    });
+    await agent.learn({ totalTimesteps: 64 });
+    const buf = agent.rolloutBuffer as NonNullable<typeof agent.rolloutBuffer>;
+    const rAbs = (agent.adversary.lastStats as unknown as Record<string, number>)['disc/absorbing_reward'] as number;
+    expect(Number.isFinite(rAbs)).toBe(true);
+    const tail = (0.98 * rAbs) / (1 - 0.98);
+    let terminated = 0;
+    for (let i = 0; i < 64; i++) {
+      const obs = buf.obs.slice(i * 4, i * 4 + 4);
+      const own = agent.adversary.predictRewards(obs, Int32Array.of(buf.actions[i] as number), obs, Uint8Array.of(0))[0] as number;
+      const expected = buf.terminated[i] ? own + tail : own;
+      expect(buf.rewards[i]).toBeCloseTo(expected, 3);
+      terminated += buf.terminated[i] as number;
+    }
+    expect(terminated).toBeGreaterThan(0);
+    expect(() => new AIRL({ env: makeVec('CartPole-v1', 2), absorbingState: true })).toThrow(/absorbingState is for the 'gail' and 'vail'/);
+    agent.dispose();
+  });
+
   it("VAIL's β follows max(0, β + α(KL − I_c)): to 0 under a loose constraint, upwards under a tight one", async () => {
     const loose = new VAIL({
       env: makeVec('CartPole-v1', 2),
