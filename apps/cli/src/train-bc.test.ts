@@ -57,6 +57,34 @@ describe('tfrl train bc', () => {
     );
   }, 120_000);
 
+  it("--config course: the course's named configs of bc and gail (configs/<algo>.yml)", async () => {
+    const bc = await trainCommand(['bc', 'CartPole-v1', '--expert', cartpole, '--config', 'course', '--steps', '50', '--eval-episodes', '1', ...common]);
+    const bcRun = readRunConfig(bc?.runDir as string);
+    expect(bcRun.hyperparameters).toMatchObject({ netArch: [30, 30], outputActivation: 'sigmoid', loss: 'smooth-l1', learningRate: 0.01 });
+    const gail = await trainCommand([
+      'gail',
+      'CartPole-v1',
+      '--expert',
+      cartpole,
+      '--config',
+      'course',
+      '--set',
+      'n_steps=8',
+      '--set',
+      'batch_size=16',
+      '--steps',
+      '64',
+      '--eval-episodes',
+      '1',
+      ...common,
+    ]);
+    const gailRun = readRunConfig(gail?.runDir as string);
+    expect(gailRun.hyperparameters).toMatchObject({ gamma: 0.999, discBatchSize: 1000, discBufferSize: 10000, discInputNoise: 0.01 });
+    await expect(trainCommand(['bc', 'CartPole-v1', '--expert', cartpole, '--config', 'nope', ...common])).rejects.toThrow(
+      /--config nope: no such file, and no config named "nope" in configs\/bc.yml/,
+    );
+  }, 120_000);
+
   it.each([
     ['no --expert', ['bc', 'CartPole-v1'], /bc learns from expert demonstrations: give --expert/],
     ['a missing file', ['bc', 'CartPole-v1', '--expert', path.join(tmp, 'nope.npz')], /--expert .*nope\.npz: file not found/],

@@ -44,7 +44,10 @@ import { type ResolvedExpert, resolveExpert } from '../experts';
 import { MAX_STEPS, camelKey, checkSizes, integerOption, mergeConfigs, seedOption, stringOption } from '../validate';
 
 export const trainOptions: Record<string, OptionSpec> = {
-  config: { type: 'string', description: 'YAML file of hyperparameters (flat, or keyed by env id)' },
+  config: {
+    type: 'string',
+    description: 'YAML file of hyperparameters (flat, or keyed by env id), or the name of a config in configs/<algo>.yml (e.g. course)',
+  },
   set: { type: 'string', multiple: true, description: 'override one hyperparameter: --set learning_rate=3e-4' },
   seed: { type: 'string', description: 'random seed, an integer in [0, 2^32 − 1] (default 0)' },
   steps: { type: 'string', description: 'total environment steps, gradient steps for bc (default: n_timesteps of the config)' },
@@ -411,7 +414,8 @@ export async function trainCommand(argv: string[]): Promise<TrainResult | null> 
 
   // ---- every value is checked here, before anything is written
   const { config: defaults, source } = defaultConfig(algo.name, envId);
-  const fromFile = typeof values.config === 'string' ? userConfig(stringOption(values.config, '--config'), envId) : {};
+  const fromFile =
+    typeof values.config === 'string' ? namedOrFileConfig(stringOption(values.config, '--config'), [`${algo.name}.yml`], envId) : {};
   const config = mergeConfigs(defaults, fromFile, parseSetPairs((values.set as string[] | undefined) ?? [], parseScalar));
   const seed = values.seed === undefined ? 0 : seedOption(values.seed);
   const totalTimesteps =
@@ -723,10 +727,9 @@ function resolveParallelEnvId(arg: string, algo: string): string {
   );
 }
 
-/** `--config <name>`: a named config of configs/<algo>.yml (or the family's configs/maddpg.yml), or a YAML file. */
-function multiAgentUserConfig(value: string, algo: string, envId: string): Config {
+/** `--config <name>`: a named config of one of `files` in configs/ (the first that has it), or a YAML file. */
+function namedOrFileConfig(value: string, files: string[], envId: string): Config {
   if (fs.existsSync(value)) return userConfig(value, envId);
-  const files = [...new Set([`${algo}.yml`, 'maddpg.yml'])];
   for (const file of files) {
     const full = path.join(configsDir(), file);
     if (!fs.existsSync(full)) continue;
@@ -747,7 +750,10 @@ async function trainMultiAgent(
 ): Promise<TrainResult> {
   const envId = resolveParallelEnvId(envArg, algo.name);
   const { config: defaults, source } = defaultConfig(algo.name, envId);
-  const fromFile = typeof values.config === 'string' ? multiAgentUserConfig(stringOption(values.config, '--config'), algo.name, envId) : {};
+  const fromFile =
+    typeof values.config === 'string'
+      ? namedOrFileConfig(stringOption(values.config, '--config'), [...new Set([`${algo.name}.yml`, 'maddpg.yml'])], envId)
+      : {};
   const config = mergeConfigs(defaults, fromFile, parseSetPairs((values.set as string[] | undefined) ?? [], parseScalar));
   const seed = values.seed === undefined ? 0 : seedOption(values.seed);
   const totalTimesteps =
