@@ -20,12 +20,22 @@ try {
   const tarballs = fs.readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
   const core = tarballs.find((f) => f.startsWith('tfrl-core-'));
   if (!core) throw new Error(`pack-check: no @tfrl/core tarball among ${tarballs.join(', ')}`);
+  // Every file the package.json's `exports` names (the browser builds included), by tarball.
+  const exported = new Map();
+  for (const dir of fs.readdirSync(path.join(root, 'packages'))) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8'));
+    const targets = [];
+    const walk = (v) => (typeof v === 'string' ? targets.push(v) : Object.values(v ?? {}).forEach(walk));
+    walk(pkg.exports);
+    exported.set(`${pkg.name.slice(1).replace('/', '-')}-${pkg.version}.tgz`, targets);
+  }
   for (const t of tarballs) {
-    const listing = run('tar', ['-tzf', path.join(packDir, t)], packDir);
-    for (const need of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts']) {
-      if (!listing.includes(need)) throw new Error(`pack-check: ${t} lacks ${need}`);
+    const listing = run('tar', ['-tzf', path.join(packDir, t)], packDir).split('\n');
+    const needs = ['./dist/index.js', './dist/index.cjs', './dist/index.d.ts', ...(exported.get(t) ?? [])];
+    for (const need of new Set(needs)) {
+      if (!listing.includes(`package/${need.slice(2)}`)) throw new Error(`pack-check: ${t} lacks ${need.slice(2)}`);
     }
-    if (listing.includes('package/src/')) throw new Error(`pack-check: ${t} ships its src/ folder`);
+    if (listing.some((f) => f.startsWith('package/src/'))) throw new Error(`pack-check: ${t} ships its src/ folder`);
   }
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', path.join(packDir, core), '@tensorflow/tfjs@4.22.0'], project);

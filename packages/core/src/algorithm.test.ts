@@ -13,7 +13,7 @@ import {
   StopTrainingOnMaxEpisodes,
   WeightHistogramCallback,
 } from './callbacks';
-import { canonicalJson, loadCheckpoint } from './checkpoint';
+import { MemoryCheckpoint, canonicalJson, loadCheckpoint } from './checkpoint';
 import { BaseEnv, type ResetResult, type RgbFrame, type StepResult } from './env';
 import { evaluatePolicy } from './evaluation';
 import { type HyperparameterInput, type ResolvedHyperparameters, defineHyperparameters } from './hyperparams';
@@ -231,6 +231,29 @@ describe('Algorithm', () => {
     noRng.rng.setState({ algorithm: 'xoshiro128**', s: [1, 2, 3, 4] });
     await noRng.learn({ totalTimesteps: 20, resetNumTimesteps: false });
     expect(Array.from(noRng.counts)).not.toEqual(Array.from(full.counts));
+  });
+
+  it('saves to and loads from a MemoryCheckpoint and its archive, the same bytes as a directory', async () => {
+    const a = track(new BanditLearner({ env: new Bandit(), seed: 7 }));
+    await a.learn({ totalTimesteps: 20 });
+    const mem = new MemoryCheckpoint('bandit-memory');
+    await a.save(mem);
+    const fromMemory = track(await BanditLearner.load(mem, { env: new Bandit() }));
+    expect(qOf(fromMemory)).toEqual(qOf(a));
+    expect(fromMemory.rng.getState()).toEqual(a.rng.getState());
+    const archive = MemoryCheckpoint.fromArchive(mem.toArchive().buffer as ArrayBuffer, 'upload.tar');
+    const fromArchive = track(await BanditLearner.load(archive, { env: new Bandit() }));
+    expect(fromArchive.numTimesteps).toBe(20);
+    expect(Array.from(fromArchive.counts)).toEqual(Array.from(a.counts));
+    // The archive's files are a checkpoint directory's files.
+    const dir = path.join(root, 'from-memory');
+    await fsp.mkdir(dir);
+    for (const [name, bytes] of Object.entries(mem.files ?? {})) await fsp.writeFile(path.join(dir, name), bytes);
+    expect(qOf(track(await BanditLearner.load(dir, { env: new Bandit() })))).toEqual(qOf(a));
+    await expect(BanditLearner.load(new MemoryCheckpoint('empty'), { env: new Bandit() })).rejects.toThrow(
+      'checkpoint empty: nothing has been saved here yet',
+    );
+    await expect(OtherLearner.load(mem, { env: new Bandit() })).rejects.toThrow(/^checkpoint bandit-memory: was written by Bandit/);
   });
 
   it('resetNumTimesteps (default) restarts counters; false continues them', async () => {

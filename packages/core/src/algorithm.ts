@@ -24,8 +24,10 @@ import {
   CHECKPOINT_FORMAT_VERSION,
   type CheckpointManifest,
   type CheckpointTensor,
+  type CheckpointTarget,
   type LoadedCheckpoint,
   canonicalJson,
+  checkpointLabel,
   loadCheckpoint,
   saveCheckpoint,
 } from './checkpoint';
@@ -169,9 +171,20 @@ export interface StatefulEnv {
   setState(state: unknown): void;
 }
 
-/** Yield to the event loop so timers and I/O run (progress output, test runners' heartbeats). */
+/** Yield to the event loop so timers and I/O run (progress output, test runners' heartbeats, a page's rendering). */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
+  if (typeof setImmediate === 'function') return new Promise<void>((resolve) => setImmediate(resolve));
+  // Browsers have no setImmediate, and nested setTimeout(0)s are clamped to 4 ms: a MessageChannel
+  // message is a macrotask without the clamp.
+  return new Promise<void>((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    // The DOM's MessagePort (Node's types describe worker_threads' one).
+    (port1 as unknown as { onmessage: (() => void) | null }).onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 export abstract class BaseAlgorithm<H extends Record<string, any> = Record<string, unknown>> {
@@ -492,10 +505,13 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
     }
   }
 
-  /** Write a checkpoint of everything needed to continue training to directory `dir`. */
-  async save(dir: string): Promise<CheckpointManifest> {
+  /**
+   * Write a checkpoint of everything needed to continue training to directory `dir` (Node), or to
+   * a `CheckpointStore` such as a `MemoryCheckpoint` (anywhere, browsers included).
+   */
+  async save(dir: CheckpointTarget): Promise<CheckpointManifest> {
     const tensors = await this.stateTensors();
-    assertFiniteCheckpoint(this.algorithmName, dir, tensors);
+    assertFiniteCheckpoint(this.algorithmName, checkpointLabel(dir), tensors);
     const hyperparameters: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.hyperparameters)) {
       hyperparameters[k] = typeof v === 'function' ? { [FUNCTION_MARKER]: 'function' } : v;
@@ -524,11 +540,12 @@ export abstract class BaseAlgorithm<H extends Record<string, any> = Record<strin
    * Rebuild an agent from a checkpoint: `const agent = await PPO.load(dir, {env})`.
    * Checks the algorithm name and the env's spaces, then restores hyperparameters, tensors,
    * RNG state and counters so that `learn({resetNumTimesteps: false})` continues the run.
+   * `dir` may also be a `CheckpointStore` (e.g. `MemoryCheckpoint.fromArchive(bytes)`).
    */
-  static async load<T extends BaseAlgorithm<any>>(this: AlgorithmClass<T>, dir: string, options: LoadOptions<any>): Promise<T> {
+  static async load<T extends BaseAlgorithm<any>>(this: AlgorithmClass<T>, dir: CheckpointTarget, options: LoadOptions<any>): Promise<T> {
     const ckpt = await loadCheckpoint(dir);
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass (PPO.load builds a PPO)
-    return restoreAlgorithm(this, dir, ckpt, options);
+    return restoreAlgorithm(this, checkpointLabel(dir), ckpt, options);
   }
 
   /** @internal used by `load`: tensors, extra state, RNG and counters from a verified checkpoint. */

@@ -6,7 +6,7 @@ import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CheckpointData, loadCheckpoint, readCheckpointManifest, saveCheckpoint } from './checkpoint';
 
-// The test-only crash hook of saveCheckpoint (see checkpoint.ts).
+// The test-only crash hook of saveCheckpoint (see checkpoint-fs.ts).
 const CHECKPOINT_CRASH_ENV = 'TFRL_CHECKPOINT_CRASH_AT';
 
 // A pid above Linux's PID_MAX_LIMIT (2^22) and macOS's limit: no live process can have it, so
@@ -53,14 +53,25 @@ async function loadedValue(dir: string): Promise<number> {
 let work: string;
 let child: string;
 beforeAll(async () => {
-  // The child is plain Node on checkpoint.ts transpiled here (a tsx child per crash is too slow).
+  // The child is plain Node on checkpoint.ts and the modules it imports, transpiled here (a tsx
+  // child per crash is too slow).
   work = await fsp.mkdtemp(path.join(os.tmpdir(), 'tfrl-ckpt-crash-'));
-  const source = await fsp.readFile(new URL('./checkpoint.ts', import.meta.url), 'utf8');
-  const js = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  expect(js, 'checkpoint.ts must not import other modules at run time for this test').not.toMatch(/\bfrom\s+['"]\./);
-  await fsp.writeFile(path.join(work, 'checkpoint.mjs'), js);
+  const pending = ['checkpoint'];
+  const done = new Set<string>();
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if (done.has(name)) continue;
+    done.add(name);
+    const source = await fsp.readFile(new URL(`./${name}.ts`, import.meta.url), 'utf8');
+    const js = ts
+      .transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
+      .outputText.replace(/(\bfrom\s+['"])\.\/([\w-]+)(['"])/g, (_, from: string, dep: string, quote: string) => {
+        pending.push(dep);
+        return `${from}./${dep}.mjs${quote}`;
+      });
+    expect(js, `${name}.ts may import only sibling modules at run time for this test`).not.toMatch(/\bfrom\s+['"]\.\.?\/(?![\w-]+\.mjs)/);
+    await fsp.writeFile(path.join(work, `${name}.mjs`), js);
+  }
   child = path.join(work, 'child.mjs');
   await fsp.writeFile(child, CHILD);
 });

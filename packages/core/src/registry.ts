@@ -3,7 +3,7 @@
  * short name (`ppo`), and `loadAgent` dispatches a checkpoint to the class that wrote it.
  */
 import { type Algorithm, type AlgorithmClass, type BaseAlgorithm, type LoadOptions, restoreAlgorithm } from './algorithm';
-import { loadCheckpoint } from './checkpoint';
+import { type CheckpointTarget, checkpointLabel, loadCheckpoint } from './checkpoint';
 import { closestName } from './hyperparams';
 
 export interface AlgorithmRegistration {
@@ -84,8 +84,12 @@ export function algorithmDefaults(name: string, envId: string): Record<string, u
 }
 
 /** Load any registered agent from a checkpoint, dispatching on the algorithm it records. */
-export async function loadAgent<T extends BaseAlgorithm<any> = Algorithm<any>>(dir: string, options: LoadOptions<any>): Promise<T> {
-  const ckpt = await loadCheckpoint(dir);
+export async function loadAgent<T extends BaseAlgorithm<any> = Algorithm<any>>(
+  target: CheckpointTarget,
+  options: LoadOptions<any>,
+): Promise<T> {
+  const ckpt = await loadCheckpoint(target);
+  const dir = checkpointLabel(target);
   let reg: AlgorithmRegistration;
   try {
     reg = getAlgorithm(ckpt.manifest.algorithm);

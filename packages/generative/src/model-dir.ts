@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileExists, joinPath } from './node-io';
 
 /** Where a generative run saves its final model (`<run>/model/`, like the RL runs). */
 export const MODEL_DIR = 'model';
@@ -9,7 +8,7 @@ export const MODEL_DIR = 'model';
  * run's `model/`, else `checkpoint/` (where runs before `model/` saved the VAE and GAN).
  */
 export function resolveModelDir(dir: string): string {
-  if (existsSync(join(dir, 'manifest.json'))) return dir;
-  for (const sub of [MODEL_DIR, 'checkpoint']) if (existsSync(join(dir, sub, 'manifest.json'))) return join(dir, sub);
+  if (fileExists(joinPath(dir, 'manifest.json'))) return dir;
+  for (const sub of [MODEL_DIR, 'checkpoint']) if (fileExists(joinPath(dir, sub, 'manifest.json'))) return joinPath(dir, sub);
   return dir;
 }

@@ -48,6 +48,7 @@ import {
   mseLoss,
   toCallback,
   uniqueName,
+  yieldToEventLoop,
 } from '@tfrl/core';
 import { type Dataset, checkDemonstrations, flatTransitions } from './data/trajectory';
 
@@ -458,7 +459,7 @@ export class BC<E extends EnvSpecifier = any> extends Algorithm<BCHp, E> {
             stop = true;
             break;
           }
-          if (steps % 100 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          if (steps % 100 === 0) await yieldToEventLoop();
         }
         if (steps === 0) break;
         this.epochs++;
@@ -475,7 +476,7 @@ export class BC<E extends EnvSpecifier = any> extends Algorithm<BCHp, E> {
           }
         }
         if (opts.onEpochEnd && (await opts.onEpochEnd(stats)) === false) stop = true;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
     } finally {
       tf.dispose([train.x, train.y, held?.x, held?.y, scale, offset].filter((t): t is tf.Tensor => t !== undefined));

@@ -1,9 +1,6 @@
-import * as cliProgressModule from 'cli-progress';
 import type { Logger } from './logger';
+import { cliProgress, environment, standardOutput } from './node-io';
 import type { Image } from './png';
-
-// CommonJS package: the API sits on `default` under Node's ESM loader.
-const cliProgress: typeof cliProgressModule = (cliProgressModule as any).default ?? cliProgressModule;
 
 /** A progress bar whose redraw timer never keeps the process alive. */
 class ProgressBar extends cliProgress.SingleBar {
@@ -18,7 +15,7 @@ export type ProgressMode = 'auto' | 'bar' | 'lines' | 'off';
 export interface ConsoleLoggerOptions {
   /** Total steps of the run; enables percentage and ETA. */
   totalSteps?: number;
-  /** Where to print (default `process.stdout`). */
+  /** Where to print (default `process.stdout`; in the browser build, the devtools console). */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /**
    * `'auto'` (default): a live bar when `stream` is a TTY and `CI` is not set, else `'lines'`.
@@ -75,7 +72,7 @@ export class ConsoleLogger implements Logger {
   private closed = false;
 
   constructor(options: ConsoleLoggerOptions = {}) {
-    this.stream = options.stream ?? process.stdout;
+    this.stream = options.stream ?? standardOutput();
     this.totalSteps = options.totalSteps;
     if (this.totalSteps !== undefined && !(this.totalSteps > 0)) {
       throw new Error(`ConsoleLogger: totalSteps must be positive, got ${this.totalSteps}`);
@@ -84,7 +81,7 @@ export class ConsoleLogger implements Logger {
     this.printTable = options.table ?? true;
     this.tableIntervalMs = (options.tableIntervalSeconds ?? 0) * 1000;
     this.now = options.now ?? Date.now;
-    const env = options.env ?? process.env;
+    const env = options.env ?? environment();
     const requested = options.progress ?? 'auto';
     const interactive = Boolean((this.stream as { isTTY?: boolean }).isTTY);
     this.mode = requested === 'auto' ? (interactive && !isSet(env.CI) ? 'bar' : 'lines') : requested;

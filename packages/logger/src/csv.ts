@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, existsSync, mkdirSync, readFileSync, renameSync } from './node-io';
 import { appendFileChecked, fileError, writeFileChecked } from './io';
 import type { Logger } from './logger';
 import type { Image } from './png';

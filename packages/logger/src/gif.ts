@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 // gifenc is CommonJS without types; its three functions are all we use.
 import * as gifencModule from 'gifenc';
+import { dirname, mkdirSync, resolve, writeFileSync } from './node-io';
 
 /** An RGB (or RGBA) frame, row-major, as `Env.render()` returns. */
 export interface GifFrame {
@@ -82,6 +81,6 @@ export function encodeGif(frames: readonly GifFrame[], options: GifOptions = {})
 /** Write frames as an animated GIF file (parent folders are created). */
 export function writeGif(file: string, frames: readonly GifFrame[], options: GifOptions = {}): void {
   const bytes = encodeGif(frames, options);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, bytes);
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileSync(file, bytes);
 }

@@ -2,7 +2,7 @@
  * File writes whose errors name the file: Node's messages (`ENOSPC: no space left on device,
  * write`) do not, and a user whose disk filled needs to know which file could not be written.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from './node-io';
 
 /** Rethrow `e` with `path` in front of its message. */
 export function fileError(path: string, e: unknown): Error {

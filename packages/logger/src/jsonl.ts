@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { appendFileChecked, writeFileChecked } from './io';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, mkdirSync, relative } from './node-io';
 import type { Logger } from './logger';
 import { type Image, validateImage, writePng } from './png';
 

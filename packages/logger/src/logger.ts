@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConsoleLogger, type ConsoleLoggerOptions } from './console';
 import { CsvLogger } from './csv';
 import { writeFileChecked } from './io';
 import { TAG_STYLES, type TagStyle, TagStyleLogger, hyperparameterTable } from './tags';
 import { JsonlLogger } from './jsonl';
+import { existsSync, join, mkdirSync } from './node-io';
 import type { Image } from './png';
 import { TensorBoardWriter, type TensorBoardWriterOptions } from './tensorboard';
 

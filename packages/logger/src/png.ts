@@ -1,6 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { PNG } from 'pngjs';
+import { dirname, encodeRgbaPng, mkdirSync, writeFileSync } from './node-io';
 
 /** An 8-bit image in row-major HWC layout: `data[(y * width + x) * channels + c]`. */
 export interface Image {
@@ -97,23 +95,7 @@ const PNG_COLOR_TYPE = { 1: 0, 3: 2, 4: 6 } as const;
 export function encodePng(img: Image): Uint8Array {
   validateImage(img);
   // pngjs takes RGBA input and packs it to the requested colour type.
-  const rgba = convertChannels(img, 4);
-  const png = new PNG({
-    width: img.width,
-    height: img.height,
-    colorType: PNG_COLOR_TYPE[img.channels],
-    inputColorType: 6,
-    inputHasAlpha: true,
-    bitDepth: 8,
-  });
-  png.data = Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength);
-  const buf = PNG.sync.write(png, {
-    colorType: PNG_COLOR_TYPE[img.channels],
-    inputColorType: 6,
-    inputHasAlpha: true,
-    bitDepth: 8,
-  });
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return encodeRgbaPng(convertChannels(img, 4).data, img.width, img.height, PNG_COLOR_TYPE[img.channels]);
 }
 
 /** Encodes `img` as PNG and writes it to `path`, creating parent directories. */

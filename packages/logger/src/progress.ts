@@ -2,7 +2,7 @@
  * Reading back the scalar table {@link CsvLogger} writes as `progress.csv` (the Stable-Baselines3
  * layout: `step` then one column per tag, empty cells where a tag was not recorded).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync } from './node-io';
 
 /** A wide table of numbers: `columns[0]` is usually `step`; missing cells are NaN. */
 export interface ScalarTable {

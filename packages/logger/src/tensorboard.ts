@@ -1,10 +1,8 @@
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
 // The explicit .js matters: crc-32 has no `exports` map, so Node's ESM resolver needs the file name.
 import * as crc32cModule from 'crc-32/crc32c.js';
 import * as protobufModule from 'protobufjs';
 import { fileError } from './io';
+import { closeSync, existsSync, hostname, join, mkdirSync, openSync, writeSync } from './node-io';
 import type { Logger } from './logger';
 import { type Image, encodePng, validateImage } from './png';
 

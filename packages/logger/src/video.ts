@@ -4,11 +4,25 @@
  * held in memory, and a {@link VideoRecorder} / {@link RecordVideo} pair that records every N-th
  * episode the way Gymnasium's `RecordVideo` wrapper does (`rl-video-episode-<n>.mp4`).
  */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 // gifenc is CommonJS without types; its three functions are all we use.
 import * as gifencModule from 'gifenc';
+import {
+  basename,
+  closeSync,
+  dirname,
+  environment,
+  extname,
+  join,
+  mkdirSync,
+  openSync,
+  processId,
+  renameSync,
+  resolve,
+  rmSync,
+  spawnSync,
+  writeFileSync,
+  writeSync,
+} from './node-io';
 
 /** An RGB (or RGBA, whose alpha is dropped) frame, row-major, row 0 at the top, as `Env.render()` returns. */
 export interface VideoFrame {
@@ -21,7 +35,7 @@ export type VideoFormat = 'gif' | 'mp4';
 
 /** The video format of a file name from its extension (`.gif`, `.mp4`), or undefined. */
 export function videoFormatOf(file: string): VideoFormat | undefined {
-  const ext = path.extname(file).toLowerCase();
+  const ext = extname(file).toLowerCase();
   return ext === '.gif' ? 'gif' : ext === '.mp4' ? 'mp4' : undefined;
 }
 
@@ -41,7 +55,7 @@ export interface FfmpegInfo {
 
 /** The ffmpeg command used by default: `$TFRL_FFMPEG` when set, else `ffmpeg` on the PATH. */
 export function defaultFfmpegPath(): string {
-  const env = process.env.TFRL_FFMPEG;
+  const env = environment().TFRL_FFMPEG;
   return env !== undefined && env.trim() !== '' ? env : 'ffmpeg';
 }
 
@@ -210,7 +224,7 @@ class GifWriter implements VideoWriter {
     if (this.frames === 0) throw new RangeError(`GIF writer: no frames to write to ${this.file}`);
     this.done = true;
     this.encoder.finish();
-    writeAtomic(this.file, (tmp) => fs.writeFileSync(tmp, this.encoder.bytes()));
+    writeAtomic(this.file, (tmp) => writeFileSync(tmp, this.encoder.bytes()));
     return this.frames;
   }
 
@@ -221,13 +235,13 @@ class GifWriter implements VideoWriter {
 
 /** Writes through a temporary file next to `file`, renamed into place on success (no half-written files). */
 function writeAtomic(file: string, write: (tmp: string) => void): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.partial`);
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  const tmp = join(dirname(resolve(file)), `.${basename(file)}.${processId()}.partial`);
   try {
     write(tmp);
-    fs.renameSync(tmp, file);
+    renameSync(tmp, file);
   } finally {
-    fs.rmSync(tmp, { force: true });
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -259,9 +273,9 @@ class Mp4Writer implements VideoWriter {
     this.codec = codec === 'auto' ? (info.libx264 ? 'libx264' : 'mpeg4') : codec;
     // Raw frames go to a scratch file beside the output and reach ffmpeg as its stdin at finish():
     // memory stays at one frame however long the episode, and encoding stays synchronous.
-    const dir = path.dirname(path.resolve(file));
-    fs.mkdirSync(dir, { recursive: true });
-    this.rawFile = path.join(dir, `.${path.basename(file)}.${process.pid}.rgb`);
+    const dir = dirname(resolve(file));
+    mkdirSync(dir, { recursive: true });
+    this.rawFile = join(dir, `.${basename(file)}.${processId()}.rgb`);
   }
 
   add(frame: VideoFrame): void {
@@ -279,9 +293,9 @@ class Mp4Writer implements VideoWriter {
       }
       bytes = this.rgb;
     }
-    this.fd ??= fs.openSync(this.rawFile, 'w');
+    this.fd ??= openSync(this.rawFile, 'w');
     let off = 0;
-    while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
     this.frames++;
   }
 
@@ -290,10 +304,10 @@ class Mp4Writer implements VideoWriter {
     this.done = true;
     try {
       if (this.frames === 0 || !this.size || this.fd === null) throw new RangeError(`MP4 writer: no frames to write to ${this.file}`);
-      fs.closeSync(this.fd);
+      closeSync(this.fd);
       this.fd = null;
       const { width, height } = this.size;
-      const input = fs.openSync(this.rawFile, 'r');
+      const input = openSync(this.rawFile, 'r');
       try {
         writeAtomic(this.file, (tmp) => {
           const args = [
@@ -312,7 +326,7 @@ class Mp4Writer implements VideoWriter {
           }
         });
       } finally {
-        fs.closeSync(input);
+        closeSync(input);
       }
       return this.frames;
     } finally {
@@ -326,9 +340,9 @@ class Mp4Writer implements VideoWriter {
   }
 
   private cleanup(): void {
-    if (this.fd !== null) fs.closeSync(this.fd);
+    if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-    fs.rmSync(this.rawFile, { force: true });
+    rmSync(this.rawFile, { force: true });
   }
 }
 
@@ -473,7 +487,7 @@ export class VideoRecorder {
 
   /** The file episode `id` is written to. */
   pathOf(id: number): string {
-    return path.join(this.folder, `${this.namePrefix}-episode-${id}.${this.format}`);
+    return join(this.folder, `${this.namePrefix}-episode-${id}.${this.format}`);
   }
 
   /** Begins the next episode (ending an unfinished recording first); returns whether it is recorded. */

@@ -23,6 +23,7 @@ import {
   RunningMeanStd,
   type VecEnv,
   defineHyperparameters,
+  yieldToEventLoop,
 } from '@tfrl/core';
 import { asVecEnv, normalizeWithRms, rmsFromJson, rmsToJson } from './on-policy';
 
@@ -293,7 +294,7 @@ export class ARS<E extends EnvSpecifier = any> extends Algorithm<ArsHp, E> {
           }
         }
         this.lastObs = Float32Array.from(res.obs);
-        if (steps % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (steps % 1000 === 0) await yieldToEventLoop();
       }
       await callback.rolloutEnd(this.callbackContext());
       iteration++;
@@ -333,7 +334,7 @@ export class ARS<E extends EnvSpecifier = any> extends Algorithm<ArsHp, E> {
           'train/n_updates': this.numUpdates,
         });
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   }
 

@@ -20,7 +20,7 @@ import { Algorithm, type AlgorithmOptions, type AnyEnv, type EnvSpecifier, isVec
 import { replayBufferClassByName } from '../buffers/registry';
 import type { ReplayBatch, ReplayBuffer } from '../buffers/replay';
 import type { BaseCallback } from '../callbacks';
-import { type CheckpointTensor, loadCheckpoint, saveCheckpoint } from '../checkpoint';
+import { type CheckpointTarget, type CheckpointTensor, checkpointLabel, loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import type { VecEnv } from '../env';
 import { type Frequency, frequencyOf } from '../hyperparams';
 import type { Rng } from '../rng';
@@ -640,8 +640,8 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp, E = any> extends
 
   // ------------------------------------------------------------------ replay buffer persistence
 
-  /** Write the replay buffer (transitions, episode bookkeeping, sampler state) to directory `dir`. */
-  async saveReplayBuffer(dir: string): Promise<void> {
+  /** Write the replay buffer (transitions, episode bookkeeping, sampler state) to directory `dir` (or a `CheckpointStore`). */
+  async saveReplayBuffer(dir: CheckpointTarget): Promise<void> {
     const s = this.replayBuffer.getState();
     const tensors: Record<string, CheckpointTensor> = {};
     const extra: Record<string, unknown> = {};
@@ -664,10 +664,10 @@ export abstract class OffPolicyAlgorithm<H extends OffPolicyHp, E = any> extends
   }
 
   /** Restore a replay buffer written by {@link saveReplayBuffer} (its layout must match this learner's buffer). */
-  async loadReplayBuffer(dir: string): Promise<void> {
+  async loadReplayBuffer(dir: CheckpointTarget): Promise<void> {
     const { manifest, tensors } = await loadCheckpoint(dir);
     if (manifest.algorithm !== `${this.algorithmName}/ReplayBuffer`) {
-      throw new Error(`checkpoint ${dir}: holds ${manifest.algorithm}, not a replay buffer of ${this.algorithmName}`);
+      throw new Error(`checkpoint ${checkpointLabel(dir)}: holds ${manifest.algorithm}, not a replay buffer of ${this.algorithmName}`);
     }
     const state: Record<string, unknown> = { ...manifest.extra };
     const sampler: Record<string, unknown> = {};

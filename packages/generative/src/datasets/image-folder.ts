@@ -1,13 +1,21 @@
 /**
- * Images in and out without a native dependency: a PNG decoder/encoder on node:zlib (PNG spec,
+ * Images in and out without a native dependency: a PNG decoder/encoder on zlib (PNG spec,
  * ISO/IEC 15948), image grids for sample sheets, and a streaming image-folder dataset
- * (centre-crop + bilinear resize) for CelebA-style folders.
+ * (centre-crop + bilinear resize) for CelebA-style folders. Files and zlib come from `../node-io`
+ * (in the browser build: no files, and PNGs encoded uncompressed).
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
 import type { Rng } from '@tfrl/core';
 import jpeg from 'jpeg-js';
+import {
+  extensionOf,
+  joinPath,
+  listDirectory,
+  readFileBytes,
+  readFileBytesAsync,
+  writeFileBytes,
+  zlibDeflate,
+  zlibInflate,
+} from '../node-io';
 
 /** An 8-bit image, row-major, `channels` interleaved values per pixel (same shape as core's LogImage). */
 export interface RasterImage {
@@ -37,12 +45,23 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'ascii');
-  Buffer.from(data).copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -53,21 +72,21 @@ export function encodePngImage(img: RasterImage): Uint8Array {
     throw new RangeError(`encodePngImage: ${width}x${height}x${channels} needs ${width * height * channels} bytes, got ${data.length}`);
   }
   const colorType = channels === 1 ? 0 : channels === 3 ? 2 : 6;
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
   ihdr[8] = 8;
   ihdr[9] = colorType;
   const stride = width * channels;
-  const raw = Buffer.alloc((stride + 1) * height);
-  for (let y = 0; y < height; y++) Buffer.from(data.buffer, data.byteOffset + y * stride, stride).copy(raw, y * (stride + 1) + 1);
-  return Buffer.concat([Buffer.from(PNG_SIG), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  const raw = new Uint8Array((stride + 1) * height);
+  for (let y = 0; y < height; y++) raw.set(data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  return concatBytes([Uint8Array.from(PNG_SIG), chunk('IHDR', ihdr), chunk('IDAT', zlibDeflate(raw)), chunk('IEND', new Uint8Array(0))]);
 }
 
 /** Write an image as a PNG file (creates the directory). */
 export function writePngImage(path: string, img: RasterImage): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, encodePngImage(img));
+  writeFileBytes(path, encodePngImage(img));
 }
 
 /**
@@ -76,22 +95,23 @@ export function writePngImage(path: string, img: RasterImage): void {
  */
 export function decodePng(bytes: Uint8Array, what = 'png'): RasterImage {
   for (let i = 0; i < 8; i++) if (bytes[i] !== PNG_SIG[i]) throw new Error(`decodePng: ${what} is not a PNG (bad signature)`);
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const buf = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
   let width = 0;
   let height = 0;
   let depth = 0;
   let colorType = 0;
   let palette: Uint8Array | undefined;
-  const idat: Buffer[] = [];
-  while (pos + 8 <= buf.length) {
-    const len = buf.readUInt32BE(pos);
-    const type = buf.toString('ascii', pos + 4, pos + 8);
-    if (pos + 12 + len > buf.length) throw new Error(`decodePng: ${what} is truncated in chunk ${type}`);
-    const data = buf.subarray(pos + 8, pos + 8 + len);
+  const idat: Uint8Array[] = [];
+  while (pos + 8 <= bytes.length) {
+    const len = buf.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    if (pos + 12 + len > bytes.length) throw new Error(`decodePng: ${what} is truncated in chunk ${type}`);
+    const data = bytes.subarray(pos + 8, pos + 8 + len);
     if (type === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
+      const ihdr = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      width = ihdr.getUint32(0);
+      height = ihdr.getUint32(4);
       depth = data[8] as number;
       colorType = data[9] as number;
       if (data[12] !== 0) throw new Error(`decodePng: ${what} is interlaced (Adam7), which is not supported`);
@@ -108,9 +128,9 @@ export function decodePng(bytes: Uint8Array, what = 'png'): RasterImage {
   }
   const bpp = (comps * depth) / 8;
   const stride = width * bpp;
-  let raw: Buffer;
+  let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    raw = zlibInflate(concatBytes(idat));
   } catch (e) {
     throw new Error(`decodePng: ${what} has corrupt image data: ${(e as Error).message}`);
   }
@@ -325,16 +345,16 @@ const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 export function listImageFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    let entries: import('node:fs').Dirent[];
+    let entries: { name: string; isDirectory: boolean }[];
     try {
-      entries = readdirSync(d, { withFileTypes: true });
+      entries = listDirectory(d);
     } catch (e) {
       throw new Error(`imageFolder: cannot read directory ${d}: ${(e as Error).message}`);
     }
     for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (IMAGE_EXT.has(extname(e.name).toLowerCase())) out.push(p);
+      const p = joinPath(d, e.name);
+      if (e.isDirectory) walk(p);
+      else if (IMAGE_EXT.has(extensionOf(e.name).toLowerCase())) out.push(p);
     }
   };
   walk(dir);
@@ -362,7 +382,7 @@ export async function* imageFolderBatches(options: ImageFolderOptions): AsyncGen
     const images = new Float32Array(paths.length * H * W * 3);
     for (let i = 0; i < paths.length; i++) {
       const p = paths[i] as string;
-      const ext = extname(p).toLowerCase();
+      const ext = extensionOf(p).toLowerCase();
       const dec = decoders[ext];
       if (!dec) {
         throw new Error(`imageFolder: no decoder for ${p} (${ext}); pass options.decoders['${ext}'] (e.g. from jpeg-js)`);
@@ -375,9 +395,8 @@ export async function* imageFolderBatches(options: ImageFolderOptions): AsyncGen
 }
 
 async function readFileAsync(p: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
   try {
-    return new Uint8Array(await readFile(p));
+    return await readFileBytesAsync(p);
   } catch (e) {
     throw new Error(`imageFolder: cannot read ${p}: ${(e as Error).message}`);
   }
@@ -385,8 +404,8 @@ async function readFileAsync(p: string): Promise<Uint8Array> {
 
 /** Read and decode one image file with the built-in PNG decoder (or `decoders`). */
 export function readImageFile(path: string, decoders: Record<string, ImageDecoder> = {}): RasterImage {
-  const ext = extname(path).toLowerCase();
+  const ext = extensionOf(path).toLowerCase();
   const dec = ({ ...DEFAULT_DECODERS, ...decoders } as Record<string, ImageDecoder>)[ext];
   if (!dec) throw new Error(`readImageFile: no decoder for ${path} (${ext})`);
-  return dec(new Uint8Array(readFileSync(path)), path);
+  return dec(readFileBytes(path), path);
 }

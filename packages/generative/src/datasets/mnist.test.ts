@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Rng } from '@tfrl/core';
 import { describe, expect, it } from 'vitest';
-import { loadMnist, mnistPaths, splitTrainHeldOut } from './mnist';
+import { decodeMnist, fetchMnist, loadMnist, mnistPaths, splitTrainHeldOut } from './mnist';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfrl-mnist-'));
 
@@ -120,5 +120,57 @@ describe('loadMnist', () => {
     const counts = new Array(10).fill(0);
     for (const l of data.labels) counts[l]++;
     for (const c of counts) expect(c).toBeGreaterThan(800);
+  });
+});
+
+describe('decodeMnist and fetchMnist (browser-safe)', () => {
+  const imgs = idxImages(3, 2, 2, (i) => (i * 20) % 256);
+  const labs = idxLabels([7, 0, 9]);
+
+  it('decode bytes, ArrayBuffers and Blobs, gzip or not, like loadMnist reads files', async () => {
+    const fromFiles = loadMnist({ imagesPath: write('d-img', imgs), labelsPath: write('d-lab', labs) });
+    const raw = await decodeMnist({ images: new Uint8Array(imgs), labels: new Uint8Array(labs) });
+    const gzBuffer = gzipSync(imgs);
+    const gz = await decodeMnist({
+      images: gzBuffer.buffer.slice(gzBuffer.byteOffset, gzBuffer.byteOffset + gzBuffer.byteLength),
+      labels: new Blob([gzipSync(labs)]),
+    });
+    for (const d of [raw, gz]) {
+      expect(d).toEqual(fromFiles);
+    }
+    expect((await decodeMnist({ images: imgs, limit: 2 })).count).toBe(2);
+    await expect(decodeMnist({ images: new Uint8Array([0x1f, 0x8b, 1, 2, 3]), imagesName: 'upload.gz' })).rejects.toThrow(
+      /upload\.gz starts like gzip but does not decompress/,
+    );
+    await expect(decodeMnist({ images: imgs, labels: idxLabels([1, 2]) })).rejects.toThrow('labels has 2 labels but images has 3 images');
+    await expect(decodeMnist({ images: 'a path' as unknown as Uint8Array })).rejects.toThrow(/images must be a Uint8Array/);
+  });
+
+  it('fetchMnist downloads the files with fetch and names a failed URL', async () => {
+    const served: Record<string, Uint8Array> = { '/mnist/img.gz': gzipSync(imgs), '/mnist/lab': labs };
+    const fetch = async (url: string | URL) => {
+      const body = served[String(url)];
+      return {
+        ok: body !== undefined,
+        status: body ? 200 : 404,
+        statusText: body ? 'OK' : 'Not Found',
+        arrayBuffer: async () => (body ? body.slice().buffer : new ArrayBuffer(0)),
+      };
+    };
+    const data = await fetchMnist({ imagesUrl: '/mnist/img.gz', labelsUrl: '/mnist/lab', fetch });
+    expect(Array.from(data.labels)).toEqual([7, 0, 9]);
+    await expect(fetchMnist({ imagesUrl: '/mnist/nope', fetch })).rejects.toThrow('fetchMnist: /mnist/nope answered HTTP 404 Not Found');
+  });
+
+  const shipped = '/work/shared/data/mnist';
+  it.runIf(existsSync(join(shipped, 't10k-images-idx3-ubyte.gz')))('decodes the shipped test split as loadMnist reads it', async () => {
+    const files = mnistPaths(shipped, 't10k');
+    const fromFiles = loadMnist({ ...files, limit: 500 });
+    const decoded = await decodeMnist({
+      images: new Blob([readFileSync(files.imagesPath)]),
+      labels: new Uint8Array(readFileSync(files.labelsPath)),
+      limit: 500,
+    });
+    expect(decoded).toEqual(fromFiles);
   });
 });

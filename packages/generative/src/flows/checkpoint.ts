@@ -3,9 +3,11 @@ import type * as tf from '@tensorflow/tfjs';
 import {
   type Adam,
   type CheckpointManifest,
+  type CheckpointTarget,
   type CheckpointTensor,
   type RngState,
   assertFiniteCheckpoint,
+  checkpointLabel,
   checkpointTensorToTf,
   loadCheckpoint,
   saveCheckpoint,
@@ -31,7 +33,7 @@ function toCheckpointTensor(t: tf.Tensor): CheckpointTensor {
 }
 
 /** Writes `flow` (its config, every variable and buffer, and optionally the optimizer) to `dir`. */
-export async function saveFlow(dir: string, flow: NormalizingFlow, options: SaveFlowOptions = {}): Promise<CheckpointManifest> {
+export async function saveFlow(dir: CheckpointTarget, flow: NormalizingFlow, options: SaveFlowOptions = {}): Promise<CheckpointManifest> {
   const tensors: Record<string, CheckpointTensor> = {};
   for (const [k, v] of Object.entries(flow.namedState())) tensors[`flow/${k}`] = toCheckpointTensor(v);
   if (options.optimizer) {
@@ -42,7 +44,7 @@ export async function saveFlow(dir: string, flow: NormalizingFlow, options: Save
     }
   }
   const step = options.step ?? 0;
-  assertFiniteCheckpoint('Flow', dir, tensors);
+  assertFiniteCheckpoint('Flow', checkpointLabel(dir), tensors);
   return saveCheckpoint(dir, {
     algorithm: FLOW_CHECKPOINT_ALGORITHM,
     hyperparameters: { flow: flow.config as unknown as Record<string, unknown>, training: options.training ?? {} },
@@ -62,11 +64,12 @@ export interface LoadedFlow {
 
 /**
  * Rebuilds a flow from a checkpoint written by {@link saveFlow} (verifying its checksums); `dir`
- * may also be a run directory (its `model/`).
+ * may also be a run directory (its `model/`), or a `CheckpointStore`.
  */
-export async function loadFlow(runOrModelDir: string): Promise<LoadedFlow> {
-  const dir = resolveModelDir(runOrModelDir);
-  const { manifest, tensors } = await loadCheckpoint(dir);
+export async function loadFlow(runOrModelDir: CheckpointTarget): Promise<LoadedFlow> {
+  const source = typeof runOrModelDir === 'string' ? resolveModelDir(runOrModelDir) : runOrModelDir;
+  const { manifest, tensors } = await loadCheckpoint(source);
+  const dir = checkpointLabel(source);
   if (manifest.algorithm !== FLOW_CHECKPOINT_ALGORITHM) {
     throw new Error(`loadFlow ${dir}: checkpoint holds algorithm ${JSON.stringify(manifest.algorithm)}, not ${FLOW_CHECKPOINT_ALGORITHM}`);
   }

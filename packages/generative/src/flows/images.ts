@@ -3,10 +3,10 @@
  * density over the data's range, written as files and logged with `logger.image`, the way the
  * VAE and GAN trainers write their sample grids.
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '@tfrl/core';
 import { writePngImage } from '../datasets/image-folder';
+import { joinPath } from '../node-io';
 import type { NormalizingFlow } from './flow';
 import { pointsRange, renderHeatmap, renderScatter } from './scatter';
 
@@ -58,7 +58,7 @@ export function writeFlowImages(
   const range = options.range ?? pointsRange(samples);
   const written: string[] = [];
   const put = (name: string, img: ReturnType<typeof renderScatter>) => {
-    const p = join(outDir, `${name}_${tag}.png`);
+    const p = joinPath(outDir, `${name}_${tag}.png`);
     writePngImage(p, img);
     logger?.image(`flow/${name}`, img, step);
     written.push(p);
@@ -79,7 +79,7 @@ export function writeFlowDataImage(
   const size = options.size ?? 160;
   const n = Math.min(options.samples ?? 2000, data.length / 2);
   const img = renderScatter(data.subarray(0, 2 * n), { width: size, height: size, range: options.range, alpha: 0.4 });
-  const p = join(outDir, 'data.png');
+  const p = joinPath(outDir, 'data.png');
   writePngImage(p, img);
   logger?.image('flow/data', img, step);
   return p;

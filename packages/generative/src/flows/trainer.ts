@@ -6,7 +6,7 @@
  * finite, and no checkpoint is written from a bad state, so the last one on disk stays good.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, computeGradients, type Logger, Rng } from '@tfrl/core';
+import { Adam, computeGradients, type Logger, Rng, yieldToEventLoop } from '@tfrl/core';
 import type { Bijector } from './bijector';
 import { saveFlow } from './checkpoint';
 import type { NormalizingFlow } from './flow';
@@ -254,7 +254,7 @@ export class FlowTrainer {
       // One reporting period (a CSV row, a console table) per logging interval.
       if (logger && this.step % logEvery === 0) logger.dump?.(this.step);
       if (options.onStep) await options.onStep(this.step, lossValue);
-      if (i % 200 === 199) await new Promise((r) => setImmediate(r));
+      if (i % 200 === 199) await yieldToEventLoop();
     }
 
     let evalNll: number | undefined;

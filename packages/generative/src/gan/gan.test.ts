@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { MemoryLogger, Rng, conv2dFast, conv2dTransposeFast } from '@tfrl/core';
+import { MemoryCheckpoint, MemoryLogger, Rng, conv2dFast, conv2dTransposeFast } from '@tfrl/core';
 import { expectNoTensorLeak, useBackend } from '@tfrl/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodePng, writePngImage } from '../datasets/image-folder';
@@ -201,8 +201,16 @@ describe('Gan', () => {
     const b = loaded.sample(3, 5);
     b.forEach((v, i) => expect(v).toBeCloseTo(a[i] as number, 5));
     expect(loaded.optG.stepCount).toBe(gan.optG.stepCount);
+    // The same checkpoint in memory and through an archive (what the browser build saves to).
+    const mem = new MemoryCheckpoint('gan-memory');
+    await gan.save(mem, { epochs: 2 });
+    const fromArchive = await Gan.load(MemoryCheckpoint.fromArchive(mem.toArchive()));
+    fromArchive.sample(3, 5).forEach((v, i) => expect(v).toBeCloseTo(a[i] as number, 5));
+    expect(fromArchive.optD.stepCount).toBe(gan.optD.stepCount);
+    await expect(Gan.load(new MemoryCheckpoint('empty'))).rejects.toThrow('checkpoint empty: nothing has been saved here yet');
     gan.dispose();
     loaded.dispose();
+    fromArchive.dispose();
   });
 
   it('trains a colour DCGAN from a streamed image folder (centre-cropped, resized)', async () => {

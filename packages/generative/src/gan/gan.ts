@@ -6,7 +6,16 @@
  * Two Adam optimisers (DCGAN: lr 2e-4, β1 0.5). Images live in [−1, 1] (tanh generator).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, Rng, assertFiniteCheckpoint, assertFiniteValues, loadCheckpoint, saveCheckpoint } from '@tfrl/core';
+import {
+  Adam,
+  type CheckpointTarget,
+  Rng,
+  assertFiniteCheckpoint,
+  assertFiniteValues,
+  checkpointLabel,
+  loadCheckpoint,
+  saveCheckpoint,
+} from '@tfrl/core';
 import { type GanNetwork, DcganDiscriminator, DcganGenerator, type ImageShape, MlpDiscriminator, MlpGenerator } from './networks';
 import { resolveModelDir } from '../model-dir';
 
@@ -170,7 +179,8 @@ export class Gan {
     return this.generate(new Rng(seed).fillNormal(new Float32Array(n * this.latentDim)), training);
   }
 
-  async save(dir: string, extra: Record<string, unknown> = {}): Promise<void> {
+  /** Writes a checkpoint to directory `dir` (Node) or to a `CheckpointStore` such as a `MemoryCheckpoint`. */
+  async save(dir: CheckpointTarget, extra: Record<string, unknown> = {}): Promise<void> {
     const tensors: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
     for (const net of [this.generator, this.discriminator]) {
       for (const [name, v] of net.store.entries())
@@ -186,7 +196,7 @@ export class Gan {
       tensors[`${k}/v`] = { dtype: 'float32', shape: [st.v.length], data: st.v };
       adam[k] = { step: st.step, sizes: st.sizes };
     }
-    assertFiniteCheckpoint(this.options.architecture === 'dcgan' ? 'DCGAN' : 'GAN', dir, tensors);
+    assertFiniteCheckpoint(this.options.architecture === 'dcgan' ? 'DCGAN' : 'GAN', checkpointLabel(dir), tensors);
     await saveCheckpoint(dir, {
       algorithm: ALGORITHM,
       hyperparameters: { ...this.options },
@@ -197,10 +207,14 @@ export class Gan {
     });
   }
 
-  /** Loads a checkpoint written by `save`; `dir` may also be a run directory (its `model/`, or the older `checkpoint/`). */
-  static async load(runOrModelDir: string): Promise<Gan> {
-    const dir = resolveModelDir(runOrModelDir);
-    const { manifest, tensors } = await loadCheckpoint(dir);
+  /**
+   * Loads a checkpoint written by `save`; `dir` may also be a run directory (its `model/`, or the
+   * older `checkpoint/`), or a `CheckpointStore`.
+   */
+  static async load(runOrModelDir: CheckpointTarget): Promise<Gan> {
+    const source = typeof runOrModelDir === 'string' ? resolveModelDir(runOrModelDir) : runOrModelDir;
+    const { manifest, tensors } = await loadCheckpoint(source);
+    const dir = checkpointLabel(source);
     if (manifest.algorithm !== ALGORITHM) throw new Error(`Gan.load: ${dir} holds a ${manifest.algorithm} checkpoint, not ${ALGORITHM}`);
     const gan = new Gan(manifest.hyperparameters as unknown as GanOptions);
     for (const net of [gan.generator, gan.discriminator]) {

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type Logger, NullLogger, Rng } from '@tfrl/core';
+import { type Logger, NullLogger, Rng, yieldToEventLoop } from '@tfrl/core';
 import { type ImageFolderOptions, floatImagesToGrid, imageFolderBatches, writePngImage } from '../datasets/image-folder';
 import type { ImageDataset } from '../datasets/mnist';
 import { MODEL_DIR } from '../model-dir';
+import { joinPath } from '../node-io';
 import { type GenCommandOptions, loadMnistForCommand } from '../vae/trainer';
 import { Gan, type GanArchitecture, type GanOptions, type GanStepStats } from './gan';
 
@@ -53,7 +53,7 @@ const TAGS: [keyof GanStepStats, string][] = [
 export function writeGanSamples(gan: Gan, outDir: string, tag: string, logger: Logger, step: number, n = 64): string {
   const { height, width, channels } = gan.options.image;
   const img = floatImagesToGrid(gan.sample(n, 2024), n, height, width, channels as 1 | 3, { cols: 8, range: [-1, 1] });
-  const p = join(outDir, `samples_${tag}.png`);
+  const p = joinPath(outDir, `samples_${tag}.png`);
   writePngImage(p, img);
   logger.image('gan/samples', img, step);
   return p;
@@ -119,7 +119,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
       steps++;
       for (const [k] of TAGS) sum[k] += s[k];
       if (gan.steps % logEvery === 0) for (const [k, tag] of TAGS) logger.scalar(tag, s[k], gan.steps);
-      if (steps % 10 === 0) await new Promise((r) => setImmediate(r));
+      if (steps % 10 === 0) await yieldToEventLoop();
     }
     const seconds = (performance.now() - t0) / 1000;
     if (steps === 0) throw new Error(`trainGan: no full batch of ${bs} images in the data`);
@@ -137,7 +137,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
     await options.onEpoch?.({ ...info, gan });
   }
   // A non-finite loss has thrown before this point, and save refuses non-finite weights.
-  if (options.outDir) await gan.save(join(options.outDir, MODEL_DIR), { epochs: options.epochs });
+  if (options.outDir) await gan.save(joinPath(options.outDir, MODEL_DIR), { epochs: options.epochs });
   await logger.flush();
   return { gan, history };
 }

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type Logger, NullLogger, Rng } from '@tfrl/core';
+import { type Logger, NullLogger, Rng, yieldToEventLoop } from '@tfrl/core';
 import { floatImagesToGrid, type RasterImage, writePngImage } from '../datasets/image-folder';
 import { type ImageDataset, loadMnist, mnistPaths, splitTrainHeldOut } from '../datasets/mnist';
 import { MODEL_DIR } from '../model-dir';
+import { fileExists, joinPath } from '../node-io';
 import { type ElboResult, Vae, type VaeDecoderKind } from './vae';
 
 export interface TrainVaeOptions {
@@ -58,7 +57,7 @@ export function writeVaeImages(vae: Vae, data: ImageDataset, outDir: string, tag
   const { rows: h, cols: w } = data;
   const written: string[] = [];
   const put = (name: string, img: RasterImage) => {
-    const p = join(outDir, `${name}_${tag}.png`);
+    const p = joinPath(outDir, `${name}_${tag}.png`);
     writePngImage(p, img);
     logger.image(`vae/${name}`, toLogImage(img), step);
     written.push(p);
@@ -140,7 +139,7 @@ export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult
         logger.scalar('train/recon', recon, vae.steps);
         logger.scalar('train/kl', kl, vae.steps);
       }
-      if (b % 20 === 19) await new Promise((r) => setImmediate(r));
+      if (b % 20 === 19) await yieldToEventLoop();
     }
     const seconds = (performance.now() - t0) / 1000;
     trainSeconds += seconds;
@@ -167,7 +166,7 @@ export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult
     }
   }
   // A non-finite loss has thrown before this point, and save refuses non-finite weights.
-  if (options.outDir) await vae.save(join(options.outDir, MODEL_DIR), { epochs: options.epochs });
+  if (options.outDir) await vae.save(joinPath(options.outDir, MODEL_DIR), { epochs: options.epochs });
   await logger.flush();
   return { vae, history, examplesPerSecond: trainSeconds > 0 ? trainExamples / trainSeconds : 0 };
 }
@@ -214,7 +213,7 @@ export function minImagesForSplit(batchSize: number): number {
 
 /** Load the MNIST images in `dataDir` (the train split if present, else t10k), the first `limit` of them. */
 export function loadMnistImages(dataDir: string, limit?: number): ImageDataset {
-  if (!existsSync(dataDir)) throw new Error(`loadMnist: MNIST directory not found: ${dataDir}`);
+  if (!fileExists(dataDir)) throw new Error(`loadMnist: MNIST directory not found: ${dataDir}`);
   let paths: { imagesPath: string; labelsPath: string };
   try {
     paths = mnistPaths(dataDir, 'train');

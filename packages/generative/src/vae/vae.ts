@@ -12,6 +12,8 @@ import {
   Rng,
   assertFiniteCheckpoint,
   assertFiniteValues,
+  type CheckpointTarget,
+  checkpointLabel,
   loadCheckpoint,
   saveCheckpoint,
   uniqueName,
@@ -307,7 +309,8 @@ export class Vae {
     return out;
   }
 
-  async save(dir: string, extra: Record<string, unknown> = {}): Promise<void> {
+  /** Writes a checkpoint to directory `dir` (Node) or to a `CheckpointStore` such as a `MemoryCheckpoint`. */
+  async save(dir: CheckpointTarget, extra: Record<string, unknown> = {}): Promise<void> {
     const tensors: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
     const add = (name: string, t: tf.Tensor) => {
       tensors[name] = { dtype: 'float32', shape: [...t.shape], data: t.dataSync() as Float32Array };
@@ -320,7 +323,7 @@ export class Vae {
     const st = this.optimizer.getState();
     tensors['adam/m'] = { dtype: 'float32', shape: [st.m.length], data: st.m };
     tensors['adam/v'] = { dtype: 'float32', shape: [st.v.length], data: st.v };
-    assertFiniteCheckpoint('VAE', dir, tensors);
+    assertFiniteCheckpoint('VAE', checkpointLabel(dir), tensors);
     await saveCheckpoint(dir, {
       algorithm: ALGORITHM,
       hyperparameters: { ...this.options },
@@ -331,10 +334,14 @@ export class Vae {
     });
   }
 
-  /** Loads a checkpoint written by `save`; `dir` may also be a run directory (its `model/`, or the older `checkpoint/`). */
-  static async load(runOrModelDir: string): Promise<Vae> {
-    const dir = resolveModelDir(runOrModelDir);
-    const { manifest, tensors } = await loadCheckpoint(dir);
+  /**
+   * Loads a checkpoint written by `save`; `dir` may also be a run directory (its `model/`, or the
+   * older `checkpoint/`), or a `CheckpointStore`.
+   */
+  static async load(runOrModelDir: CheckpointTarget): Promise<Vae> {
+    const source = typeof runOrModelDir === 'string' ? resolveModelDir(runOrModelDir) : runOrModelDir;
+    const { manifest, tensors } = await loadCheckpoint(source);
+    const dir = checkpointLabel(source);
     if (manifest.algorithm !== ALGORITHM) throw new Error(`Vae.load: ${dir} holds a ${manifest.algorithm} checkpoint, not ${ALGORITHM}`);
     const vae = new Vae(manifest.hyperparameters as unknown as VaeOptions);
     const get = (name: string) => {

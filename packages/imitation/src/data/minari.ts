@@ -35,7 +35,17 @@
 
 import { Box, Dict, Discrete, type EnvSpec, MultiBinary, MultiDiscrete, type Space, Tuple, formatValue } from '@tfrl/core';
 import type { Dataset as H5Dataset, Group as H5Group } from 'h5wasm/node';
-import { absolutePath, ensureParentDirectory, isDirectory, isFile, joinPath, readTextIfExists, siblingPath, writeText } from './node-io';
+import {
+  absolutePath,
+  ensureParentDirectory,
+  importH5wasm,
+  isDirectory,
+  isFile,
+  joinPath,
+  readTextIfExists,
+  siblingPath,
+  writeText,
+} from './node-io';
 import { Dataset, type DatasetMetadata, type Trajectory, isIntegerSpace } from './trajectory';
 
 type H5Api = typeof import('h5wasm/node')['default'];
@@ -44,7 +54,7 @@ let h5Loading: Promise<H5Api> | undefined;
 
 /** The `h5wasm` Node build, loaded once (its WebAssembly module initialises asynchronously). */
 export function loadH5wasm(): Promise<H5Api> {
-  h5Loading ??= import('h5wasm/node')
+  h5Loading ??= importH5wasm()
     .then(async (m) => {
       const lib = (m as { default?: H5Api }).default ?? (m as unknown as H5Api);
       await lib.ready;

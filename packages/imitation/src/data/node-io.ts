@@ -1,7 +1,7 @@
 /**
  * The only place the data layer touches the Node file system: small functions taking a path.
- * Everything else works on `Uint8Array`s, so a browser build can replace this module (behind an
- * export condition) without touching the formats.
+ * Everything else works on `Uint8Array`s, so the browser build replaces this module with
+ * `node-io.browser.ts` (behind the `browser` export condition) without touching the formats.
  */
 
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -53,4 +53,9 @@ export function siblingPath(file: string, name: string): string {
 
 export function joinPath(...parts: string[]): string {
   return join(...parts);
+}
+
+/** h5wasm's Node build, which reads and writes host paths (Minari files). */
+export function importH5wasm(): Promise<typeof import('h5wasm/node')> {
+  return import('h5wasm/node');
 }
