@@ -10,6 +10,7 @@ import { listCommand } from './commands/list';
 import { plotCommand } from './commands/plot';
 import { recordCommand } from './commands/record';
 import { trainCommand } from './commands/train';
+import { RELAXED_SIMD_HINT, enableWasmRelaxedSimd } from './wasm-features';
 
 export { trainCommand } from './commands/train';
 export { evalCommand } from './commands/eval';
@@ -64,8 +65,14 @@ export function registerAll(): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // First, before any backend or kernel compiles a WebAssembly module: on Node 20 this switches on
+  // relaxed SIMD (the FMA gemm of the wasm backend); Node ≥ 22 has it already.
+  const relaxedSimd = enableWasmRelaxedSimd();
   registerAll();
   const [command, ...rest] = argv;
+  if (relaxedSimd === 'unavailable' && process.versions.node.startsWith('20.') && (command === 'train' || command === 'gen')) {
+    console.error(`tfrl: WebAssembly relaxed SIMD is off, so the wasm backend runs without FMA; to turn it on, ${RELAXED_SIMD_HINT}`);
+  }
   switch (command) {
     case undefined:
     case 'help':

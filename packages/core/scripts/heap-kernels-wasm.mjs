@@ -32,6 +32,14 @@
  *   or 1 columns (then single rows) with the sums in registers; each sum runs over q in order in
  *   float32, as a plain matrix product does. For the small products of small networks, where
  *   XNNPACK's per-call set-up and weight packing cost more than the arithmetic.
+ *
+ * A second module, written to the same file (HEAP_KERNELS_FMA_WASM_BASE64), holds `gemm` again
+ * with every multiply-add one `f32x4.relaxed_madd` (WebAssembly relaxed SIMD: a fused
+ * multiply-add, one rounding, where the CPU has FMA) and taller tiles: exports `gemm` (bands of 6
+ * rows) and `gemm_r4` (bands of 4, for V8 before 13.6; see gemmWat), same signature, same bits as
+ * each other. Each sum still runs over q in order, so it differs from the plain kernel only by
+ * the roundings FMA saves. It needs an engine with relaxed SIMD (wabt's relaxed_simd feature to
+ * assemble); src/nn/heap-kernels.ts picks it by feature detection and falls back to the plain one.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,12 +166,15 @@ ${['1.3981999507e-3', '8.3334519073e-3', '4.1665795894e-2', '1.6666665459e-1', '
     (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (call $vexp (f32x4.neg (local.get $z))) (v128.const f32x4 1 1 1 1))))`;
 
 /**
- * gemm's tile of TR (4 or 1) rows × TC (8, 4 or 1) columns at (r0, j0): the TR·TC sums in locals
- * over q, then bias, activation and store. TC 8 and 4 hold vectors, TC 1 scalars.
+ * gemm's tile of TR (1 to 6) rows × TC (8, 4 or 1) columns at (r0, j0): the TR·TC sums in locals
+ * over q, then bias, activation and store. TC 8 and 4 hold vectors, TC 1 scalars — except with
+ * `fma`, where the single column is a vector too (every lane the same sum, lane 0 stored), so
+ * that every sum of the FMA module is a chain of relaxed_madd.
  */
-function gemmTile(TR, TC) {
+function gemmTile(TR, TC, fma) {
   const nv = TC === 1 ? 1 : TC / 4; // accumulators per row
-  const ty = TC === 1 ? 'f32' : 'v128';
+  const splat1 = fma && TC === 1; // the single column in vector registers
+  const ty = TC === 1 && !splat1 ? 'f32' : 'v128';
   const rows = [...Array(TR).keys()];
   const vecs = [...Array(nv).keys()];
   const acc = (i, v) => `$c${i}_${v}`;
@@ -174,15 +185,28 @@ function gemmTile(TR, TC) {
   ].join(' ');
   // A(r0 + i, q) sits at $pa + i·$ars4
   const aAt = (i) => (i === 0 ? '(local.get $pa)' : `(i32.add (local.get $pa) (local.get $ars4_${i}))`);
-  const loadA = (i) => (TC === 1 ? `(f32.load ${aAt(i)})` : `(v128.load32_splat ${aAt(i)})`);
-  const loadB = (v) => (TC === 1 ? '(f32.load (local.get $pb))' : `(v128.load offset=${16 * v} (local.get $pb))`);
-  const add = TC === 1 ? 'f32.add' : 'f32x4.add';
-  const mul = TC === 1 ? 'f32.mul' : 'f32x4.mul';
-  const zero = TC === 1 ? '(f32.const 0)' : '(v128.const f32x4 0 0 0 0)';
+  const loadA = (i) => (ty === 'f32' ? `(f32.load ${aAt(i)})` : `(v128.load32_splat ${aAt(i)})`);
+  const loadB = (v) =>
+    ty === 'f32'
+      ? '(f32.load (local.get $pb))'
+      : splat1
+        ? '(v128.load32_splat (local.get $pb))'
+        : `(v128.load offset=${16 * v} (local.get $pb))`;
+  const add = ty === 'f32' ? 'f32.add' : 'f32x4.add';
+  const mul = ty === 'f32' ? 'f32.mul' : 'f32x4.mul';
+  const zero = ty === 'f32' ? '(f32.const 0)' : '(v128.const f32x4 0 0 0 0)';
+  // c + x·b: with `fma` one relaxed_madd (a single rounding where the CPU has FMA)
+  const madd = (x, b, c) => (fma ? `(f32x4.relaxed_madd ${x} ${b} ${c})` : `(${add} ${c} (${mul} ${x} ${b}))`);
+  const maddRow = (i) =>
+    vecs.map((v) => `      (local.set ${acc(i, v)} ${madd(`(local.get $x${i})`, `(local.get $b${v})`, `(local.get ${acc(i, v)})`)})`);
+  // the inner loop's body after the loads of b: all of A's rows, then the sums (mul + add), or
+  // row by row (fma: 12 accumulators leave registers for one row of A at a time, not six)
+  const plainRows = [...rows.map((i) => `      (local.set $x${i} ${loadA(i)})`), ...rows.flatMap(maddRow)].join('\n');
+  const fmaRows = rows.flatMap((i) => [`      (local.set $x${i} ${loadA(i)})`, ...maddRow(i)]).join('\n');
   const out = (i) => `(i32.add (local.get $pc) (i32.mul (local.get $n4) (i32.const ${i})))`;
   // after the loop: bias, activation (scalars go through lane 0 of the vector activation), store
   const finish = (i, v) => {
-    const z = `(local.get ${acc(i, v)})`;
+    const z = splat1 ? `(f32x4.extract_lane 0 (local.get ${acc(i, v)}))` : `(local.get ${acc(i, v)})`;
     if (TC === 1) {
       return `      (f32.store ${out(i)} (f32x4.extract_lane 0 (call $vact (f32x4.splat (f32.add (f32.add ${z} (local.get $bs)) (f32x4.extract_lane 0 (local.get $br${i})))) (local.get $act))))`;
     }
@@ -193,21 +217,26 @@ function gemmTile(TR, TC) {
     (param $bias i32) (param $brow i32) (param $act i32) (param $r0 i32) (param $j0 i32)
     (local $q i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $acs4 i32) (local $n4 i32)
     (local $ars4_1 i32) (local $ars4_2 i32) (local $ars4_3 i32) (local $bv0 v128) (local $bv1 v128) (local $bs f32)
-    ${rows.map((i) => `(local $br${i} v128)`).join(' ')}
+    ${rows.map((i) => `(local $br${i} v128)`).join(' ')}${rows
+      .slice(4)
+      .map((i) => ` (local $ars4_${i} i32)`)
+      .join('')}
     ${locals}
     (local.set $acs4 (i32.shl (local.get $acs) (i32.const 2)))
     (local.set $n4 (i32.shl (local.get $N) (i32.const 2)))
     (local.set $ars4_1 (i32.shl (local.get $ars) (i32.const 2)))
     (local.set $ars4_2 (i32.shl (local.get $ars) (i32.const 3)))
     (local.set $ars4_3 (i32.mul (local.get $ars4_1) (i32.const 3)))
-    (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r0) (local.get $ars)) (i32.const 2))))
+${rows
+  .slice(4)
+  .map((i) => `    (local.set $ars4_${i} (i32.mul (local.get $ars4_1) (i32.const ${i})))\n`)
+  .join('')}    (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r0) (local.get $ars)) (i32.const 2))))
     (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j0) (i32.const 2))))
 ${rows.flatMap((i) => vecs.map((v) => `    (local.set ${acc(i, v)} ${zero})`)).join('\n')}
     (block $q0 (loop $ql
       (br_if $q0 (i32.ge_u (local.get $q) (local.get $Q)))
 ${vecs.map((v) => `      (local.set $b${v} ${loadB(v)})`).join('\n')}
-${rows.map((i) => `      (local.set $x${i} ${loadA(i)})`).join('\n')}
-${rows.flatMap((i) => vecs.map((v) => `      (local.set ${acc(i, v)} (${add} (local.get ${acc(i, v)}) (${mul} (local.get $x${i}) (local.get $b${v}))))`)).join('\n')}
+${fma ? fmaRows : plainRows}
       (local.set $pa (i32.add (local.get $pa) (local.get $acs4)))
       (local.set $pb (i32.add (local.get $pb) (local.get $n4)))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -251,22 +280,41 @@ function gemmCols(TR) {
         (br $l1_${TR})))`;
 }
 
-const GEMM = `${ACT_V}
-${[4, 1].flatMap((TR) => [8, 4, 1].map((TC) => gemmTile(TR, TC))).join('\n')}
+/** gemm's loop over the bands of TR rows (while TR rows remain) from $r. */
+function gemmBand(TR) {
+  const more =
+    TR === 1 ? '(i32.ge_u (local.get $r) (local.get $R))' : `(i32.gt_u (i32.add (local.get $r) (i32.const ${TR})) (local.get $R))`;
+  return `    (block $r${TR}0 (loop $r${TR}
+      (br_if $r${TR}0 ${more})
+${gemmCols(TR)}
+      (local.set $r (i32.add (local.get $r) (i32.const ${TR})))
+      (br $r${TR})))`;
+}
 
-  (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $c i32) (param $R i32) (param $Q i32) (param $N i32)
+/** A gemm export named `name` that walks the rows in `bands` (largest first, ending with 1). */
+const gemmExport = (name, bands) => `
+  (func (export "${name}") (param $a i32) (param $ars i32) (param $acs i32) (param $b i32) (param $c i32) (param $R i32) (param $Q i32) (param $N i32)
     (param $bias i32) (param $brow i32) (param $act i32)
     (local $r i32) (local $j i32)
-    (block $r40 (loop $r4
-      (br_if $r40 (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $R)))
-${gemmCols(4)}
-      (local.set $r (i32.add (local.get $r) (i32.const 4)))
-      (br $r4)))
-    (block $r10 (loop $r1
-      (br_if $r10 (i32.ge_u (local.get $r) (local.get $R)))
-${gemmCols(1)}
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $r1))))`;
+${bands.map(gemmBand).join('\n')})`;
+
+/**
+ * The gemm export and its helpers. Rows go in bands of 4, then single rows. With `fma` (the second
+ * module: every multiply-add one f32x4.relaxed_madd) two exports: `gemm` in bands of 6, then 4, 2
+ * and 1 — 6 rows × 8 columns are 12 accumulators, which the FMA's throughput needs and 15 xmm
+ * registers still hold if each row of A is loaded just before its FMAs; measured at 256³ ≈ 56
+ * against ≈ 43 GFLOP/s for 4 rows on Node 24 (V8 13.6) — and `gemm_r4` in bands of 4, 2 and 1,
+ * for older V8 (Node 20 to 23: V8 11.3 to 12.9), whose scheduler hoists all six loads of A ahead
+ * of the FMAs and spills accumulators (6 rows ≈ 33, 4 rows ≈ 43 GFLOP/s there). mul + add gains
+ * nothing from 6 rows. The order of each sum over q does not depend on the tile, so both exports
+ * give the same bits.
+ */
+const gemmWat = (fma) => {
+  const bands = fma ? [6, 4, 2, 1] : [4, 1];
+  return `${ACT_V}
+${bands.flatMap((TR) => [8, 4, 1].map((TC) => gemmTile(TR, TC, fma))).join('\n')}
+${gemmExport('gemm', bands)}${fma ? `\n${gemmExport('gemm_r4', [4, 2, 1])}` : ''}`;
+};
 
 export function heapKernelsWat() {
   return `(module
@@ -376,7 +424,20 @@ ${[0, 1, 2, 3].map(actGradFn).join('\n')}
     (local.set $keps (f32x4.splat (local.get $eps)))
 ${adamLoop(VEC)}
 ${adamLoop(SCALAR)})
-${GEMM}
+${gemmWat(false)}
+)
+`;
+}
+
+/**
+ * The second module: only gemm (same signature, same results up to rounding), every multiply-add
+ * one `f32x4.relaxed_madd`, in the single-column edge tiles too; exported as `gemm` (6-row bands)
+ * and `gemm_r4` (4-row bands). Needs relaxed SIMD; heap-kernels.ts picks it by feature detection.
+ */
+export function heapKernelsFmaWat() {
+  return `(module
+  (import "env" "memory" (memory 1))
+${gemmWat(true)}
 )
 `;
 }
@@ -386,17 +447,34 @@ export async function heapKernelsWasm() {
   return compileWat((await import('wabt')).default, 'heap-kernels.wat', heapKernelsWat());
 }
 
+/** The FMA module's bytes. */
+export async function heapKernelsFmaWasm() {
+  return compileWat((await import('wabt')).default, 'heap-kernels-fma.wat', heapKernelsFmaWat(), { relaxedSimd: true });
+}
+
 const GENERATOR = 'packages/core/scripts/heap-kernels-wasm.mjs';
 
-export function renderTs(bytes) {
+export function renderTs(bytes, fmaBytes) {
   return renderBase64Ts({
     generator: GENERATOR,
     description: "WebAssembly SIMD kernels on the tfjs wasm backend's heap",
     constName: 'HEAP_KERNELS_WASM_BASE64',
     bytes,
+    more: [
+      {
+        description: 'The FMA gemm (WebAssembly relaxed SIMD: f32x4.relaxed_madd) on the same heap',
+        constName: 'HEAP_KERNELS_FMA_WASM_BASE64',
+        bytes: fmaBytes,
+      },
+    ],
   });
 }
 
+/** The whole generated file (both modules). */
+export async function heapKernelsTs() {
+  return renderTs(await heapKernelsWasm(), await heapKernelsFmaWasm());
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  generatorMain({ out: OUT, ts: renderTs(await heapKernelsWasm()), generator: GENERATOR });
+  generatorMain({ out: OUT, ts: await heapKernelsTs(), generator: GENERATOR });
 }

@@ -10,13 +10,16 @@ export { HOST_ACT_MAX_ROWS, actBatch, actCategoricalHost } from './algorithms/po
 export {
   ACT_GRAD_COLSUM,
   GEMM,
+  type HeapGemmFmaMode,
   TRANSPOSE_2D,
+  heapGemmFma,
   heapKernels,
   heapKernelsActive,
   privateHeapKernels,
   registerHeapKernels,
+  setHeapGemmFma,
   setHeapKernelsEnabled,
 } from './nn/heap-kernels';
 export { setHostForwardKernel } from './nn/mlp';
 export * from './nn/wasm-kernels';
-export { type WasmApi, compileWasmBase64, wasmApi } from './wasm-module';
+export { type WasmApi, compileWasmBase64, wasmApi, wasmRelaxedSimd } from './wasm-module';

@@ -33,3 +33,27 @@ export function compileWasmBase64(b64: string): object | null {
     return null;
   }
 }
+
+/**
+ * `(module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2
+ * f32x4.relaxed_madd))`: valid exactly where the engine has WebAssembly relaxed SIMD.
+ */
+const RELAXED_SIMD_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
+];
+
+/**
+ * Whether the engine has WebAssembly relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add
+ * where the CPU has one): on by default in Node ≥ 22 and Chrome ≥ 114, behind
+ * `--experimental-wasm-relaxed-simd` in Node 20. Asked afresh on every call (a 37-byte
+ * `WebAssembly.validate`), so it sees a flag set at run time.
+ */
+export function wasmRelaxedSimd(): boolean {
+  const W = wasmApi();
+  if (W === undefined) return false;
+  try {
+    return W.validate(new Uint8Array(RELAXED_SIMD_PROBE));
+  } catch {
+    return false;
+  }
+}

@@ -106,8 +106,11 @@ function gemmOk(a: tf.Tensor, b: tf.Tensor): boolean {
  * act(op(a) · b + bias) in ONE heap kernel (see heap-kernels.ts): no XNNPACK set-up or weight
  * packing per call, the bias and activation applied to the sums in registers, and aᵀ read in
  * place. Measured on wasm against matMul + add (+ tanh as 2σ(2z) − 1): 256×64·64×64 73 vs 128 µs,
- * 8×4·4×64 2 vs 54 µs, and level at 256³ and above (about 30 GFLOP/s, as XNNPACK). Only when
- * `gemmOk`; `act` is an `ACT_GRAD_KIND` number.
+ * 8×4·4×64 2 vs 54 µs, and level at 256³ and above (about 30 GFLOP/s, as XNNPACK) for the plain
+ * build; where the engine has relaxed SIMD the FMA build runs instead, 1.2–1.4× as fast as either
+ * at 256³ and [64, 256]·[256, 256], forward and both gradient products (Node 24, one thread:
+ * about 50 against 41 and 36 GFLOP/s forward, bench/gemm-fma.mjs). So every dense product on
+ * wasm comes here, at every size. Only when `gemmOk`; `act` is an `ACT_GRAD_KIND` number.
  */
 function gemmKernel(a: tf.Tensor2D, b: tf.Tensor2D, transA: boolean, bias?: tf.Tensor1D, act = 0, biasPerRow = false): tf.Tensor2D {
   registerHeapKernels();
@@ -177,7 +180,7 @@ function registerGemmGradient(): void {
         // op(a) = a: da = dz·bᵀ; op(a) = aᵀ: da = (dz·bᵀ)ᵀ = b·dzᵀ
         a: () => (transA ? matMulTB(b, dz) : matMulTB(dz, b)),
         // db = op(a)ᵀ·dz
-        b: () => (transA ? (tf.matMul(a, dz) as tf.Tensor2D) : matMulTA(a, dz)),
+        b: () => (transA ? (gemmOk(a, dz) ? gemmKernel(a, dz, false) : (tf.matMul(a, dz) as tf.Tensor2D)) : matMulTA(a, dz)),
         bias: () => tf.sum(dz, attrs?.biasPerRow === true ? 1 : 0),
       };
     },
@@ -214,13 +217,18 @@ const FUSED_NAME: Partial<Record<Activation, tf.fused.Activation>> = {
 /**
  * Value of a dense layer `activation(x · w + b)`, the fastest way the backend offers (on wasm one
  * `gemm` heap kernel for identity / relu / tanh / sigmoid, whose registered gradient is plain
- * tf ops). Inside a custom gradient's forward (as in `dense` and `denseStack`) or where no gradient
- * flows (targets, acting) it is just the fast forward; `dense` is the layer to differentiate.
+ * tf ops; for elu / leaky_relu the kernel's product + bias, then the activation op). Inside a
+ * custom gradient's forward (as in `dense` and `denseStack`) or where no gradient flows (targets,
+ * acting) it is just the fast forward; `dense` is the layer to differentiate.
  */
 export function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
   if (tf.getBackend() === 'wasm') {
     const kind = ACT_GRAD_KIND[activation];
-    if (kind !== undefined && b.dtype === 'float32' && gemmOk(x, w)) return gemmKernel(x, w, false, b, kind);
+    if (b.dtype === 'float32' && gemmOk(x, w)) {
+      if (kind !== undefined) return gemmKernel(x, w, false, b, kind);
+      // The plain kernel's x·w + b is bit-equal to matMul + add (and the FMA one faster at 256 wide).
+      return activate(gemmKernel(x, w, false, b, 0), activation);
+    }
     // On wasm the fused op is slower than matMul + add (measured 115 vs 91 µs at 256x64x64,
     // 1.39 vs 1.24 ms at 256^3), and the Tanh kernel is scalar libm (~1.2 ms for 256x256) while
     // Sigmoid is vectorised (~0.08 ms), so tanh(z) = 2σ(2z) − 1 is ~8x faster there.

@@ -4,10 +4,18 @@
  * the backend's own `WebAssembly.Memory`, so a kernel reads and writes tensors where tfjs keeps
  * them, without copies. One instance per backend memory. Where WebAssembly SIMD is missing or the
  * backend does not expose its memory, `heapKernels` returns null and callers use tf ops.
+ *
+ * `gemm` comes in two builds: the plain one (f32x4 mul + add, in every SIMD engine) and, where
+ * the engine has WebAssembly relaxed SIMD (Node ≥ 22, Chrome ≥ 114; Node 20 with
+ * `--experimental-wasm-relaxed-simd`), a second module whose multiply-adds are
+ * `f32x4.relaxed_madd` — one fused multiply-add where the CPU has FMA — 1.25–1.4× as fast at
+ * 256 wide (bench/gemm-fma.mjs). It is chosen at run time by feature detection; the environment
+ * variable `TFRL_WASM_FMA` (0 or 1) or `setHeapGemmFma` forces either path. The two agree up to
+ * float32 rounding (FMA rounds once per step), each is deterministic.
  */
 import * as tf from '@tensorflow/tfjs';
-import { compileWasmBase64, wasmApi } from '../wasm-module';
-import { HEAP_KERNELS_WASM_BASE64 } from './heap-kernels.wasm';
+import { compileWasmBase64, wasmApi, wasmRelaxedSimd } from '../wasm-module';
+import { HEAP_KERNELS_FMA_WASM_BASE64, HEAP_KERNELS_WASM_BASE64 } from './heap-kernels.wasm';
 
 export interface HeapKernels {
   /** See the generator: dz = dy ⊙ f'(y) and db = column sums of dz, in one pass. */
@@ -54,11 +62,121 @@ export interface WasmHeapBackend {
 }
 
 let compiled: object | null | undefined;
+let compiledFma: object | null | undefined;
 const instances = new WeakMap<object, HeapKernels | null>();
 
 function kernelModule(): object | null {
   if (compiled === undefined) compiled = compileWasmBase64(HEAP_KERNELS_WASM_BASE64);
   return compiled;
+}
+
+/** The FMA gemm's module; null where relaxed SIMD is missing (decided at the first call). */
+function fmaModule(): object | null {
+  if (compiledFma === undefined) compiledFma = wasmRelaxedSimd() ? compileWasmBase64(HEAP_KERNELS_FMA_WASM_BASE64) : null;
+  return compiledFma;
+}
+
+/** Which gemm to run: `true` FMA, `false` plain, `'auto'` FMA where the engine has it. */
+export type HeapGemmFmaMode = boolean | 'auto';
+
+let fmaMode: HeapGemmFmaMode | undefined;
+let fmaOn: boolean | undefined;
+
+/** `TFRL_WASM_FMA`: 0 / off / false, 1 / on / true, anything else (or unset) auto. */
+function envFmaMode(): HeapGemmFmaMode {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TFRL_WASM_FMA;
+  const s = v?.trim().toLowerCase();
+  if (s === '0' || s === 'off' || s === 'false') return false;
+  if (s === '1' || s === 'on' || s === 'true') return true;
+  return 'auto';
+}
+
+function resolveFma(): boolean {
+  fmaMode ??= envFmaMode();
+  const available = fmaModule() !== null;
+  if (fmaMode === true && !available) {
+    console.warn(
+      'tfrl: TFRL_WASM_FMA=1 but this engine has no WebAssembly relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); using the plain gemm',
+    );
+    fmaMode = false;
+  }
+  fmaOn = fmaMode !== false && available;
+  return fmaOn;
+}
+
+/**
+ * Whether `gemm` runs the FMA build now: the engine has relaxed SIMD and neither `TFRL_WASM_FMA=0`
+ * nor `setHeapGemmFma(false)` turned it off.
+ */
+export function heapGemmFma(): boolean {
+  return fmaOn ?? resolveFma();
+}
+
+/**
+ * Force the FMA gemm on (`true`; throws where the engine has no relaxed SIMD) or off (`false`,
+ * the plain kernel), or back to the default (`'auto'`: on where available, `TFRL_WASM_FMA` not
+ * consulted again). Takes effect at the next call, in every kernel instance, so benchmarks can
+ * alternate. Whether relaxed SIMD exists is decided at the first kernel call or first call of
+ * this function: an engine flag must be set before that.
+ */
+export function setHeapGemmFma(mode: HeapGemmFmaMode): void {
+  if (mode === true && fmaModule() === null) {
+    throw new Error(
+      'setHeapGemmFma(true): this engine has no WebAssembly relaxed SIMD (Node ≥ 22; Node 20 with --experimental-wasm-relaxed-simd)',
+    );
+  }
+  fmaMode = mode;
+  resolveFma();
+}
+
+/**
+ * Whether the engine keeps the FMA module's 6-row tiles (12 accumulators) in registers: V8 from
+ * 13.6 (Node 24, Chrome 136) does; V8 11.3 to 12.9 (Node 20 to 23) hoists the six loads of A ahead
+ * of the FMAs and spills, so there the 4-row export is faster (both give the same bits). Engines
+ * whose V8 version is unknown get the 4-row one, which no engine measured was slow with.
+ */
+function tallFmaTiles(): boolean {
+  const g = globalThis as { process?: { versions?: { v8?: string } }; navigator?: { userAgent?: string } };
+  const v8 = g.process?.versions?.v8;
+  if (v8 !== undefined) {
+    const [major = 0, minor = 0] = v8.split('.').map(Number);
+    return major > 13 || (major === 13 && minor >= 6);
+  }
+  // Chrome N ships V8 (N / 10)
+  const chrome = /\bChrom(?:e|ium)\/(\d+)/.exec(g.navigator?.userAgent ?? '');
+  return chrome !== null && Number(chrome[1]) >= 136;
+}
+
+/**
+ * The kernels instantiated on `memory`: the plain module's, with `gemm` switching to the FMA
+ * module's (instantiated on the same memory) while `heapGemmFma()`. Throws where the memory
+ * cannot be imported.
+ */
+function instantiate(W: NonNullable<ReturnType<typeof wasmApi>>, mod: object, memory: unknown): HeapKernels {
+  const base = new W.Instance(mod, { env: { memory } }).exports as unknown as HeapKernels;
+  const fm = fmaModule();
+  let fmaGemm: HeapKernels['gemm'] | null = null;
+  if (fm !== null) {
+    try {
+      const ex = new W.Instance(fm, { env: { memory } }).exports as unknown as { gemm: HeapKernels['gemm']; gemm_r4: HeapKernels['gemm'] };
+      fmaGemm = tallFmaTiles() ? ex.gemm : ex.gemm_r4;
+    } catch {
+      fmaGemm = null;
+    }
+  }
+  const plainGemm = base.gemm;
+  const fused = fmaGemm;
+  return {
+    act_grad_colsum: base.act_grad_colsum,
+    sumsq: base.sumsq,
+    transpose: base.transpose,
+    adam: base.adam,
+    gemm:
+      fused === null
+        ? plainGemm
+        : (a, ars, acs, b, c, R, Q, N, bias, brow, act) =>
+            ((fmaOn ?? resolveFma()) ? fused : plainGemm)(a, ars, acs, b, c, R, Q, N, bias, brow, act),
+  };
 }
 
 /** The kernels bound to this wasm backend's heap, or null where they cannot run. */
@@ -74,7 +192,7 @@ export function heapKernels(backend: WasmHeapBackend): HeapKernels | null {
     try {
       // Fails on a memory the module cannot import (e.g. the threaded build's shared memory):
       // remembered, so the callers' tf-op paths do not retry on every call.
-      k = new W.Instance(mod, { env: { memory } }).exports as unknown as HeapKernels;
+      k = instantiate(W, mod, memory);
     } catch {
       k = null;
     }
@@ -94,7 +212,7 @@ export function privateHeapKernels(bytes: number): { kernels: HeapKernels; memor
   if (W === undefined || mod === null) return null;
   try {
     const memory = new W.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-    const kernels = new W.Instance(mod, { env: { memory } }).exports as unknown as HeapKernels;
+    const kernels = instantiate(W, mod, memory);
     return { kernels, memory };
   } catch {
     return null;
