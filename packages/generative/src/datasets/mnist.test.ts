@@ -154,7 +154,8 @@ describe('decodeMnist and fetchMnist (browser-safe)', () => {
         ok: body !== undefined,
         status: body ? 200 : 404,
         statusText: body ? 'OK' : 'Not Found',
-        arrayBuffer: async () => (body ? body.slice().buffer : new ArrayBuffer(0)),
+        // A copy: a Buffer's slice() shares its pooled ArrayBuffer.
+        arrayBuffer: async () => (body ? new Uint8Array(body).buffer : new ArrayBuffer(0)),
       };
     };
     const data = await fetchMnist({ imagesUrl: '/mnist/img.gz', labelsUrl: '/mnist/lab', fetch });
