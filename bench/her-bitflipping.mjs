@@ -79,4 +79,7 @@ const summary = {
 };
 console.log(`success rate ${mean.toFixed(3)} ± ${std.toFixed(3)} over seeds ${seeds.join(',')}`);
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-fs.writeFileSync(path.join(here, 'results', `her-bitflipping${her ? '' : '-no-her'}${fixedGoal ? '' : '-random-goal'}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(here, 'results', `her-bitflipping${her ? '' : '-no-her'}${fixedGoal ? '' : '-random-goal'}.json`),
+  `${JSON.stringify(summary, null, 2)}\n`,
+);

@@ -58,7 +58,19 @@ describe('tfrl train bc', () => {
   }, 120_000);
 
   it("--config course: the course's named configs of bc and gail (configs/<algo>.yml)", async () => {
-    const bc = await trainCommand(['bc', 'CartPole-v1', '--expert', cartpole, '--config', 'course', '--steps', '50', '--eval-episodes', '1', ...common]);
+    const bc = await trainCommand([
+      'bc',
+      'CartPole-v1',
+      '--expert',
+      cartpole,
+      '--config',
+      'course',
+      '--steps',
+      '50',
+      '--eval-episodes',
+      '1',
+      ...common,
+    ]);
     const bcRun = readRunConfig(bc?.runDir as string);
     expect(bcRun.hyperparameters).toMatchObject({ netArch: [30, 30], outputActivation: 'sigmoid', loss: 'smooth-l1', learningRate: 0.01 });
     const gail = await trainCommand([
