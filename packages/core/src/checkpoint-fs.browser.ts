@@ -8,7 +8,7 @@ import type { CheckpointManifest, CheckpointTensor, EncodedCheckpoint } from './
 function noDirectories(where: string): Error {
   return new Error(
     `${where}: checkpoint directories need Node.js file system access, which a browser does not have; ` +
-      'pass a CheckpointStore instead of a path (e.g. new MemoryCheckpoint(), whose toArchive() bytes can be downloaded and ' +
+      'pass a CheckpointStore instead of a path (new IndexedDbCheckpoint(name) to keep it in the browser, or new MemoryCheckpoint(), whose toArchive() bytes can be downloaded and ' +
       'loaded again with MemoryCheckpoint.fromArchive)',
   );
 }

@@ -1,7 +1,7 @@
 /**
  * The tfrl checkpoint format (see `checkpoint-format.ts` for its two files) and where it goes: a
  * directory (Node: written atomically and recovered after a crash, see `checkpoint-fs.ts`) or any
- * {@link CheckpointStore} (in memory, and later IndexedDB), which holds the same bytes. The checksums
+ * {@link CheckpointStore} (in memory, or IndexedDB in a browser), which holds the same bytes. The checksums
  * and checks are the same for every target, on every TensorFlow.js backend, in Node and in a browser.
  */
 import {

@@ -11,6 +11,7 @@ export * from './train-utils';
 export * from './logging';
 export * from './hyperparams';
 export * from './checkpoint';
+export * from './checkpoint-idb';
 export * from './callbacks';
 export * from './algorithm';
 export * from './finite';

@@ -14,6 +14,8 @@ export {
 export {
   TensorBoardWriter,
   type TensorBoardWriterOptions,
+  TensorBoardEventBuffer,
+  type TensorBoardEventBufferOptions,
   type HistogramData,
   computeHistogram,
   defaultBucketLimits,

@@ -9,7 +9,7 @@
 function needsNode(what: string): Error {
   return new Error(
     `@tfrl/logger: ${what} needs Node.js, which a browser does not have (the file sinks, PNG/GIF/video files, ffmpeg and the ` +
-      'progress bar are Node-only); in a browser log through a Logger of your own, and use encodeGif / plotCurves for bytes and pixels',
+      'progress bar are Node-only); in a browser log to a TensorBoardEventBuffer (its bytes() are an event file to download) or a Logger of your own, and use encodeGif / plotCurves for bytes and pixels',
   );
 }
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TensorBoardWriter, computeHistogram, defaultBucketLimits, maskedCrc32c } from './tensorboard';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TensorBoardEventBuffer, TensorBoardWriter, computeHistogram, defaultBucketLimits, maskedCrc32c } from './tensorboard';
 
 // ---------------------------------------------------------------------------------------------
 // An independent reader for what the writer produces: CRC-32C from a lookup table, TFRecord
@@ -112,7 +112,11 @@ interface DecodedEvent {
 }
 
 function readEvents(path: string): DecodedEvent[] {
-  return readRecords(new Uint8Array(readFileSync(path))).map((rec) => {
+  return decodeEvents(new Uint8Array(readFileSync(path)));
+}
+
+function decodeEvents(file: Uint8Array): DecodedEvent[] {
+  return readRecords(file).map((rec) => {
     const ev = decode(rec);
     return {
       wallTime: double(ev, 1),
@@ -344,5 +348,85 @@ describe('TensorBoardWriter', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(readEvents(w.path)).toHaveLength(2);
     w.close();
+  });
+});
+
+describe('TensorBoardEventBuffer', () => {
+  const rgb = { width: 3, height: 2, channels: 3 as const, data: Uint8Array.from({ length: 18 }, (_, i) => i * 14) };
+  /** The same calls on any TensorBoard logger. */
+  function logTo(logger: TensorBoardWriter | TensorBoardEventBuffer): void {
+    logger.scalar('train/loss', 0.5, 0);
+    logger.scalar('rollout/ep_rew_mean', -123.75, 10);
+    logger.histogram('weights/layer0', Float32Array.from([-2.5, 0, 0.001, 1, 1000]), 10);
+    logger.text('config', '# Config\n- lr: 3e-4 ✓', 0);
+    logger.image('samples/rgb', rgb, 20);
+    logger.scalar('big_step', 3, 2 ** 40);
+  }
+
+  it('holds exactly the bytes TensorBoardWriter writes to its file for the same calls and clock', () => {
+    const clock = (start: number) => {
+      let t = start;
+      return () => (t += 750);
+    };
+    const w = new TensorBoardWriter(dir, { now: clock(1_700_000_000_000), flushEverySeconds: 0, filenameSuffix: '.train' });
+    const b = new TensorBoardEventBuffer({ now: clock(1_700_000_000_000), filenameSuffix: '.train' });
+    logTo(w);
+    logTo(b);
+    w.close();
+    b.close();
+    expect(b.fileName).toBe(`events.out.tfevents.1700000000.${hostname()}.train`);
+    expect(readdirSync(dir)).toEqual([b.fileName]);
+    expect(b.bytes()).toEqual(new Uint8Array(readFileSync(w.path)));
+
+    const events = decodeEvents(b.bytes());
+    expect(events).toHaveLength(7);
+    expect(events[0]!.fileVersion).toBe('brain.Event:2');
+    const scalars = events.filter((ev) => ev.values[0]?.has(2)).map((ev) => [str(ev.values[0]!, 1), float(ev.values[0]!, 2), ev.step]);
+    expect(scalars).toEqual([
+      ['train/loss', 0.5, 0],
+      ['rollout/ep_rew_mean', -123.75, 10],
+      ['big_step', 3, 2 ** 40],
+    ]);
+    expect(events[1]!.wallTime).toBeCloseTo(1_700_000_002.25, 6);
+  });
+
+  it('grows as records are logged; bytes() is a copy; no writes after close', () => {
+    const b = new TensorBoardEventBuffer({ now: () => 1_763_730_900_123 });
+    expect(b.fileName).toBe(`events.out.tfevents.1763730900.${hostname()}`);
+    const start = b.bytes();
+    expect(decodeEvents(start).map((ev) => ev.fileVersion)).toEqual(['brain.Event:2']);
+    b.scalar('a', 1, 1);
+    b.flush();
+    const one = b.bytes();
+    expect(one.subarray(0, start.length)).toEqual(start);
+    one.fill(0);
+    b.scalar('a', 2, 2);
+    const events = decodeEvents(b.bytes());
+    expect(events.slice(1).map((ev) => float(ev.values[0]!, 2))).toEqual([1, 2]);
+    expect(() => b.scalar('a', 1, 1.5)).toThrow(/^TensorBoardEventBuffer: step must be an integer, got 1.5/);
+    b.close();
+    expect(() => b.scalar('a', 3, 3)).toThrow(/^TensorBoardEventBuffer: write after close/);
+    expect(decodeEvents(b.bytes())).toHaveLength(3);
+    b.close();
+  });
+
+  it('in the browser build: named .browser; scalars work and image() says PNG encoding needs Node', async () => {
+    vi.resetModules();
+    vi.doMock('./node-io', () => import('./node-io.browser'));
+    try {
+      const browser = await import('./tensorboard');
+      const b = new browser.TensorBoardEventBuffer({ now: () => 1_700_000_000_000 });
+      expect(b.fileName).toBe('events.out.tfevents.1700000000.browser');
+      b.scalar('train/loss', 0.25, 3);
+      b.text('note', 'hi', 3);
+      expect(() => b.image('samples/rgb', rgb, 3)).toThrow(/encodePng \(pngjs\) needs Node\.js/);
+      const events = decodeEvents(b.bytes());
+      expect(events).toHaveLength(3);
+      expect(float(events[1]!.values[0]!, 2)).toBe(0.25);
+      expect(() => new browser.TensorBoardWriter('runs/x')).toThrow(/writing or reading runs\/x needs Node\.js/);
+    } finally {
+      vi.doUnmock('./node-io');
+      vi.resetModules();
+    }
   });
 });

@@ -203,6 +203,80 @@ function bucketIndex(limits: Float64Array, v: number): number {
   return lo;
 }
 
+/**
+ * Encodes TensorBoard events as TFRecords: the part shared by {@link TensorBoardWriter} and
+ * {@link TensorBoardEventBuffer}, which differ only in where the records go.
+ */
+class EventEncoder {
+  constructor(
+    private readonly owner: string,
+    private readonly now: () => number,
+  ) {}
+
+  /** `events.out.tfevents.<seconds>.<host><suffix>`, the name TensorBoard looks for. */
+  fileName(suffix = ''): string {
+    return `events.out.tfevents.${Math.floor(this.now() / 1000)}.${hostname()}${suffix}`;
+  }
+
+  /** The event every event file starts with. */
+  fileVersion(): Uint8Array {
+    return this.event({ wall_time: this.now() / 1000, file_version: 'brain.Event:2' });
+  }
+
+  scalar(tag: string, value: number, step: number): Uint8Array {
+    return this.summary(step, { tag, simple_value: value });
+  }
+
+  histogram(tag: string, values: ArrayLike<number>, step: number): Uint8Array {
+    return this.summary(step, { tag, histo: computeHistogram(values, tag) });
+  }
+
+  image(tag: string, img: Image, step: number): Uint8Array {
+    validateImage(img, `image '${tag}'`);
+    return this.summary(step, {
+      tag,
+      image: {
+        height: img.height,
+        width: img.width,
+        colorspace: COLORSPACE[img.channels],
+        encoded_image_string: encodePng(img),
+      },
+    });
+  }
+
+  text(tag: string, text: string, step: number): Uint8Array {
+    return this.summary(step, {
+      tag,
+      metadata: { plugin_data: { plugin_name: 'text', content: new Uint8Array(0) } },
+      tensor: {
+        dtype: DT_STRING,
+        // A rank-0 string tensor: the text plugin renders it as one Markdown block.
+        tensor_shape: {},
+        string_val: [new TextEncoder().encode(text)],
+      },
+    });
+  }
+
+  private summary(step: number, value: Record<string, unknown>): Uint8Array {
+    if (!Number.isInteger(step)) throw new Error(`${this.owner}: step must be an integer, got ${step}`);
+    return this.event({ wall_time: this.now() / 1000, step, summary: { value: [value] } });
+  }
+
+  private event(event: Record<string, unknown>): Uint8Array {
+    return encodeTfRecord(EventType.encode(EventType.fromObject(event)).finish());
+  }
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
 export interface TensorBoardWriterOptions {
   /** Flush after this many buffered records (default 50). */
   flushEveryRecords?: number;
@@ -217,7 +291,8 @@ export interface TensorBoardWriterOptions {
 /**
  * Writes TensorBoard event files (`events.out.tfevents.<seconds>.<host>`) in `logdir`.
  * Records are buffered and written synchronously on {@link flush}, every `flushEveryRecords`
- * records, every `flushEverySeconds` seconds, and on {@link close}.
+ * records, every `flushEverySeconds` seconds, and on {@link close}. Node only; in a browser,
+ * {@link TensorBoardEventBuffer} builds the same file in memory.
  */
 export class TensorBoardWriter implements Logger {
   readonly logdir: string;
@@ -226,25 +301,25 @@ export class TensorBoardWriter implements Logger {
   private fd: number | undefined;
   private buffered: Uint8Array[] = [];
   private readonly flushEveryRecords: number;
-  private readonly now: () => number;
+  private readonly encoder: EventEncoder;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(logdir: string, options: TensorBoardWriterOptions = {}) {
     this.logdir = logdir;
-    this.now = options.now ?? Date.now;
+    this.encoder = new EventEncoder('TensorBoardWriter', options.now ?? Date.now);
     this.flushEveryRecords = options.flushEveryRecords ?? 50;
     if (!(this.flushEveryRecords >= 1)) {
       throw new Error(`TensorBoardWriter: flushEveryRecords must be >= 1, got ${options.flushEveryRecords}`);
     }
     const flushSecs = options.flushEverySeconds ?? 10;
     mkdirSync(logdir, { recursive: true });
-    const base = `events.out.tfevents.${Math.floor(this.now() / 1000)}.${hostname()}${options.filenameSuffix ?? ''}`;
+    const base = this.encoder.fileName(options.filenameSuffix);
     // Two writers started in the same second in one directory must not share a file.
     let path = join(logdir, base);
     for (let i = 1; existsSync(path); i++) path = join(logdir, `${base}.${i}`);
     this.path = path;
     this.fd = openSync(path, 'wx');
-    this.writeEvent({ wall_time: this.now() / 1000, file_version: 'brain.Event:2' });
+    this.push(this.encoder.fileVersion());
     this.flush();
     if (flushSecs > 0) {
       this.timer = setInterval(() => this.flush(), flushSecs * 1000);
@@ -254,52 +329,28 @@ export class TensorBoardWriter implements Logger {
   }
 
   scalar(tag: string, value: number, step: number): void {
-    this.writeSummary(step, { tag, simple_value: value });
+    this.push(this.encoder.scalar(tag, value, step));
   }
 
   histogram(tag: string, values: ArrayLike<number>, step: number): void {
-    this.writeSummary(step, { tag, histo: computeHistogram(values, tag) });
+    this.push(this.encoder.histogram(tag, values, step));
   }
 
   image(tag: string, img: Image, step: number): void {
-    validateImage(img, `image '${tag}'`);
-    this.writeSummary(step, {
-      tag,
-      image: {
-        height: img.height,
-        width: img.width,
-        colorspace: COLORSPACE[img.channels],
-        encoded_image_string: encodePng(img),
-      },
-    });
+    this.push(this.encoder.image(tag, img, step));
   }
 
   /** Text for TensorBoard's text plugin (rendered as Markdown). */
   text(tag: string, text: string, step: number): void {
-    this.writeSummary(step, {
-      tag,
-      metadata: { plugin_data: { plugin_name: 'text', content: new Uint8Array(0) } },
-      tensor: {
-        dtype: DT_STRING,
-        // A rank-0 string tensor: the text plugin renders it as one Markdown block.
-        tensor_shape: {},
-        string_val: [new TextEncoder().encode(text)],
-      },
-    });
+    this.push(this.encoder.text(tag, text, step));
   }
 
   /** Writes buffered records to the file. */
   flush(): void {
     if (this.fd === undefined || this.buffered.length === 0) return;
-    const chunks = this.buffered;
+    const all = concat(this.buffered);
     this.buffered = [];
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    const all = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      all.set(c, off);
-      off += c.length;
-    }
+    const total = all.length;
     try {
       for (let written = 0; written < total; ) {
         written += writeSync(this.fd, all, written, total - written);
@@ -318,15 +369,73 @@ export class TensorBoardWriter implements Logger {
     this.fd = undefined;
   }
 
-  private writeSummary(step: number, value: Record<string, unknown>): void {
-    if (!Number.isInteger(step)) throw new Error(`TensorBoardWriter: step must be an integer, got ${step}`);
-    this.writeEvent({ wall_time: this.now() / 1000, step, summary: { value: [value] } });
+  private push(record: Uint8Array): void {
+    if (this.fd === undefined) throw new Error(`TensorBoardWriter: write after close (${this.path})`);
+    this.buffered.push(record);
+    if (this.buffered.length >= this.flushEveryRecords) this.flush();
+  }
+}
+
+export interface TensorBoardEventBufferOptions {
+  /** Appended to the file name after the host name, e.g. `'.train'`. */
+  filenameSuffix?: string;
+  /** Clock in milliseconds since the epoch (tests inject one). */
+  now?: () => number;
+}
+
+/**
+ * A TensorBoard event file kept in memory, for a browser page to offer as a download: log to it
+ * like to a {@link TensorBoardWriter}, then save {@link bytes} under {@link fileName} in a
+ * directory that `tensorboard --logdir` reads. Works in Node and in a browser, except
+ * {@link image}, whose PNG encoding needs Node.
+ */
+export class TensorBoardEventBuffer implements Logger {
+  /** `events.out.tfevents.<seconds>.<host>` (the host is `browser` in the browser build), plus the suffix. */
+  readonly fileName: string;
+  private readonly encoder: EventEncoder;
+  private records: Uint8Array[] = [];
+  private closed = false;
+
+  constructor(options: TensorBoardEventBufferOptions = {}) {
+    this.encoder = new EventEncoder('TensorBoardEventBuffer', options.now ?? Date.now);
+    this.fileName = this.encoder.fileName(options.filenameSuffix);
+    this.records.push(this.encoder.fileVersion());
   }
 
-  private writeEvent(event: Record<string, unknown>): void {
-    if (this.fd === undefined) throw new Error(`TensorBoardWriter: write after close (${this.path})`);
-    const message = EventType.fromObject(event);
-    this.buffered.push(encodeTfRecord(EventType.encode(message).finish()));
-    if (this.buffered.length >= this.flushEveryRecords) this.flush();
+  scalar(tag: string, value: number, step: number): void {
+    this.push(this.encoder.scalar(tag, value, step));
+  }
+
+  histogram(tag: string, values: ArrayLike<number>, step: number): void {
+    this.push(this.encoder.histogram(tag, values, step));
+  }
+
+  /** An image as PNG; throws in the browser build, which has no PNG encoder. */
+  image(tag: string, img: Image, step: number): void {
+    this.push(this.encoder.image(tag, img, step));
+  }
+
+  /** Text for TensorBoard's text plugin (rendered as Markdown). */
+  text(tag: string, text: string, step: number): void {
+    this.push(this.encoder.text(tag, text, step));
+  }
+
+  /** The whole event file so far: the `file_version` event, then every record logged (a copy). */
+  bytes(): Uint8Array {
+    if (this.records.length > 1) this.records = [concat(this.records)];
+    return this.records[0]!.slice();
+  }
+
+  /** Nothing to do: every record is in {@link bytes} as soon as it is logged. */
+  flush(): void {}
+
+  /** Ends logging; {@link bytes} stays available. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private push(record: Uint8Array): void {
+    if (this.closed) throw new Error(`TensorBoardEventBuffer: write after close (${this.fileName})`);
+    this.records.push(record);
   }
 }
